@@ -1,0 +1,66 @@
+/**
+ * Every error code of the public contract (../shared/api.md), with the HTTP status it is sent with.
+ * This is the one place a code and its status are written; both apps throw `ApiError`s built here.
+ */
+export const ErrorCodes = {
+  VALIDATION_ERROR: 400,
+  UNAUTHENTICATED: 401,
+  QUEUE_TOKEN_MISSING: 401,
+  QUEUE_TOKEN_INVALID: 401,
+  QUEUE_TOKEN_USER_MISMATCH: 403,
+  QUEUE_TOKEN_WRONG_CONCERT: 403,
+  QUEUE_NOT_ACTIVE: 403,
+  NOT_FOUND: 404,
+  CONCERT_NOT_FOUND: 404,
+  SCHEDULE_NOT_FOUND: 404,
+  SEAT_NOT_FOUND: 404,
+  RESERVATION_NOT_FOUND: 404,
+  SEAT_UNAVAILABLE: 409,
+  HOLD_LIMIT_REACHED: 409,
+  HOLD_EXPIRED: 409,
+  RESERVATION_PAID: 409,
+  INSUFFICIENT_BALANCE: 409,
+  BALANCE_LIMIT: 409,
+  QUEUE_TOKEN_EXPIRED: 410,
+  REQUEST_TIMEOUT: 408,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  IDEMPOTENCY_KEY_REUSED: 422,
+  RATE_LIMITED: 429,
+  HEADERS_TOO_LARGE: 431,
+  INTERNAL_ERROR: 500,
+  UPSTREAM_UNAVAILABLE: 503,
+} as const
+
+export type ErrorCode = keyof typeof ErrorCodes
+
+/** The body of every non-2xx response: `{ statusCode, code, message }` plus the code's extra fields. */
+export interface ErrorBody {
+  statusCode: number
+  code: ErrorCode
+  message: string
+  [extra: string]: unknown
+}
+
+/** An error that is meant for the client: its code, status and message are sent as they are. */
+export class ApiError extends Error {
+  readonly statusCode: number
+  readonly code: ErrorCode
+  readonly extra: Record<string, unknown>
+
+  constructor(code: ErrorCode, message: string, extra: Record<string, unknown> = {}) {
+    super(message)
+    this.name = 'ApiError'
+    this.code = code
+    this.statusCode = ErrorCodes[code]
+    this.extra = extra
+  }
+
+  toBody(): ErrorBody {
+    return { ...this.extra, statusCode: this.statusCode, code: this.code, message: this.message }
+  }
+}
+
+export function isApiError(err: unknown): err is ApiError {
+  return err instanceof ApiError
+}
