@@ -1,0 +1,153 @@
+/**
+ * The client of the public API (/work/shared/api.md), same origin as the page. Every failure becomes
+ * an `ApiFailure` carrying the contract's error code, so the views have one thing to handle: a
+ * network error or a timeout is `UPSTREAM_UNAVAILABLE`, just like a 503 from the gateway.
+ */
+import type {
+  Balance,
+  ChargeResponse,
+  ConcertSummary,
+  Payment,
+  QueueTokenState,
+  Reservation,
+  Schedule,
+  Seat,
+} from '@rushgate/shared'
+
+/** A request that hangs longer than this is given up and reported as the service being unavailable. */
+const REQUEST_TIMEOUT_MS = 10_000
+
+export class ApiFailure extends Error {
+  readonly status: number
+  readonly code: string
+  readonly body: Record<string, unknown>
+  /** From `Retry-After`, when the server sent one. */
+  readonly retryAfterMs: number | null
+
+  constructor(status: number, code: string, message: string, body: Record<string, unknown>, retryAfterMs: number | null) {
+    super(message)
+    this.name = 'ApiFailure'
+    this.status = status
+    this.code = code
+    this.body = body
+    this.retryAfterMs = retryAfterMs
+  }
+}
+
+interface CallOptions {
+  method?: 'GET' | 'POST' | 'DELETE'
+  userId: string | null
+  queueToken?: string | null
+  body?: unknown
+  idempotencyKey?: string
+}
+
+function retryAfter(res: Response): number | null {
+  const value = res.headers.get('retry-after')
+  if (value === null) return null
+  const seconds = Number(value)
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000)
+  const at = Date.parse(value)
+  return Number.isNaN(at) ? null : Math.max(0, at - Date.now())
+}
+
+/** The code a response without a contract body stands for (a proxy's HTML page, say). */
+function codeForStatus(status: number): string {
+  if (status === 429) return 'RATE_LIMITED'
+  if (status >= 500) return 'UPSTREAM_UNAVAILABLE'
+  return 'UNKNOWN'
+}
+
+async function call<T>(path: string, options: CallOptions): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' }
+  if (options.userId) headers['x-user-id'] = options.userId
+  if (options.queueToken) headers['x-queue-token'] = options.queueToken
+  if (options.idempotencyKey) headers['idempotency-key'] = options.idempotencyKey
+  let body: string | undefined
+  if (options.body !== undefined) {
+    headers['content-type'] = 'application/json'
+    body = JSON.stringify(options.body)
+  }
+
+  let res: Response
+  try {
+    res = await fetch(path, {
+      method: options.method ?? 'GET',
+      headers,
+      body,
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+    })
+  } catch {
+    throw new ApiFailure(0, 'UPSTREAM_UNAVAILABLE', 'The service could not be reached.', {}, null)
+  }
+
+  if (res.status === 204) return undefined as T
+  const text = await res.text().catch(() => '')
+  let json: unknown = null
+  try {
+    json = text ? JSON.parse(text) : null
+  } catch {
+    json = null
+  }
+  if (res.ok) return json as T
+
+  const errorBody = json && typeof json === 'object' ? (json as Record<string, unknown>) : {}
+  const code = typeof errorBody.code === 'string' ? errorBody.code : codeForStatus(res.status)
+  const message = typeof errorBody.message === 'string' ? errorBody.message : res.statusText
+  throw new ApiFailure(res.status, code, message, errorBody, retryAfter(res))
+}
+
+/** A random `Idempotency-Key`; works on plain http too, where `crypto.randomUUID` is missing. */
+export function newIdempotencyKey(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16))
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')
+}
+
+export function createApi(userId: string) {
+  const concert = (id: number) => `/api/concerts/${id}`
+  const queue = (id: number) => `/api/queues/${id}/tokens`
+  return {
+    userId,
+    concerts: () => call<ConcertSummary[]>('/api/concerts', { userId }),
+
+    joinQueue: (concertId: number) => call<QueueTokenState>(queue(concertId), { method: 'POST', userId }),
+    tokenState: (concertId: number, queueToken: string) =>
+      call<QueueTokenState>(`${queue(concertId)}/current`, { userId, queueToken }),
+    leaveQueue: (concertId: number, queueToken: string) =>
+      call<void>(`${queue(concertId)}/current`, { method: 'DELETE', userId, queueToken }),
+
+    schedules: (concertId: number, queueToken: string) =>
+      call<Schedule[]>(`${concert(concertId)}/schedules`, { userId, queueToken }),
+    seats: (concertId: number, scheduleId: number, queueToken: string) =>
+      call<Seat[]>(`${concert(concertId)}/schedules/${scheduleId}/seats`, { userId, queueToken }),
+    hold: (concertId: number, scheduleId: number, seatNumber: number, queueToken: string) =>
+      call<Reservation>(`${concert(concertId)}/reservations`, {
+        method: 'POST',
+        userId,
+        queueToken,
+        body: { scheduleId, seatNumber },
+      }),
+    release: (concertId: number, reservationId: number, queueToken: string) =>
+      call<void>(`${concert(concertId)}/reservations/${reservationId}`, { method: 'DELETE', userId, queueToken }),
+    pay: (concertId: number, reservationIds: number[], queueToken: string, idempotencyKey: string) =>
+      call<Payment>(`${concert(concertId)}/payments`, {
+        method: 'POST',
+        userId,
+        queueToken,
+        idempotencyKey,
+        body: { reservationIds },
+      }),
+
+    balance: () => call<Balance>('/api/users/me/balance', { userId }),
+    charge: (amount: number, idempotencyKey: string) =>
+      call<ChargeResponse>('/api/users/me/balance/charges', {
+        method: 'POST',
+        userId,
+        idempotencyKey,
+        body: { amount },
+      }),
+    reservations: () => call<Reservation[]>('/api/users/me/reservations', { userId }),
+  }
+}
+
+export type Api = ReturnType<typeof createApi>

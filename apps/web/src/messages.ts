@@ -1,0 +1,71 @@
+/**
+ * One clear sentence for every error code of the contract, written for the person in front of the
+ * page rather than for a developer. Typed against `ErrorCode`, so a new code cannot be forgotten here.
+ */
+import type { ErrorCode } from '@rushgate/shared'
+import { ApiFailure } from './api.ts'
+import { formatClock, formatWon } from './format.ts'
+
+type Body = Record<string, unknown>
+type Sentence = string | ((body: Body, failure: ApiFailure) => string)
+
+const num = (body: Body, key: string): number | null => (typeof body[key] === 'number' ? (body[key] as number) : null)
+
+const sentences: Record<ErrorCode, Sentence> = {
+  VALIDATION_ERROR: (_b, f) => `That was not accepted: ${f.message}`,
+  UNAUTHENTICATED: 'Your user id was not accepted. Please enter it again.',
+  QUEUE_TOKEN_MISSING: 'You are not in the line for this concert yet. Please join the queue.',
+  QUEUE_TOKEN_INVALID: 'Your place in line could not be recognised. Please line up again.',
+  QUEUE_TOKEN_USER_MISMATCH: 'This place in line belongs to another user. Please line up again.',
+  QUEUE_TOKEN_WRONG_CONCERT: 'This place in line is for another concert. Please line up again.',
+  QUEUE_NOT_ACTIVE: (body) => {
+    const position = num(body, 'position')
+    return position === null
+      ? 'It is not your turn yet. Please wait in line.'
+      : `It is not your turn yet: you are number ${position} in line.`
+  },
+  NOT_FOUND: 'That page of the service does not exist.',
+  CONCERT_NOT_FOUND: 'This concert no longer exists.',
+  SCHEDULE_NOT_FOUND: 'This date no longer exists. Please choose another date.',
+  SEAT_NOT_FOUND: 'This seat does not exist. Please choose another seat.',
+  RESERVATION_NOT_FOUND: 'This hold could not be found. It may have been released.',
+  SEAT_UNAVAILABLE: 'Sorry, someone else has just taken this seat. Please choose another one.',
+  HOLD_LIMIT_REACHED: 'You are already holding as many seats as you may. Pay for them or release one first.',
+  HOLD_EXPIRED: 'Your hold ran out before you paid, so the seat was released. Please hold it again.',
+  RESERVATION_PAID: 'Some of these seats are already paid for. Your seats have been refreshed.',
+  INSUFFICIENT_BALANCE: (body) => {
+    const balance = num(body, 'balance')
+    const amount = num(body, 'amount')
+    if (balance === null || amount === null) return 'Your balance is too low for these seats. Please charge it first.'
+    return `Your balance is too low: these seats cost ${formatWon(amount)} and you have ${formatWon(balance)}. Charge at least ${formatWon(amount - balance)} and pay again.`
+  },
+  BALANCE_LIMIT: 'Your balance cannot go above 1,000,000,000 won. Please charge a smaller amount.',
+  QUEUE_TOKEN_EXPIRED: 'Your time to buy has run out, so your place in line has ended. You can line up again.',
+  REQUEST_TIMEOUT: 'The request took too long. Please try again.',
+  PAYLOAD_TOO_LARGE: 'That request was too large to send.',
+  UNSUPPORTED_MEDIA_TYPE: 'That request could not be understood by the service.',
+  IDEMPOTENCY_KEY_REUSED: 'This request clashed with an earlier one. Please try again.',
+  RATE_LIMITED: (_b, f) =>
+    f.retryAfterMs === null
+      ? 'Too many requests at once. Please slow down a little.'
+      : `Too many requests at once. Please wait ${formatClock(f.retryAfterMs)} before trying again.`,
+  HEADERS_TOO_LARGE: 'Your browser sent too much data. Please clear this site’s data and reload.',
+  INTERNAL_ERROR: 'Something went wrong on our side. Please try again.',
+  UPSTREAM_UNAVAILABLE: 'The ticket service is busy or unreachable right now. Please try again in a moment.',
+}
+
+export function describeFailure(error: unknown): string {
+  if (!(error instanceof ApiFailure)) return 'Something went wrong in the page. Please reload it.'
+  const sentence = sentences[error.code as ErrorCode]
+  if (sentence === undefined) return `Something went wrong (${error.status || 'no answer'}). Please try again.`
+  return typeof sentence === 'function' ? sentence(error.body, error) : sentence
+}
+
+/** Codes after which the place in line is gone and the user has to line up again. */
+export const LINE_UP_AGAIN: ReadonlySet<string> = new Set<ErrorCode>([
+  'QUEUE_TOKEN_EXPIRED',
+  'QUEUE_TOKEN_INVALID',
+  'QUEUE_TOKEN_USER_MISMATCH',
+  'QUEUE_TOKEN_WRONG_CONCERT',
+  'QUEUE_TOKEN_MISSING',
+])

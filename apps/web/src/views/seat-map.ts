@@ -1,0 +1,115 @@
+/**
+ * The seat map: a grid of buttons named "Seat N", with distinct looks for available, held, sold,
+ * your own and the selected seat, and a legend that doubles as each seat's description for screen
+ * readers. One seat is in the tab order at a time (roving tabindex); the arrow keys move between seats.
+ */
+import type { Seat } from '@rushgate/shared'
+import { h } from '../dom.ts'
+import { formatWon } from '../format.ts'
+
+type Look = 'available' | 'held' | 'sold' | 'mine'
+
+const LEGEND: Record<Look, string> = {
+  available: 'Available',
+  held: 'Held by someone else',
+  sold: 'Sold',
+  mine: 'Held by you',
+}
+
+export interface SeatMap {
+  el: HTMLElement
+  update(seats: Seat[], mine: ReadonlySet<number>, selected: number | null): void
+}
+
+export function createSeatMap(onSelect: (seat: Seat) => void): SeatMap {
+  const grid = h('div', { class: 'seat-grid', role: 'group', 'aria-label': 'Seats' })
+  const legend = h(
+    'ul',
+    { class: 'legend', 'aria-label': 'Legend' },
+    ...(Object.keys(LEGEND) as Look[]).map((look) =>
+      h('li', {}, h('span', { class: `swatch seat--${look}`, 'aria-hidden': 'true' }), h('span', { id: `legend-${look}` }, LEGEND[look])),
+    ),
+    h('li', {}, h('span', { class: 'swatch seat--selected', 'aria-hidden': 'true' }), h('span', {}, 'Selected')),
+  )
+  const empty = h('p', { class: 'hint' }, 'Choose a date to see its seats.')
+  const el = h('section', { class: 'stack', 'aria-labelledby': 'seats-title' }, h('h3', { id: 'seats-title' }, 'Seats'), legend, empty, grid)
+
+  let buttons = new Map<number, HTMLButtonElement>()
+  let seatsByNumber = new Map<number, Seat>()
+  let order: number[] = []
+  let focusable: number | null = null
+
+  const columns = () => (order.length > 200 ? 25 : order.length > 60 ? 20 : 10)
+
+  const moveFocus = (from: number, key: string) => {
+    const index = order.indexOf(from)
+    const cols = columns()
+    const target = {
+      ArrowRight: index + 1,
+      ArrowLeft: index - 1,
+      ArrowDown: index + cols,
+      ArrowUp: index - cols,
+      Home: 0,
+      End: order.length - 1,
+    }[key]
+    if (target === undefined) return false
+    const next = order[Math.min(order.length - 1, Math.max(0, target))]
+    if (next === undefined) return true
+    setFocusable(next)
+    buttons.get(next)?.focus()
+    return true
+  }
+
+  const setFocusable = (seatNumber: number) => {
+    if (focusable !== null) buttons.get(focusable)?.setAttribute('tabindex', '-1')
+    focusable = seatNumber
+    buttons.get(seatNumber)?.setAttribute('tabindex', '0')
+  }
+
+  const build = (seats: Seat[]) => {
+    buttons = new Map()
+    order = seats.map((s) => s.seatNumber)
+    focusable = null
+    const nodes = seats.map((seat) => {
+      const button = h('button', { type: 'button', class: 'seat', tabindex: -1, 'aria-label': `Seat ${seat.seatNumber}` }, String(seat.seatNumber))
+      button.addEventListener('click', () => {
+        setFocusable(seat.seatNumber)
+        const current = seatsByNumber.get(seat.seatNumber)
+        if (current && button.getAttribute('aria-disabled') !== 'true') onSelect(current)
+      })
+      button.addEventListener('keydown', (ev) => {
+        if (moveFocus(seat.seatNumber, ev.key)) ev.preventDefault()
+      })
+      buttons.set(seat.seatNumber, button)
+      return button
+    })
+    grid.style.setProperty('--cols', String(columns()))
+    grid.replaceChildren(...nodes)
+  }
+
+  return {
+    el,
+    update(seats, mine, selected) {
+      const sameSeats = seats.length === order.length && seats.every((s, i) => s.seatNumber === order[i])
+      // Rebuilt only when the seats themselves change (another date), so focus survives a refresh.
+      if (!sameSeats) build(seats)
+      seatsByNumber = new Map(seats.map((s) => [s.seatNumber, s]))
+      empty.hidden = seats.length > 0
+      for (const seat of seats) {
+        const button = buttons.get(seat.seatNumber)!
+        const look: Look = mine.has(seat.seatNumber) ? 'mine' : seat.status === 'AVAILABLE' ? 'available' : seat.status === 'HELD' ? 'held' : 'sold'
+        const isSelected = selected === seat.seatNumber && look === 'available'
+        button.className = `seat seat--${look}${isSelected ? ' seat--selected' : ''}`
+        button.dataset.status = seat.status
+        button.setAttribute('aria-describedby', `legend-${look}`)
+        button.setAttribute('aria-pressed', String(isSelected))
+        button.setAttribute('aria-disabled', String(look !== 'available'))
+        button.title = `Seat ${seat.seatNumber} · ${LEGEND[look]} · ${formatWon(seat.price)}`
+      }
+      if (focusable === null || !buttons.has(focusable)) {
+        const first = selected !== null && buttons.has(selected) ? selected : order[0]
+        if (first !== undefined) setFocusable(first)
+      }
+    },
+  }
+}
