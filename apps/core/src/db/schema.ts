@@ -1,0 +1,138 @@
+/**
+ * The core's tables: the one source of truth for drizzle-kit migrations (`pnpm db:generate`).
+ * Money is integer won in `bigint` columns, read as JS numbers (safe: a balance is at most 1e9).
+ * Column names are camelCase here and snake_case in SQL (`casing: 'snake_case'`).
+ */
+import { sql } from 'drizzle-orm'
+import {
+  bigint,
+  boolean,
+  check,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  serial,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core'
+
+const money = () => bigint({ mode: 'number' })
+const ts = () => timestamp({ withTimezone: true, mode: 'date' })
+
+export const concerts = pgTable('concerts', {
+  id: serial().primaryKey(),
+  title: text().notNull(),
+  venue: text().notNull(),
+  createdAt: ts().notNull().defaultNow(),
+})
+
+export const schedules = pgTable(
+  'schedules',
+  {
+    id: serial().primaryKey(),
+    concertId: integer()
+      .notNull()
+      .references(() => concerts.id, { onDelete: 'cascade' }),
+    startsAt: ts().notNull(),
+    totalSeats: integer().notNull(),
+    price: money().notNull(),
+  },
+  (t) => [index().on(t.concertId, t.startsAt)],
+)
+
+/**
+ * One row per seat. A seat is SOLD when `sold`; HELD while `heldBy` is set and `holdExpiresAt` is in
+ * the future; otherwise AVAILABLE — an expired hold frees the seat by timestamp, no sweeper needed.
+ */
+export const seats = pgTable(
+  'seats',
+  {
+    scheduleId: integer()
+      .notNull()
+      .references(() => schedules.id, { onDelete: 'cascade' }),
+    seatNumber: integer().notNull(),
+    price: money().notNull(),
+    sold: boolean().notNull().default(false),
+    heldBy: text(),
+    holdExpiresAt: ts(),
+    reservationId: integer(),
+  },
+  (t) => [primaryKey({ columns: [t.scheduleId, t.seatNumber] })],
+)
+
+export const reservations = pgTable(
+  'reservations',
+  {
+    id: serial().primaryKey(),
+    userId: text().notNull(),
+    concertId: integer().notNull(),
+    scheduleId: integer().notNull(),
+    seatNumber: integer().notNull(),
+    price: money().notNull(),
+    /** HELD, CANCELLED, PAID or EXPIRED; a HELD row past `expiresAt` reads as EXPIRED. */
+    status: text().notNull(),
+    expiresAt: ts().notNull(),
+    createdAt: ts().notNull().defaultNow(),
+    paymentId: integer(),
+  },
+  (t) => [
+    index().on(t.userId, t.id),
+    // Last defence behind the conditional seat UPDATE: one live hold and one sale per seat.
+    uniqueIndex('reservations_one_paid_per_seat').on(t.scheduleId, t.seatNumber).where(sql`status = 'PAID'`),
+    uniqueIndex('reservations_one_held_per_seat').on(t.scheduleId, t.seatNumber).where(sql`status = 'HELD'`),
+    check('reservations_status_valid', sql`${t.status} in ('HELD', 'CANCELLED', 'PAID', 'EXPIRED')`),
+  ],
+)
+
+export const balances = pgTable(
+  'balances',
+  {
+    userId: text().primaryKey(),
+    balance: money().notNull().default(0),
+  },
+  (t) => [check('balances_balance_range', sql`${t.balance} >= 0 and ${t.balance} <= 1000000000`)],
+)
+
+/** Every change of a balance, signed: a user's balance is always the sum of their entries. */
+export const ledger = pgTable(
+  'ledger',
+  {
+    id: serial().primaryKey(),
+    userId: text().notNull(),
+    amount: money().notNull(),
+    kind: text().notNull(),
+    paymentId: integer(),
+    createdAt: ts().notNull().defaultNow(),
+  },
+  (t) => [index().on(t.userId), check('ledger_kind_valid', sql`${t.kind} in ('charge', 'payment')`)],
+)
+
+export const payments = pgTable(
+  'payments',
+  {
+    id: serial().primaryKey(),
+    userId: text().notNull(),
+    concertId: integer().notNull(),
+    amount: money().notNull(),
+    reservationIds: integer().array().notNull(),
+    paidAt: ts().notNull().defaultNow(),
+  },
+  (t) => [index().on(t.userId, t.id)],
+)
+
+/** Final answers of idempotent requests, per user and key; kept at least 24 hours. */
+export const idempotencyKeys = pgTable(
+  'idempotency_keys',
+  {
+    userId: text().notNull(),
+    key: text().notNull(),
+    requestHash: text().notNull(),
+    statusCode: integer(),
+    body: jsonb(),
+    createdAt: ts().notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.key] }), index().on(t.createdAt)],
+)

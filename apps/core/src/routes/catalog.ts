@@ -1,0 +1,31 @@
+/** Concerts, dates and seats. The catalog is readable with the internal token alone (no user). */
+import type { FastifyInstance } from 'fastify'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { ConcertList, ConcertParams, ConcertSummary, ScheduleList, ScheduleParams, SeatList } from '@rushgate/shared'
+import * as catalog from '../domain/catalog.ts'
+import { errors } from './common.ts'
+
+export async function catalogRoutes(fastify: FastifyInstance): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
+  const { db } = app.database
+
+  app.get('/api/concerts', { schema: { response: { 200: ConcertList, ...errors() } } }, () => catalog.listConcerts(db))
+
+  app.get(
+    '/api/concerts/:concertId',
+    { schema: { params: ConcertParams, response: { 200: ConcertSummary, ...errors(400, 404) } } },
+    (request) => catalog.getConcert(db, request.params.concertId),
+  )
+
+  app.get(
+    '/api/concerts/:concertId/schedules',
+    { schema: { params: ConcertParams, response: { 200: ScheduleList, ...errors(400, 404) } } },
+    (request) => catalog.listSchedules(db, request.params.concertId),
+  )
+
+  app.get(
+    '/api/concerts/:concertId/schedules/:scheduleId/seats',
+    { schema: { params: ScheduleParams, response: { 200: SeatList, ...errors(400, 404) } } },
+    (request) => catalog.listSeats(db, request.params.concertId, request.params.scheduleId),
+  )
+}

@@ -1,0 +1,32 @@
+/** Pieces every route file uses: error responses by status, and the Idempotency-Key header schema. */
+import { IDEMPOTENCY_KEY_MAX } from '@rushgate/shared'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import Type from 'typebox'
+import type { IdempotencyScope, Outcome } from '../domain/idempotency.ts'
+
+const errorRef = { $ref: 'ErrorResponse#' }
+
+/** Response schemas of the error statuses a route can answer with (plus 401 and 503, always possible). */
+export function errors(...statuses: number[]): Record<number, typeof errorRef> {
+  const out: Record<number, typeof errorRef> = { 401: errorRef, 503: errorRef }
+  for (const s of statuses) out[s] = errorRef
+  return out
+}
+
+export const IdempotencyHeaders = Type.Object({
+  'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: IDEMPOTENCY_KEY_MAX })),
+})
+
+export function idempotencyScope(request: FastifyRequest): IdempotencyScope {
+  const key = request.headers['idempotency-key']
+  return {
+    userId: request.userId,
+    key: typeof key === 'string' ? key : undefined,
+    request: { method: request.method, route: request.url.split('?')[0] ?? '', body: request.body },
+  }
+}
+
+/** Sends a use case's outcome; a replayed idempotent answer may be any stored status and body. */
+export function sendOutcome(reply: FastifyReply, outcome: Outcome): FastifyReply {
+  return reply.code(outcome.statusCode).send(outcome.body)
+}
