@@ -10,6 +10,7 @@ import { installDatabase } from './plugins/db.ts'
 import { installHealth } from './plugins/health.ts'
 import { installIdentity } from './plugins/identity.ts'
 import { installInternalAuth } from './plugins/internal-auth.ts'
+import { installMaintenance } from './plugins/maintenance.ts'
 import { installMetrics } from './plugins/metrics.ts'
 import './plugins/types.ts'
 import { adminRoutes } from './routes/admin.ts'
@@ -35,6 +36,7 @@ export async function buildApp(config: CoreConfig, opts: BuildOptions = {}): Pro
   installHealth(app)
   installInternalAuth(app)
   installIdentity(app)
+  installMaintenance(app)
 
   await app.register(catalogRoutes)
   await app.register(reservationRoutes)

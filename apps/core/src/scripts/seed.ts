@@ -1,0 +1,15 @@
+/** `pnpm seed`: migrate the database, then create the demo concerts that are missing. */
+import { loadConfig } from '../config.ts'
+import { createDatabase } from '../db/client.ts'
+import { runMigrations } from '../db/migrate.ts'
+import { seedDemo } from '../seed/demo.ts'
+
+const config = loadConfig()
+await runMigrations(config.databaseUrl, (msg) => console.log(msg))
+const { pool, db } = createDatabase(config.databaseUrl, 2)
+try {
+  const created = await seedDemo(db)
+  console.log(created.length ? `created: ${created.join(', ')}` : 'demo concerts already exist; nothing to do')
+} finally {
+  await pool.end()
+}
