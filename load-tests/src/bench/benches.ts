@@ -1,0 +1,232 @@
+/**
+ * The benchmarks of issue 4. Each prepares what it needs through the public API, then measures one
+ * path of the project with autocannon; the runner measures the one-round-trip baseline beside it.
+ */
+import { Headers as H } from '@rushgate/shared'
+import type { RequestParams } from 'autocannon'
+import type { Api } from '../client.ts'
+import { admitAll, chargeAll, createConcert, inParallel, joinAll, TICKET_PRICE } from '../setup.ts'
+import { expectStatus } from '../client.ts'
+import type { Stack } from '../stack.ts'
+import { type BenchSettings, type Measurement, measure, type Row } from './measure.ts'
+
+export interface BenchContext {
+  stack: Stack
+  api: Api
+  settings: BenchSettings
+  /** Unique per run, so user ids never collide with an earlier run against the same stack. */
+  runId: string
+  /** Users prepared for the hold and payment benchmarks. */
+  users: number
+  log: (line: string) => void
+}
+
+export interface Bench {
+  name: string
+  title: string
+  run(ctx: BenchContext): Promise<Row[]>
+}
+
+const path = (url: string) => new URL(url).pathname
+
+/** Token issue, a new user every request: INCR + ZADD + HSET and a signature per request. */
+const token: Bench = {
+  name: 'token',
+  title: 'token issue (new user per request)',
+  async run(ctx) {
+    const concert = await createConcert(ctx.api, `bench token ${ctx.runId}`, 10)
+    // Paused, so the line only grows: every request is a first entry, never a re-entry.
+    expectStatus(await ctx.api.patchQueue(concert.id, { paused: true }), 200, 'pause')
+    let n = 0
+    const setupRequest = (req: RequestParams) => ({
+      ...req,
+      headers: { ...req.headers, [H.userId]: `t${ctx.runId}-${n++}` },
+    })
+    return [
+      await measure(
+        {
+          bench: 'token',
+          name: 'POST /api/queues/:id/tokens',
+          url: ctx.stack.gatewayUrl,
+          requests: [{ method: 'POST', path: `/api/queues/${concert.id}/tokens`, setupRequest }],
+          expected: [201],
+        },
+        ctx.settings,
+      ),
+    ]
+  },
+}
+
+/** Position polling: pre-issued tokens of a paused line, cycled through. */
+const poll: Bench = {
+  name: 'poll',
+  title: 'position polling (5,000 waiting tokens, cycled)',
+  async run(ctx) {
+    const concert = await createConcert(ctx.api, `bench poll ${ctx.runId}`, 10)
+    expectStatus(await ctx.api.patchQueue(concert.id, { paused: true }), 200, 'pause')
+    const users = Array.from({ length: 5000 }, (_, i) => `p${ctx.runId}-${i}`)
+    ctx.log(`issuing ${users.length} tokens`)
+    const tokens = await joinAll(ctx.api, concert.id, users)
+    let n = 0
+    const setupRequest = (req: RequestParams) => {
+      const i = n++ % users.length
+      return { ...req, headers: { [H.userId]: users[i] as string, [H.queueToken]: tokens[i] as string } }
+    }
+    return [
+      await measure(
+        {
+          bench: 'poll',
+          name: 'GET /api/queues/:id/tokens/current',
+          url: ctx.stack.gatewayUrl,
+          requests: [{ method: 'GET', path: `/api/queues/${concert.id}/tokens/current`, setupRequest }],
+        },
+        ctx.settings,
+      ),
+    ]
+  },
+}
+
+/** Seat reads of a 1,000-seat schedule, through the gateway and straight from the core. */
+const seats: Bench = {
+  name: 'seats',
+  title: 'seat reads, gateway vs core direct (1,000 seats)',
+  async run(ctx) {
+    const concert = await createConcert(ctx.api, `bench seats ${ctx.runId}`, 1000)
+    const schedule = concert.schedules[0]!.id
+    const users = Array.from({ length: 100 }, (_, i) => `s${ctx.runId}-${i}`)
+    const tokens = await admitAll(ctx.api, concert.id, users)
+    let n = 0
+    const setupRequest = (req: RequestParams) => {
+      const i = n++ % users.length
+      return { ...req, headers: { [H.userId]: users[i] as string, [H.queueToken]: tokens[i] as string } }
+    }
+    const seatsPath = `/api/concerts/${concert.id}/schedules/${schedule}/seats`
+    const viaGateway = await measure(
+      {
+        bench: 'seats',
+        name: 'GET …/seats via gateway',
+        url: ctx.stack.gatewayUrl,
+        requests: [{ method: 'GET', path: seatsPath, setupRequest }],
+      },
+      ctx.settings,
+    )
+    const direct = await measure(
+      {
+        bench: 'seats',
+        name: 'GET …/seats core direct',
+        kind: 'core',
+        url: ctx.stack.coreUrl,
+        requests: [
+          {
+            method: 'GET',
+            path: seatsPath,
+            headers: { [H.userId]: users[0] as string, [H.internalToken]: ctx.stack.internalToken },
+          },
+        ],
+      },
+      ctx.settings,
+    )
+    viaGateway.vsCore = viaGateway.rps / Math.max(direct.rps, 1)
+    return [viaGateway, direct]
+  },
+}
+
+/**
+ * Many users holding seats of one schedule at the same time: every request holds the next free seat,
+ * 100 connections all working on the same schedule until it is full, then on the next one.
+ */
+const holds: Bench = {
+  name: 'holds',
+  title: 'holds: many users, one schedule at a time',
+  async run(ctx) {
+    const seatCount = 10_000
+    const concert = await createConcert(ctx.api, `bench holds ${ctx.runId}`, seatCount)
+    const users = Array.from({ length: ctx.users }, (_, i) => `h${ctx.runId}-${i}`)
+    ctx.log(`admitting ${users.length} users`)
+    const tokens = await admitAll(ctx.api, concert.id, users)
+    // A user may hold at most MAX_HOLDS_PER_USER seats, so each user takes seats round-robin.
+    let n = 0
+    const setupRequest = (req: RequestParams) => {
+      const i = n++
+      const schedule = concert.schedules[Math.floor(i / 1000) % concert.schedules.length]!
+      const u = i % users.length
+      return {
+        ...req,
+        headers: { [H.userId]: users[u] as string, [H.queueToken]: tokens[u] as string, 'content-type': 'application/json' },
+        body: JSON.stringify({ scheduleId: schedule.id, seatNumber: (i % 1000) + 1 }),
+      }
+    }
+    const maxHolds = Number(process.env.BENCH_MAX_HOLDS ?? 4)
+    return [
+      await measure(
+        {
+          bench: 'holds',
+          name: 'POST /api/concerts/:id/reservations',
+          url: ctx.stack.gatewayUrl,
+          requests: [{ method: 'POST', path: `/api/concerts/${concert.id}/reservations`, setupRequest }],
+          expected: [201],
+          amount: Math.min(seatCount, users.length * maxHolds),
+        },
+        ctx.settings,
+      ),
+    ]
+  },
+}
+
+/** Payments: each prepared user (charged, admitted, holding one seat) pays once. */
+const payments: Bench = {
+  name: 'payments',
+  title: 'payments (one per prepared user)',
+  async run(ctx) {
+    const concert = await createConcert(ctx.api, `bench pay ${ctx.runId}`, ctx.users)
+    const users = Array.from({ length: ctx.users }, (_, i) => `y${ctx.runId}-${i}`)
+    ctx.log(`preparing ${users.length} payers (charge, admit, hold)`)
+    await chargeAll(ctx.api, users, TICKET_PRICE)
+    const tokens = await admitAll(ctx.api, concert.id, users)
+    const holdIds = await inParallel(users, 64, async (user, i) => {
+      const schedule = concert.schedules[Math.floor(i / 1000)]!
+      const reply = await ctx.api.hold(user, concert.id, tokens[i] as string, schedule.id, (i % 1000) + 1)
+      return expectStatus(reply, 201, `hold for ${user}`).id
+    })
+    let n = 0
+    const setupRequest = (req: RequestParams) => {
+      const i = n++ % users.length
+      return {
+        ...req,
+        headers: {
+          [H.userId]: users[i] as string,
+          [H.queueToken]: tokens[i] as string,
+          [H.idempotencyKey]: `pay-${ctx.runId}-${i}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({ reservationIds: [holdIds[i]] }),
+      }
+    }
+    return [
+      await measure(
+        {
+          bench: 'payments',
+          name: 'POST /api/concerts/:id/payments',
+          url: ctx.stack.gatewayUrl,
+          requests: [{ method: 'POST', path: `/api/concerts/${concert.id}/payments`, setupRequest }],
+          expected: [201],
+          amount: users.length,
+        },
+        ctx.settings,
+      ),
+    ]
+  },
+}
+
+export const BENCHES: Bench[] = [token, poll, seats, holds, payments]
+
+/** The baseline: one Fastify route, one Redis GET. */
+export function baselineMeasurement(bench: string, url: string): Measurement {
+  return {
+    bench,
+    name: 'baseline: Fastify + 1 Redis GET',
+    kind: 'baseline',
+    url: new URL(url).origin,
+    requests: [{ method: 'GET', path: path(url) }],
+  }
+}

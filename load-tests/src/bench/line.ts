@@ -1,0 +1,123 @@
+/**
+ * Scale of the line: one concert with N (default 1,000,000) waiting users, the Redis memory each one
+ * costs, and the latency of a position lookup at that size.
+ *
+ * The line is filled with the gateway's own `enter-5.lua` (read from apps/gateway, sent as EVALSHA in
+ * pipelined batches), its own key layout (`RedisKeys`) and real signed tokens (`TokenSigner` with the
+ * stack's TOKEN_SECRET) — exactly what N calls of `POST /tokens` would leave, minus the HTTP. So every
+ * one of the N users can then be polled through the gateway's status route (ZRANK inside the status
+ * script), and the lookups are spread over the whole depth of the line.
+ *
+ * Memory is measured twice: `MEMORY USAGE` of the line's two keys (exact, immune to other users of
+ * the same Redis), and the growth of INFO `used_memory` (includes allocator overhead; noisy when
+ * others use the server). The concert's keys are UNLINKed afterwards; nothing else is touched.
+ */
+import { readFileSync } from 'node:fs'
+import { Headers as H } from '@rushgate/shared'
+import type { RequestParams } from 'autocannon'
+import { Redis } from 'ioredis'
+import { RedisKeys } from '../../../apps/gateway/src/redis/keys.ts'
+import { TokenSigner } from '../../../apps/gateway/src/queue/tokens.ts'
+import { type Api, expectStatus } from '../client.ts'
+import { createConcert } from '../setup.ts'
+import type { Stack } from '../stack.ts'
+import { measure, type Row } from './measure.ts'
+
+const ENTER_LUA = readFileSync(new URL('../../../apps/gateway/src/redis/scripts/enter-5.lua', import.meta.url), 'utf8')
+const BATCH = 2000
+/** Tokens kept for the lookups: enough to spread them over the whole line. */
+const SAMPLE = 20_000
+
+export interface LineResult {
+  waiting: number
+  method: string
+  fillMs: number
+  /** MEMORY USAGE of the waiting ZSET + the tokens HASH */
+  memoryBytes: number
+  bytesPerUser: number
+  keys: Record<string, number>
+  /** growth of INFO used_memory over the fill */
+  usedMemoryDelta: number
+  encoding: Record<string, string>
+  poll: Row
+}
+
+export async function runLineBench(o: { stack: Stack; api: Api; waiting: number; runId: string; log: (l: string) => void }): Promise<LineResult> {
+  const { stack, api, waiting, runId, log } = o
+  const concert = await createConcert(api, `bench line ${runId}`, 10)
+  // Paused: the admission tick leaves the line alone while it is measured.
+  expectStatus(await api.patchQueue(concert.id, { paused: true }), 200, 'pause')
+  const keys = new RedisKeys(stack.redisPrefix).concert(concert.id)
+  const signer = new TokenSigner(stack.tokenSecret)
+  const redis = new Redis(stack.redisUrl)
+  try {
+    const sha = (await redis.script('LOAD', ENTER_LUA)) as string
+    const usedBefore = await usedMemory(redis)
+    const every = Math.max(1, Math.floor(waiting / SAMPLE))
+    const sample: { user: string; token: string }[] = []
+    const started = performance.now()
+    for (let from = 0; from < waiting; from += BATCH) {
+      const pipeline = redis.pipeline()
+      const now = Date.now()
+      for (let i = from; i < Math.min(waiting, from + BATCH); i++) {
+        const user = `w${runId}-${i}`
+        const token = signer.issue(user, concert.id)
+        if (i % every === 0) sample.push({ user, token })
+        pipeline.evalsha(sha, 5, keys.tokens, keys.waiting, keys.active, keys.seq, keys.settings, user, token, now)
+      }
+      const results = await pipeline.exec()
+      const failed = results?.find(([err]) => err)
+      if (failed) throw failed[0]
+      if ((from / BATCH) % 50 === 0) log(`line: ${from.toLocaleString('en-US')} users in`)
+    }
+    const fillMs = performance.now() - started
+    const usedAfter = await usedMemory(redis)
+    const usage: Record<string, number> = {}
+    const encoding: Record<string, string> = {}
+    for (const [name, key] of [
+      ['waiting ZSET', keys.waiting],
+      ['tokens HASH', keys.tokens],
+    ] as const) {
+      usage[name] = Number(await redis.call('MEMORY', 'USAGE', key, 'SAMPLES', '0'))
+      encoding[name] = String(await redis.call('OBJECT', 'ENCODING', key))
+    }
+    const memoryBytes = Object.values(usage).reduce((a, b) => a + b, 0)
+    log(`line: ${waiting} users in ${(fillMs / 1000).toFixed(1)} s, ${memoryBytes} bytes; measuring lookups`)
+
+    let n = 0
+    const setupRequest = (req: RequestParams) => {
+      // A stride through the sample visits the front, the middle and the back of the line alike.
+      const s = sample[(n++ * 7919) % sample.length]!
+      return { ...req, headers: { [H.userId]: s.user, [H.queueToken]: s.token } }
+    }
+    const poll = await measure(
+      {
+        bench: 'line',
+        name: `GET …/tokens/current, ${waiting.toLocaleString('en-US')} waiting`,
+        url: stack.gatewayUrl,
+        requests: [{ method: 'GET', path: `/api/queues/${concert.id}/tokens/current`, setupRequest }],
+      },
+      { connections: 100, duration: 10 },
+    )
+    return {
+      waiting,
+      method: "with the gateway's enter-5.lua (EVALSHA, pipelined in batches of 2,000) and its key layout",
+      fillMs,
+      memoryBytes,
+      bytesPerUser: memoryBytes / waiting,
+      keys: usage,
+      usedMemoryDelta: usedAfter - usedBefore,
+      encoding,
+      poll,
+    }
+  } finally {
+    // UNLINK frees a million-element key in the background: Redis stays responsive.
+    await redis.unlink(keys.waiting, keys.tokens, keys.seq, keys.active, keys.state, keys.settings)
+    redis.disconnect()
+  }
+}
+
+async function usedMemory(redis: Redis): Promise<number> {
+  const info = await redis.info('memory')
+  return Number(/used_memory:(\d+)/.exec(info)?.[1] ?? 0)
+}

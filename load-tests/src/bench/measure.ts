@@ -1,0 +1,75 @@
+/** One autocannon run and the row of the report it becomes. */
+import autocannon, { type Request } from 'autocannon'
+
+export interface BenchSettings {
+  connections: number
+  /** seconds */
+  duration: number
+}
+
+export interface Row {
+  bench: string
+  name: string
+  /** what the row is: the project, the baseline of the same run, or the core reached directly */
+  kind: 'project' | 'baseline' | 'core'
+  requests: number
+  rps: number
+  p50: number
+  p97_5: number
+  p99: number
+  /** count of each status code */
+  statuses: Record<string, number>
+  /** responses whose status is not one the benchmark expects, plus socket errors and timeouts */
+  unexpected: number
+  /** rps as a fraction of the baseline measured in the same run */
+  vsBaseline?: number
+  /** rps as a fraction of the same route read straight from the core */
+  vsCore?: number
+}
+
+export interface Measurement {
+  bench: string
+  name: string
+  kind?: Row['kind']
+  url: string
+  requests: Request[]
+  /** Statuses that count as success; default any 2xx. */
+  expected?: number[]
+  /** A fixed number of requests instead of the duration (for steps that use up what was prepared). */
+  amount?: number
+}
+
+export async function measure(m: Measurement, settings: BenchSettings): Promise<Row> {
+  const result = await autocannon({
+    url: m.url,
+    connections: settings.connections,
+    ...(m.amount ? { amount: m.amount } : { duration: settings.duration }),
+    requests: m.requests,
+    timeout: 10,
+  })
+  const statuses: Record<string, number> = {}
+  let unexpected = result.errors + result.timeouts
+  for (const [status, { count }] of Object.entries(result.statusCodeStats)) {
+    statuses[status] = count
+    const code = Number(status)
+    const ok = m.expected ? m.expected.includes(code) : code >= 200 && code < 300
+    if (!ok) unexpected += count
+  }
+  if (result.errors) statuses.errors = result.errors
+  if (result.timeouts) statuses.timeouts = result.timeouts
+  const requests = result.latency.totalCount
+  const seconds = (new Date(result.finish).getTime() - new Date(result.start).getTime()) / 1000
+  return {
+    bench: m.bench,
+    name: m.name,
+    kind: m.kind ?? 'project',
+    requests,
+    // With a fixed amount the run is shorter than a second's sampling; completed / elapsed is exact.
+    rps: Math.round(seconds > 0 ? requests / seconds : result.requests.average),
+    p50: result.latency.p50,
+    p97_5: result.latency.p97_5,
+    p99: result.latency.p99,
+    statuses,
+    unexpected,
+  }
+}

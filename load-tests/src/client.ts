@@ -1,0 +1,229 @@
+/**
+ * A thin client of the public contract (../../shared/api.md) over an undici Pool: many kept-alive
+ * connections shared by thousands of virtual users. Every call resolves with the status and the parsed
+ * body — a non-2xx is data for the caller to count, not an exception. Only a network failure throws.
+ */
+import { randomUUID } from 'node:crypto'
+import { Headers as H } from '@rushgate/shared'
+import { Pool } from 'undici'
+
+export interface Reply<T = unknown> {
+  status: number
+  body: T
+  /** seconds, from the `Retry-After` header of a 429 */
+  retryAfter?: number
+}
+
+/** The body of every error response of the contract. */
+export interface ErrorReply {
+  statusCode: number
+  code: string
+  message: string
+  [extra: string]: unknown
+}
+
+export interface TokenState {
+  token: string
+  concertId: number
+  status: 'WAITING' | 'ACTIVE'
+  position: number | null
+  estimatedWaitSeconds: number
+  activeUntil: string | null
+  pollAfterMs: number
+}
+
+export interface QueueSettings {
+  concertId: number
+  waiting: number
+  active: number
+  admitPerTick: number
+  maxActive: number | null
+  activeTtlSeconds: number
+  paused: boolean
+  admittedTotal: number
+}
+
+export interface Schedule {
+  id: number
+  concertId: number
+  startsAt: string
+  totalSeats: number
+  availableSeats: number
+}
+
+export interface Seat {
+  seatNumber: number
+  status: 'AVAILABLE' | 'HELD' | 'SOLD'
+  price: number
+}
+
+export interface Hold {
+  id: number
+  concertId: number
+  scheduleId: number
+  seatNumber: number
+  price: number
+  status: string
+  expiresAt: string
+}
+
+export interface Payment {
+  id: number
+  reservationIds: number[]
+  amount: number
+  balance?: number
+  paidAt: string
+}
+
+export interface CreatedConcert {
+  id: number
+  title: string
+  venue: string
+  schedules: { id: number; startsAt: string; totalSeats: number; price: number }[]
+}
+
+type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE'
+
+export class HttpClient {
+  readonly pool: Pool
+
+  constructor(
+    readonly origin: string,
+    connections = 64,
+    private readonly baseHeaders: Record<string, string> = {},
+  ) {
+    this.pool = new Pool(origin, {
+      connections,
+      pipelining: 1,
+      headersTimeout: 30_000,
+      bodyTimeout: 30_000,
+      keepAliveTimeout: 60_000,
+    })
+  }
+
+  async call<T>(method: Method, path: string, headers: Record<string, string> = {}, body?: unknown): Promise<Reply<T>> {
+    const res = await this.pool.request({
+      method,
+      path,
+      headers: {
+        ...this.baseHeaders,
+        ...headers,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    })
+    const text = await res.body.text()
+    const retryAfter = res.headers['retry-after']
+    return {
+      status: res.statusCode,
+      body: (text ? JSON.parse(text) : null) as T,
+      ...(retryAfter === undefined ? {} : { retryAfter: Number(retryAfter) }),
+    }
+  }
+
+  close(): Promise<void> {
+    return this.pool.close()
+  }
+}
+
+/** The calls of one user (or of the admin) against the gateway, or the core with the internal token. */
+export class Api {
+  constructor(
+    readonly http: HttpClient,
+    private readonly adminToken = '',
+  ) {}
+
+  private admin() {
+    return { authorization: `Bearer ${this.adminToken}` }
+  }
+
+  createConcert(body: { title: string; venue: string; schedules: { startsAt: string; seats: number; price: number }[] }) {
+    return this.http.call<CreatedConcert>('POST', '/api/admin/concerts', this.admin(), body)
+  }
+
+  queue(concertId: number) {
+    return this.http.call<QueueSettings>('GET', `/api/admin/queues/${concertId}`, this.admin())
+  }
+
+  patchQueue(concertId: number, patch: Partial<Pick<QueueSettings, 'admitPerTick' | 'maxActive' | 'activeTtlSeconds' | 'paused'>>) {
+    return this.http.call<QueueSettings>('PATCH', `/api/admin/queues/${concertId}`, this.admin(), patch)
+  }
+
+  charge(userId: string, amount: number, idempotencyKey: string = randomUUID()) {
+    return this.http.call<{ userId: string; balance: number; charged: number }>(
+      'POST',
+      '/api/users/me/balance/charges',
+      { [H.userId]: userId, [H.idempotencyKey]: idempotencyKey },
+      { amount },
+    )
+  }
+
+  balance(userId: string) {
+    return this.http.call<{ userId: string; balance: number }>('GET', '/api/users/me/balance', { [H.userId]: userId })
+  }
+
+  reservations(userId: string) {
+    return this.http.call<Hold[]>('GET', '/api/users/me/reservations', { [H.userId]: userId })
+  }
+
+  payments(userId: string) {
+    return this.http.call<Payment[]>('GET', '/api/users/me/payments', { [H.userId]: userId })
+  }
+
+  join(userId: string, concertId: number) {
+    return this.http.call<TokenState>('POST', `/api/queues/${concertId}/tokens`, { [H.userId]: userId })
+  }
+
+  tokenState(userId: string, concertId: number, token: string) {
+    return this.http.call<TokenState>('GET', `/api/queues/${concertId}/tokens/current`, withToken(userId, token))
+  }
+
+  leave(userId: string, concertId: number, token: string) {
+    return this.http.call<null>('DELETE', `/api/queues/${concertId}/tokens/current`, withToken(userId, token))
+  }
+
+  schedules(userId: string, concertId: number, token: string) {
+    return this.http.call<Schedule[]>('GET', `/api/concerts/${concertId}/schedules`, withToken(userId, token))
+  }
+
+  seats(userId: string, concertId: number, scheduleId: number, token: string) {
+    return this.http.call<Seat[]>(
+      'GET',
+      `/api/concerts/${concertId}/schedules/${scheduleId}/seats`,
+      withToken(userId, token),
+    )
+  }
+
+  hold(userId: string, concertId: number, token: string, scheduleId: number, seatNumber: number) {
+    return this.http.call<Hold>('POST', `/api/concerts/${concertId}/reservations`, withToken(userId, token), {
+      scheduleId,
+      seatNumber,
+    })
+  }
+
+  pay(userId: string, concertId: number, token: string, reservationIds: number[], idempotencyKey: string = randomUUID()) {
+    return this.http.call<Payment>(
+      'POST',
+      `/api/concerts/${concertId}/payments`,
+      { ...withToken(userId, token), [H.idempotencyKey]: idempotencyKey },
+      { reservationIds },
+    )
+  }
+}
+
+function withToken(userId: string, token: string): Record<string, string> {
+  return { [H.userId]: userId, [H.queueToken]: token }
+}
+
+/** Throws unless the reply has the expected status: for setup steps, where anything else is a bug. */
+export function expectStatus<T>(reply: Reply<T>, expected: number | number[], what: string): T {
+  const ok = Array.isArray(expected) ? expected.includes(reply.status) : reply.status === expected
+  if (!ok) throw new Error(`${what}: expected ${expected}, got ${reply.status} ${JSON.stringify(reply.body)}`)
+  return reply.body
+}
+
+/** The contract's error code of a reply, or `HTTP_<status>` when the body has none. */
+export function errorCode(reply: Reply): string {
+  const body = reply.body as Partial<ErrorReply> | null
+  return body && typeof body.code === 'string' ? body.code : `HTTP_${reply.status}`
+}

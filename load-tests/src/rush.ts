@@ -1,0 +1,73 @@
+/**
+ * `pnpm rush [--users N] [--concerts N] [--seats N] [--admit-batch N] [--admit-interval-ms MS]
+ *            [--max-active N|none] [--duration S] [--url URL] [--no-prequeue] [--connections N]`
+ *
+ * Plays a ticket rush against the stack at --url, or one it starts, checks the invariants at the end
+ * and writes results/rush-<time>.{json,md,svg}. Exits non-zero on any violation.
+ */
+import { parseArgs } from 'node:util'
+import { checksTable, rushMarkdown } from './rush/markdown.ts'
+import { rushChart } from './rush/chart.ts'
+import { saveRecord } from './rush/record.ts'
+import { runRush } from './rush/run.ts'
+import { machine, stamp, writeResults } from './report.ts'
+import { externalStack, startStack } from './stack.ts'
+
+const { values } = parseArgs({
+  options: {
+    users: { type: 'string', default: '20000' },
+    concerts: { type: 'string', default: '1' },
+    seats: { type: 'string', default: '2500' },
+    'admit-batch': { type: 'string', default: '200' },
+    'admit-interval-ms': { type: 'string', default: '1000' },
+    'max-active': { type: 'string', default: '1000' },
+    'rate-limit': { type: 'string', default: '600' },
+    duration: { type: 'string', default: '900' },
+    connections: { type: 'string', default: '256' },
+    url: { type: 'string' },
+    'no-prequeue': { type: 'boolean', default: false },
+    profile: { type: 'string' },
+  },
+})
+
+const log = (line: string) => process.stderr.write(`[rush] ${line}\n`)
+const options = {
+  users: Number(values.users),
+  concerts: Number(values.concerts),
+  seats: Number(values.seats),
+  admitBatch: Number(values['admit-batch']),
+  admitIntervalMs: Number(values['admit-interval-ms']),
+  maxActive: values['max-active'] === 'none' ? null : Number(values['max-active']),
+  duration: Number(values.duration),
+  prequeue: !values['no-prequeue'],
+  connections: Number(values.connections),
+  progress: true,
+}
+
+const stack = values.url
+  ? externalStack(values.url)
+  : await startStack({
+      log,
+      profileDir: values.profile,
+      gatewayEnv: { ADMIT_INTERVAL_MS: String(options.admitIntervalMs), RATE_LIMIT_PER_MINUTE: values['rate-limit'] },
+    })
+
+let exitCode = 1
+try {
+  const { record, summary } = await runRush(stack, options, log)
+  const base = `rush-${stamp()}`
+  const m = machine()
+  const markdown = rushMarkdown(summary, m, `${base}.svg`)
+  const chart = rushChart(record.samples, `Rush ${summary.runId}: ${options.users} users, ${options.seats} seats`)
+  const files = writeResults(base, { machine: m, summary, samples: record.samples }, markdown, { [`${base}.svg`]: chart })
+  const full = saveRecord(record)
+  console.log(markdown)
+  log(`wrote ${files.join(', ')} (full record: ${full})`)
+  if (summary.violations > 0) console.error(`INVARIANT VIOLATIONS:\n${checksTable(summary.checks)}`)
+  exitCode = summary.violations > 0 ? 1 : 0
+} catch (err) {
+  console.error(err)
+} finally {
+  await stack.stop()
+}
+process.exit(exitCode)

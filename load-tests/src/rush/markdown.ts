@@ -1,0 +1,56 @@
+/** The Markdown summary of a rush. */
+import { describeMachine, fmt, type Machine, table } from '../report.ts'
+import type { CheckResult } from '../verify/checks.ts'
+import type { RushSummary } from './run.ts'
+
+export function rushMarkdown(s: RushSummary, m: Machine, chartFile: string): string {
+  const o = s.options
+  const errors = Object.entries(s.errors).sort((a, b) => b[1] - a[1])
+  return [
+    `# Rush ${s.runId}: ${fmt.int(o.users)} users, ${o.concerts} concert(s) × ${fmt.int(o.seats)} seats`,
+    '',
+    `Machine: ${describeMachine(m)}.`,
+    `Admission ${o.admitBatch} per tick every ${o.admitIntervalMs} ms, maxActive ${o.maxActive ?? 'none'},` +
+      ` ${o.prequeue ? 'pre-queue (line paused while everybody joins)' : 'line open from the start'}, ${o.connections} connections.`,
+    '',
+    table(
+      ['figure', 'value'],
+      [
+        ['elapsed', `${s.elapsedSeconds} s`],
+        ['seats sold', `${fmt.int(s.seatsSold)} of ${fmt.int(s.seatsTotal)}`],
+        ['outcomes', Object.entries(s.outcomes).map(([k, v]) => `${k} ${fmt.int(v)}`).join(', ')],
+        ['tickets per second', s.ticketsPerSecond],
+        ['users served per second (ticket or sold out)', s.usersDonePerSecond],
+        ['time to admission p50 / p90 / p99 / max', spread(s.timeToAdmissionMs)],
+        ['time to ticket p50 / p90 / p99 / max', spread(s.timeToTicketMs)],
+        ['fairness inversions', `${s.fairness.inversions} (arrival order by ${s.fairness.arrivalOrder})`],
+        ['peak active (admin samples)', s.peakActive],
+        ['status polls', fmt.int(s.polls)],
+        ['hold conflicts (409 SEAT_UNAVAILABLE, retried)', fmt.int(s.holdConflicts)],
+        ['invariant violations', s.violations],
+      ],
+    ),
+    '',
+    `![waiting, active and admissions over time](${chartFile})`,
+    '',
+    '## Invariants',
+    '',
+    checksTable(s.checks),
+    '',
+    '## Errors by step and code',
+    '',
+    errors.length === 0 ? 'none' : table(['step and code', 'count'], errors.map(([k, v]) => [k, v])),
+    '',
+  ].join('\n')
+}
+
+export function checksTable(checks: CheckResult[]): string {
+  return table(
+    ['check', 'result', 'looked at'],
+    checks.map((c) => [c.name, c.violations.length === 0 ? 'ok' : `**${c.violations.length} violation(s)**: ${c.violations.slice(0, 3).join('; ')}`, c.checked]),
+  )
+}
+
+function spread(v: { p50: number; p90: number; p99: number; max: number }): string {
+  return `${fmt.int(v.p50)} / ${fmt.int(v.p90)} / ${fmt.int(v.p99)} / ${fmt.int(v.max)} ms`
+}

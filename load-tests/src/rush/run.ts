@@ -1,0 +1,207 @@
+/**
+ * The rush: creates a concert, sets its line up, lets every virtual user run its journey at once,
+ * samples the admin endpoint meanwhile, then reports and checks the invariants.
+ */
+import { randomBytes } from 'node:crypto'
+import { performance } from 'node:perf_hooks'
+import { Api, type CreatedConcert, HttpClient, expectStatus } from '../client.ts'
+import { createConcert, TICKET_PRICE } from '../setup.ts'
+import type { Stack } from '../stack.ts'
+import { type CheckResult, verifyRun } from '../verify/checks.ts'
+import { type Fairness, fairness } from './fairness.ts'
+import type { RunRecord } from './record.ts'
+import { startSampler } from './sampler.ts'
+import { newRecord, runUser, type UserRecord } from './user.ts'
+import { percentile } from '../report.ts'
+
+export interface RushOptions {
+  users: number
+  concerts: number
+  /** seats per concert */
+  seats: number
+  admitBatch: number
+  /** informative: the tick interval is the gateway's ADMIT_INTERVAL_MS, set when it is started */
+  admitIntervalMs: number
+  maxActive: number | null
+  /** seconds after which unfinished users stop */
+  duration: number
+  /** pause the line while everybody joins, then open it: arrival order is then exact */
+  prequeue: boolean
+  connections: number
+  progress: boolean
+}
+
+export interface RushSummary {
+  runId: string
+  options: RushOptions
+  elapsedSeconds: number
+  outcomes: Record<string, number>
+  seatsTotal: number
+  seatsSold: number
+  ticketsPerSecond: number
+  usersDonePerSecond: number
+  timeToAdmissionMs: { p50: number; p90: number; p99: number; max: number }
+  timeToTicketMs: { p50: number; p90: number; p99: number; max: number }
+  fairness: Fairness
+  errors: Record<string, number>
+  peakActive: number
+  polls: number
+  holdConflicts: number
+  checks: CheckResult[]
+  violations: number
+}
+
+export async function runRush(stack: Stack, options: RushOptions, log: (line: string) => void): Promise<{ record: RunRecord; summary: RushSummary }> {
+  const runId = randomBytes(4).toString('hex')
+  const http = new HttpClient(stack.gatewayUrl, options.connections)
+  const api = new Api(http, stack.adminToken)
+  const t0 = performance.now()
+  const now = () => performance.now() - t0
+  const errors: Record<string, number> = {}
+  const countError = (step: string, code: string) => {
+    const key = `${step} ${code}`
+    errors[key] = (errors[key] ?? 0) + 1
+  }
+
+  try {
+    const concerts: CreatedConcert[] = []
+    for (let c = 0; c < options.concerts; c++) {
+      const concert = await createConcert(api, `Rush ${runId} #${c + 1}`, options.seats)
+      expectStatus(
+        await api.patchQueue(concert.id, { admitPerTick: options.admitBatch, maxActive: options.maxActive, paused: options.prequeue }),
+        200,
+        'queue settings',
+      )
+      concerts.push(concert)
+    }
+    const users = Array.from({ length: options.users }, (_, i) => newRecord(`r${runId}-${i}`))
+    const concertOf = (i: number) => concerts[i % concerts.length]!
+    log(`${options.users} users, ${options.concerts} concert(s) × ${options.seats} seats, ${options.admitBatch} per tick`)
+
+    let openLine!: () => void
+    const lineOpen = new Promise<void>((done) => {
+      openLine = done
+    })
+    const deadline = options.duration * 1000
+    const aborted = () => now() > deadline
+    const sampler = startSampler(api, concerts[0]!.id, now)
+    const tasks = users.map((rec, i) =>
+      runUser(rec, { api, concertId: concertOf(i).id, price: TICKET_PRICE, now, lineOpen, aborted, countError }),
+    )
+    const progress = startProgress(users, now, options.progress)
+
+    if (options.prequeue) {
+      // Everybody joins (or fails to) while the line is paused, then sales open.
+      while (users.some((u) => u.outcome === 'pending' && u.joinEnd === 0) && !aborted()) await delay(100)
+      log(`everybody joined at ${(now() / 1000).toFixed(1)} s; opening the line`)
+      for (const concert of concerts) expectStatus(await api.patchQueue(concert.id, { paused: false }), 200, 'open line')
+    }
+    openLine()
+    await Promise.all(tasks)
+    await delay(600) // one more sample after the last user
+    await sampler.stop()
+    progress.stop()
+    const elapsed = now()
+
+    const record: RunRecord = {
+      runId,
+      startedAt: new Date(Date.now() - elapsed).toISOString(),
+      stack: {
+        gatewayUrl: stack.gatewayUrl,
+        coreUrl: stack.coreUrl,
+        databaseUrl: stack.databaseUrl,
+        adminToken: stack.adminToken,
+        internalToken: stack.internalToken,
+        stillRunning: stack.external,
+      },
+      concertIds: concerts.map((c) => c.id),
+      maxActive: options.maxActive,
+      users,
+      samples: sampler.samples,
+    }
+    log('checking invariants')
+    const checks = await verifyRun(record, log)
+    const summary = summarize(record, options, elapsed, errors, checks, concerts.length * options.seats)
+    return { record, summary }
+  } finally {
+    await http.close()
+  }
+}
+
+function summarize(
+  record: RunRecord,
+  options: RushOptions,
+  elapsedMs: number,
+  errors: Record<string, number>,
+  checks: CheckResult[],
+  seatsTotal: number,
+): RushSummary {
+  const users = record.users
+  const outcomes: Record<string, number> = {}
+  for (const u of users) outcomes[u.outcome] = (outcomes[u.outcome] ?? 0) + 1
+  const admission = users.filter((u) => u.firstActiveEnd !== null).map((u) => u.firstActiveEnd! - u.joinStart)
+  const tickets = users.filter((u) => u.ticketAt !== null)
+  const toTicket = tickets.map((u) => u.ticketAt! - u.joinStart)
+  const firstJoin = Math.min(...users.map((u) => u.joinStart))
+  const lastTicket = Math.max(0, ...tickets.map((u) => u.ticketAt!))
+  const lastDone = Math.max(0, ...users.map((u) => u.doneAt ?? 0))
+  const spread = (values: number[]) => ({
+    p50: Math.round(percentile(values, 50)),
+    p90: Math.round(percentile(values, 90)),
+    p99: Math.round(percentile(values, 99)),
+    max: Math.round(Math.max(0, ...values)),
+  })
+  return {
+    runId: record.runId,
+    options,
+    elapsedSeconds: Math.round(elapsedMs / 100) / 10,
+    outcomes,
+    seatsTotal,
+    seatsSold: tickets.length,
+    ticketsPerSecond: round1(tickets.length / Math.max(0.001, (lastTicket - firstJoin) / 1000)),
+    usersDonePerSecond: round1(users.length / Math.max(0.001, (lastDone - firstJoin) / 1000)),
+    timeToAdmissionMs: spread(admission),
+    timeToTicketMs: spread(toTicket),
+    fairness: fairness(users, options.prequeue),
+    errors,
+    peakActive: Math.max(0, ...record.samples.map((s) => s.active)),
+    polls: users.reduce((n, u) => n + u.polls, 0),
+    holdConflicts: users.reduce((n, u) => n + u.holdConflicts, 0),
+    checks,
+    violations: checks.reduce((n, c) => n + c.violations.length, 0),
+  }
+}
+
+const round1 = (v: number) => Math.round(v * 10) / 10
+const delay = (ms: number) => new Promise((done) => setTimeout(done, ms))
+
+/** A progress bar on stderr: redrawn in place on a terminal, one line every 5 s otherwise. */
+function startProgress(users: readonly UserRecord[], now: () => number, enabled: boolean) {
+  const tty = process.stderr.isTTY
+  const draw = () => {
+    let joined = 0
+    let active = 0
+    let done = 0
+    let tickets = 0
+    for (const u of users) {
+      if (u.joinEnd > 0) joined++
+      if (u.firstActiveEnd !== null) active++
+      if (u.doneAt !== null) done++
+      if (u.ticketAt !== null) tickets++
+    }
+    const width = 30
+    const filled = Math.round((done / users.length) * width)
+    const bar = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`
+    const line = `${bar} ${(now() / 1000).toFixed(0)}s joined ${joined} admitted ${active} tickets ${tickets} done ${done}/${users.length}`
+    process.stderr.write(tty ? `\r${line}\x1b[K` : `${line}\n`)
+  }
+  const timer = enabled ? setInterval(draw, tty ? 250 : 5000) : undefined
+  return {
+    stop() {
+      if (!timer) return
+      clearInterval(timer)
+      draw()
+      if (tty) process.stderr.write('\n')
+    },
+  }
+}

@@ -1,0 +1,216 @@
+/**
+ * The invariant check of a rush, through the API and the database. Each check returns the violations
+ * it found (empty = holds). Users are scoped by the run's user ids and concerts, so other data in the
+ * same database never interferes.
+ */
+import { Headers as H } from '@rushgate/shared'
+import pg from 'pg'
+import { Api, HttpClient } from '../client.ts'
+import type { RunRecord } from '../rush/record.ts'
+import { inParallel } from '../setup.ts'
+
+export interface CheckResult {
+  name: string
+  violations: string[]
+  /** what was looked at, for the report */
+  checked: string
+}
+
+export async function verifyRun(run: RunRecord, log: (line: string) => void = () => {}): Promise<CheckResult[]> {
+  const results: CheckResult[] = []
+  results.push(checkMaxActive(run))
+  results.push(checkAdmittedOnce(run))
+  log('checking balances, reservations and seats through the core API')
+  results.push(...(await checkThroughApi(run)))
+  if (run.stack.databaseUrl) {
+    log('checking the database')
+    results.push(...(await checkDatabase(run, run.stack.databaseUrl)))
+  } else {
+    results.push({ name: 'database', violations: [], checked: 'skipped: DATABASE_URL unknown' })
+  }
+  return results
+}
+
+/** Never more active users than maxActive, in any sample of the admin queue endpoint. */
+function checkMaxActive(run: RunRecord): CheckResult {
+  const violations = run.samples
+    .filter((s) => s.maxActive !== null && s.active > s.maxActive)
+    .slice(0, 20)
+    .map((s) => `at ${(s.t / 1000).toFixed(1)} s: ${s.active} active > maxActive ${s.maxActive}`)
+  const peak = Math.max(0, ...run.samples.map((s) => s.active))
+  return {
+    name: 'never more active than maxActive',
+    violations,
+    checked: `${run.samples.length} samples, peak ${peak} active, maxActive ${run.maxActive ?? 'none'}`,
+  }
+}
+
+/**
+ * Nobody admitted twice: no user saw WAITING again after ACTIVE (or its position go up), and the
+ * gateway's `admittedTotal` equals the number of distinct users seen active.
+ */
+function checkAdmittedOnce(run: RunRecord): CheckResult {
+  const violations = run.users.flatMap((u) => u.anomalies.map((a) => `${u.id}: ${a}`)).slice(0, 20)
+  const seenActive = run.users.filter((u) => u.firstActiveEnd !== null).length
+  const last = run.samples.at(-1)
+  const allObserved = run.users.every((u) => u.outcome !== 'aborted' && u.outcome !== 'pending')
+  if (last && allObserved && last.admittedTotal !== seenActive) {
+    violations.push(`admittedTotal ${last.admittedTotal} ≠ ${seenActive} distinct users seen active`)
+  }
+  return {
+    name: 'nobody admitted twice',
+    violations,
+    checked: `${seenActive} users seen active, admittedTotal ${last?.admittedTotal ?? '?'}`,
+  }
+}
+
+/** Through the core's API (internal credential): balances, each user's reservations, the seat maps. */
+async function checkThroughApi(run: RunRecord): Promise<CheckResult[]> {
+  const http = new HttpClient(run.stack.coreUrl, 32, { [H.internalToken]: run.stack.internalToken })
+  const api = new Api(http)
+  const balance: string[] = []
+  const paidSeats = new Map<string, string>()
+  const soldTwice: string[] = []
+  let paidReservations = 0
+  try {
+    await inParallel(run.users, 32, async (u) => {
+      const [b, r] = await Promise.all([api.balance(u.id), api.reservations(u.id)])
+      if (b.status !== 200 || r.status !== 200) {
+        balance.push(`${u.id}: balance ${b.status}, reservations ${r.status}`)
+        return
+      }
+      const expected = u.charged - u.paid
+      if (b.body.balance !== expected) {
+        balance.push(`${u.id}: balance ${b.body.balance}, charged ${u.charged} − paid ${u.paid} = ${expected}`)
+      }
+      for (const res of r.body.filter((x) => x.status === 'PAID')) {
+        paidReservations++
+        const seat = `${res.scheduleId}/${res.seatNumber}`
+        const owner = paidSeats.get(seat)
+        if (owner) soldTwice.push(`seat ${seat} paid by ${owner} and ${u.id}`)
+        paidSeats.set(seat, u.id)
+      }
+    })
+    // Seat maps: every SOLD seat is one of the run's paid reservations, and the counts agree.
+    let sold = 0
+    const seatMap: string[] = []
+    for (const concertId of run.concertIds) {
+      const user = run.users[0]?.id ?? 'verifier'
+      const schedules = await api.http.call<{ id: number }[]>('GET', `/api/concerts/${concertId}/schedules`, { [H.userId]: user })
+      if (schedules.status !== 200) {
+        seatMap.push(`schedules of concert ${concertId}: ${schedules.status}`)
+        continue
+      }
+      for (const s of schedules.body) {
+        const seats = await api.seats(user, concertId, s.id, '')
+        if (seats.status !== 200) {
+          seatMap.push(`seats of schedule ${s.id}: ${seats.status}`)
+          continue
+        }
+        for (const seat of seats.body.filter((x) => x.status === 'SOLD')) {
+          sold++
+          if (!paidSeats.has(`${s.id}/${seat.seatNumber}`)) seatMap.push(`seat ${s.id}/${seat.seatNumber} SOLD without a paid reservation`)
+        }
+      }
+    }
+    if (sold !== paidReservations) seatMap.push(`${sold} seats SOLD ≠ ${paidReservations} PAID reservations`)
+    const tickets = run.users.filter((u) => u.outcome === 'ticket').length
+    if (tickets !== paidReservations) seatMap.push(`${tickets} users got a ticket ≠ ${paidReservations} PAID reservations`)
+    return [
+      { name: 'balance = charges − payments (API)', violations: balance.slice(0, 20), checked: `${run.users.length} users` },
+      { name: 'no seat sold twice (API)', violations: soldTwice.slice(0, 20), checked: `${paidReservations} paid reservations` },
+      { name: 'sold seats = paid reservations (API)', violations: seatMap.slice(0, 20), checked: `${sold} seats SOLD` },
+    ]
+  } finally {
+    await http.close()
+  }
+}
+
+/** The same facts, read from the core's tables directly; also what the API cannot show. */
+async function checkDatabase(run: RunRecord, databaseUrl: string): Promise<CheckResult[]> {
+  const client = new pg.Client({ connectionString: databaseUrl })
+  await client.connect()
+  const q = async (sql: string, params: unknown[]) => (await client.query(sql, params)).rows
+  const concerts = run.concertIds
+  const users = run.users.map((u) => u.id)
+  try {
+    const soldTwice = await q(
+      `select r.schedule_id, r.seat_number, count(*)::int as n from reservations r
+        where r.concert_id = any($1) and r.status = 'PAID' group by 1, 2 having count(*) > 1`,
+      [concerts],
+    )
+    const paidTwice = await q(
+      `select rid, count(*)::int as n from payments p, unnest(p.reservation_ids) rid
+        where p.concert_id = any($1) group by rid having count(*) > 1`,
+      [concerts],
+    )
+    const seatMismatch = await q(
+      `select s.schedule_id, s.seat_number, s.sold, r.status from seats s
+         join schedules sc on sc.id = s.schedule_id
+         full join (select * from reservations where status = 'PAID' and concert_id = any($1)) r
+           on r.schedule_id = s.schedule_id and r.seat_number = s.seat_number
+        where (sc.concert_id = any($1) or r.id is not null)
+          and (s.sold is distinct from true and r.id is not null or s.sold and r.id is null)
+        limit 20`,
+      [concerts],
+    )
+    const amountMismatch = await q(
+      `select p.id, p.amount, sum(r.price)::bigint as sum from payments p
+         join reservations r on r.id = any(p.reservation_ids)
+        where p.concert_id = any($1) group by p.id, p.amount having p.amount <> sum(r.price) limit 20`,
+      [concerts],
+    )
+    const balanceMismatch = await q(
+      `select u.user_id, coalesce(b.balance, 0) as balance, coalesce(l.sum, 0) as ledger,
+              coalesce(c.sum, 0) as charges, coalesce(p.sum, 0) as payments
+         from unnest($1::text[]) as u(user_id)
+         left join balances b on b.user_id = u.user_id
+         left join (select user_id, sum(amount) from ledger group by 1) l on l.user_id = u.user_id
+         left join (select user_id, sum(amount) from ledger where kind = 'charge' group by 1) c on c.user_id = u.user_id
+         left join (select user_id, sum(amount) from payments group by 1) p on p.user_id = u.user_id
+        where coalesce(b.balance, 0) <> coalesce(l.sum, 0)
+           or coalesce(b.balance, 0) <> coalesce(c.sum, 0) - coalesce(p.sum, 0)
+        limit 20`,
+      [users],
+    )
+    const [{ n: sold }] = (await q(
+      `select count(*)::int as n from seats s join schedules sc on sc.id = s.schedule_id where sc.concert_id = any($1) and s.sold`,
+      [concerts],
+    )) as [{ n: number }]
+    const byUser = new Map(run.users.map((u) => [u.id, u]))
+    const charged = await q(`select user_id, sum(amount)::bigint as sum from ledger where kind = 'charge' and user_id = any($1) group by 1`, [users])
+    const chargeViolations = charged
+      .filter((row) => Number(row.sum) !== byUser.get(row.user_id)?.charged)
+      .map((row) => `${row.user_id}: ${row.sum} charged in the ledger, ${byUser.get(row.user_id)?.charged} by the client`)
+    return [
+      {
+        name: 'no seat sold twice (database)',
+        violations: [
+          ...soldTwice.map((r) => `seat ${r.schedule_id}/${r.seat_number} has ${r.n} PAID reservations`),
+          ...paidTwice.map((r) => `reservation ${r.rid} is in ${r.n} payments`),
+        ],
+        checked: `${sold} seats sold`,
+      },
+      {
+        name: 'sold seats = paid reservations (database)',
+        violations: [
+          ...seatMismatch.map((r) => `seat ${r.schedule_id}/${r.seat_number}: sold=${r.sold}, reservation ${r.status ?? 'none'}`),
+          ...amountMismatch.map((r) => `payment ${r.id}: amount ${r.amount} ≠ sum of prices ${r.sum}`),
+        ],
+        checked: 'every seat of the run against its PAID reservation, every payment against its prices',
+      },
+      {
+        name: 'balance = charges − payments (database)',
+        violations: [
+          ...balanceMismatch.map(
+            (r) => `${r.user_id}: balance ${r.balance}, ledger ${r.ledger}, charges ${r.charges} − payments ${r.payments}`,
+          ),
+          ...chargeViolations.slice(0, 20),
+        ],
+        checked: `${users.length} users: balance vs ledger vs charges − payments`,
+      },
+    ]
+  } finally {
+    await client.end()
+  }
+}
