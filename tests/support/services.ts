@@ -23,8 +23,8 @@ export interface ServiceProcess {
   kill(): Promise<void>
   /** SIGTERM: the graceful shutdown path. Resolves once the process exited. */
   terminate(): Promise<void>
-  /** Starts the same service again on the same port. */
-  restart(): Promise<void>
+  /** Stops the service (SIGKILL unless told) and starts it again on the same port. */
+  restart(signal?: NodeJS.Signals): Promise<void>
 }
 
 export interface SpawnOptions {
@@ -79,8 +79,8 @@ export async function spawnService(app: AppName, env: Record<string, string>, op
     env: fullEnv,
     kill: () => child.stop('SIGKILL'),
     terminate: () => child.stop('SIGTERM', 20_000),
-    async restart() {
-      await child.stop('SIGKILL')
+    async restart(signal: NodeJS.Signals = 'SIGKILL') {
+      await child.stop(signal, 20_000)
       await waitFor(`port ${port} to be free`, async () => !(await isListening(port)), 5000)
       await start()
     },
