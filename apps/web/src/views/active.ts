@@ -157,14 +157,17 @@ export function activeView(options: ActiveOptions): View {
           return h(
             'li',
             { class: 'hold', 'data-reservation-id': r.id },
-            h('span', {}, `Seat ${r.seatNumber}`),
+            h('span', {}, h('span', { class: 'hold-seat' }, `Seat ${r.seatNumber}`), ' · ', formatWon(r.price)),
             h('span', { class: 'hint' }, schedule ? formatDate(schedule.startsAt) : ''),
-            h('span', {}, formatWon(r.price)),
-            timer,
             h(
-              'button',
-              { type: 'button', class: 'button small', 'aria-label': `Release seat ${r.seatNumber}`, onclick: () => void release(r) },
-              'Release',
+              'span',
+              { class: 'row' },
+              timer,
+              h(
+                'button',
+                { type: 'button', class: 'button small', 'aria-label': `Release seat ${r.seatNumber}`, onclick: () => void release(r) },
+                'Release',
+              ),
             ),
           )
         }),

@@ -37,6 +37,7 @@ export function waitingView(options: WaitingOptions): View {
   const position = h('p', { class: 'position' })
   const progress = h('progress', { id: 'line-progress', max: 1, value: 0 })
   const wait = h('p', { class: 'wait' })
+  const joinedAt = h('span', {})
   const status = h('p', { class: 'hint', id: 'poll-status' })
   const leave = h('button', { type: 'button', class: 'button' }, 'Leave the line')
 
@@ -49,6 +50,7 @@ export function waitingView(options: WaitingOptions): View {
     h('div', { 'aria-live': 'polite', 'aria-atomic': 'true', class: 'live' }, position, wait),
     h('label', { for: 'line-progress' }, 'Progress to the front of the line'),
     progress,
+    h('p', { class: 'hint progress-ends' }, joinedAt, h('span', {}, 'Front of the line')),
     status,
     leave,
   )
@@ -63,6 +65,7 @@ export function waitingView(options: WaitingOptions): View {
     progress.max = start
     progress.value = start - place
     progress.textContent = `${Math.round(((start - place) / start) * 100)}%`
+    setText(joinedAt, `Joined at number ${start}`)
   }
 
   const schedule = (ms: number) => {
