@@ -1,0 +1,95 @@
+/**
+ * buildApp(config): the whole gateway as a Fastify instance, exactly as production and the tests
+ * run it. Order matters: identity before the rate limiter (which keys on it), docs and the
+ * limiter before the routes (both hook onRoute).
+ */
+import { existsSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import fastifyStatic from '@fastify/static'
+import { installContractErrors, serverOptions } from '@rushgate/shared'
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import type { GatewayConfig } from './config.ts'
+import type { GatewayContext } from './context.ts'
+import { Metrics } from './metrics.ts'
+import { installDocs } from './plugins/docs.ts'
+import { installIdentity } from './plugins/identity.ts'
+import { installRateLimit } from './plugins/rate-limit.ts'
+import { CoreClient } from './proxy/core-client.ts'
+import { installProxy } from './proxy/forward.ts'
+import { Admission } from './queue/admission.ts'
+import { ConcertRegistry } from './queue/concerts.ts'
+import { WaitingLine } from './queue/line.ts'
+import { LineSettings } from './queue/settings.ts'
+import { TokenSigner } from './queue/tokens.ts'
+import { createRedis, isRedisUnavailable, whenReady } from './redis/client.ts'
+import { RedisKeys } from './redis/keys.ts'
+import { registerScripts } from './redis/scripts.ts'
+import { adminRoutes } from './routes/admin.ts'
+import { operationsRoutes } from './routes/operations.ts'
+import { proxiedRoutes } from './routes/proxied.ts'
+import { queueRoutes } from './routes/queue.ts'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    gateway: GatewayContext
+  }
+}
+
+/** The page another package builds; served at / when present. */
+const WEB_DIST = fileURLToPath(new URL('../../web/dist/', import.meta.url))
+
+export interface BuildOptions {
+  /** Fastify server options (the logger, mostly). */
+  server?: FastifyServerOptions
+  /** Start the admission worker (default true). */
+  admission?: boolean
+}
+
+export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify(serverOptions({ logger: { level: config.logLevel }, ...opts.server }))
+
+  const keys = new RedisKeys(config.redisKeyPrefix)
+  const redis = registerScripts(createRedis(config, app.log, 'http'))
+  const bullConnection = createRedis(config, app.log, 'bullmq')
+  const core = new CoreClient(config.coreUrl, config.internalToken)
+  const concerts = new ConcertRegistry(redis, keys, core, app.log)
+  const metrics = new Metrics(redis, keys, concerts)
+  const settings = new LineSettings(redis, keys, config)
+  const line = new WaitingLine(redis, keys, new TokenSigner(config.tokenSecret), settings, config)
+  const ctx: GatewayContext = { config, keys, redis, line, settings, concerts, core, metrics }
+  app.decorate('gateway', ctx)
+
+  const admission = opts.admission === false ? null : new Admission({ config, keys, redis, bullConnection, concerts, metrics, log: app.log })
+
+  installContractErrors(app, { isUnavailable: isRedisUnavailable })
+  await installIdentity(app, config)
+  await installDocs(app, config)
+  await installRateLimit(app, config, redis, keys)
+  await installProxy(app, config)
+
+  await app.register(operationsRoutes, ctx)
+  await app.register(queueRoutes, ctx)
+  await app.register(proxiedRoutes, ctx)
+  await app.register(adminRoutes, ctx)
+  if (existsSync(WEB_DIST)) {
+    await app.register(fastifyStatic, { root: WEB_DIST, prefix: '/' })
+  }
+
+  app.addHook('onReady', async () => {
+    if (await whenReady(redis, 3000)) {
+      // After a Redis data loss the core still knows every concert: put them back in the set.
+      core
+        .concertIds()
+        .then((ids) => concerts.registerMany(ids))
+        .catch((err: Error) => app.log.warn({ err: err.message }, 'could not load the concert list from the core'))
+    } else {
+      app.log.warn('redis is not reachable yet; routes answer 503 until it is')
+    }
+    await admission?.start()
+  })
+  app.addHook('onClose', async () => {
+    await admission?.close()
+    await Promise.allSettled([redis.quit(), bullConnection.quit(), core.close()])
+  })
+  return app
+}

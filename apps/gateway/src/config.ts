@@ -1,0 +1,106 @@
+/**
+ * The gateway's configuration: one schema with defaults, read once from the environment.
+ * A bad value stops the start with a message that names the variable.
+ */
+import { createHmac } from 'node:crypto'
+import { envSchema } from 'env-schema'
+import Type, { type Static } from 'typebox'
+
+/** Development default of the credential at the core; must equal the core's own default. */
+export const DEV_INTERNAL_TOKEN = 'rushgate-dev-internal-token'
+
+const LogLevel = Type.Union(
+  ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+  { default: 'info' },
+)
+
+const ConfigSchema = Type.Object({
+  NODE_ENV: Type.String({ default: 'development' }),
+  GATEWAY_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
+  HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
+  CORE_URL: Type.String({ pattern: '^https?://', default: 'http://127.0.0.1:3001' }),
+  REDIS_URL: Type.String({ pattern: '^rediss?://', default: 'redis://127.0.0.1:6379' }),
+  REDIS_CLUSTER_NODES: Type.Optional(Type.String({ pattern: '^[^,\\s]+:\\d+(,[^,\\s]+:\\d+)*$' })),
+  REDIS_KEY_PREFIX: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', default: 'rg' }),
+  ADMIT_INTERVAL_MS: Type.Integer({ minimum: 50, maximum: 3_600_000, default: 1000 }),
+  ADMIT_BATCH: Type.Integer({ minimum: 0, maximum: 100_000, default: 100 }),
+  ACTIVE_TTL_SECONDS: Type.Integer({ minimum: 1, maximum: 86_400, default: 600 }),
+  ADMIN_TOKEN: Type.Optional(Type.String({ minLength: 1 })),
+  INTERNAL_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
+  AUTH_MODE: Type.Union([Type.Literal('header'), Type.Literal('jwt')], { default: 'header' }),
+  JWT_SECRET: Type.Optional(Type.String({ minLength: 1 })),
+  RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, maximum: 10_000_000, default: 600 }),
+  TOKEN_SECRET: Type.Optional(Type.String({ minLength: 16 })),
+  LOG_LEVEL: LogLevel,
+})
+
+type RawConfig = Static<typeof ConfigSchema>
+
+export interface GatewayConfig {
+  nodeEnv: string
+  port: number
+  host: string
+  coreUrl: string
+  redisUrl: string
+  /** host:port list; when set the gateway talks to a Redis Cluster instead of REDIS_URL. */
+  redisClusterNodes: { host: string; port: number }[] | null
+  redisKeyPrefix: string
+  admitIntervalMs: number
+  admitBatch: number
+  activeTtlSeconds: number
+  /** null: the admin API answers 401 to everyone. */
+  adminToken: string | null
+  internalToken: string
+  authMode: 'header' | 'jwt'
+  jwtSecret: string | null
+  rateLimitPerMinute: number
+  /** Key of the queue-token HMAC; identical on every replica. */
+  tokenSecret: string
+  logLevel: string
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+/** Reads and checks the configuration; throws a ConfigError naming the bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): GatewayConfig {
+  let raw: RawConfig
+  try {
+    raw = envSchema<RawConfig>({ schema: ConfigSchema, data: { ...env }, dotenv: false })
+  } catch (err) {
+    throw new ConfigError(`invalid configuration: ${(err as Error).message}`)
+  }
+  if (!raw.INTERNAL_TOKEN && raw.NODE_ENV === 'production') {
+    throw new ConfigError('invalid configuration: INTERNAL_TOKEN is required when NODE_ENV=production')
+  }
+  if (raw.AUTH_MODE === 'jwt' && !raw.JWT_SECRET) {
+    throw new ConfigError('invalid configuration: JWT_SECRET is required when AUTH_MODE=jwt')
+  }
+  const internalToken = raw.INTERNAL_TOKEN ?? DEV_INTERNAL_TOKEN
+  return {
+    nodeEnv: raw.NODE_ENV,
+    port: raw.GATEWAY_PORT,
+    host: raw.HOST,
+    coreUrl: raw.CORE_URL.replace(/\/+$/, ''),
+    redisUrl: raw.REDIS_URL,
+    redisClusterNodes: raw.REDIS_CLUSTER_NODES
+      ? raw.REDIS_CLUSTER_NODES.split(',').map((node) => {
+          const i = node.lastIndexOf(':')
+          return { host: node.slice(0, i), port: Number(node.slice(i + 1)) }
+        })
+      : null,
+    redisKeyPrefix: raw.REDIS_KEY_PREFIX,
+    admitIntervalMs: raw.ADMIT_INTERVAL_MS,
+    admitBatch: raw.ADMIT_BATCH,
+    activeTtlSeconds: raw.ACTIVE_TTL_SECONDS,
+    adminToken: raw.ADMIN_TOKEN ?? null,
+    internalToken,
+    authMode: raw.AUTH_MODE,
+    jwtSecret: raw.JWT_SECRET ?? null,
+    rateLimitPerMinute: raw.RATE_LIMIT_PER_MINUTE,
+    // Derived, not random: every replica started with the same INTERNAL_TOKEN signs alike.
+    tokenSecret: raw.TOKEN_SECRET ?? createHmac('sha256', internalToken).update('rushgate queue tokens').digest('hex'),
+    logLevel: raw.LOG_LEVEL,
+  }
+}

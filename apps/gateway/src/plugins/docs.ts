@@ -1,0 +1,39 @@
+/**
+ * The OpenAPI document of the whole public API at /docs/json, and a browsable one at /docs.
+ * The proxied routes are declared as real gateway routes with the shared schemas, so they are in it.
+ */
+import fastifySwagger from '@fastify/swagger'
+import fastifySwaggerUi from '@fastify/swagger-ui'
+import type { FastifyInstance } from 'fastify'
+import type { GatewayConfig } from '../config.ts'
+
+export async function installDocs(app: FastifyInstance, config: GatewayConfig): Promise<void> {
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'Rushgate',
+        description:
+          'A fair waiting line in front of a concert-ticketing API. Every non-2xx answer is ' +
+          '`{ statusCode, code, message }`. Catalog, holds and payments need an ACTIVE queue token ' +
+          '(`X-Queue-Token`) for the concert. When a line admits 0 per tick, estimatedWaitSeconds is 86400.',
+        version: '0.1.0',
+      },
+      components: {
+        securitySchemes:
+          config.authMode === 'jwt'
+            ? { user: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, admin: { type: 'http', scheme: 'bearer' } }
+            : { user: { type: 'apiKey', in: 'header', name: 'X-User-Id' }, admin: { type: 'http', scheme: 'bearer' } },
+      },
+      tags: [
+        { name: 'queue', description: 'The waiting line' },
+        { name: 'catalog', description: 'Concerts, dates and seats (ACTIVE token)' },
+        { name: 'reservations', description: 'Holds and payments (ACTIVE token)' },
+        { name: 'users', description: 'Balance and history (identity only)' },
+        { name: 'admin', description: 'Administration (admin bearer token)' },
+        { name: 'operations', description: 'Health and metrics' },
+      ],
+    },
+  })
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' })
+}

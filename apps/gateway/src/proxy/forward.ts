@@ -1,0 +1,77 @@
+/**
+ * Forwarding to the core with `@fastify/reply-from` over a kept-alive undici pool. The client's
+ * own internal headers are dropped and the gateway's are added: the user id it established, the
+ * internal credential, and (for holds) the activeUntil of the token the request came with.
+ */
+import fastifyReplyFrom from '@fastify/reply-from'
+import { ApiError, Headers } from '@rushgate/shared'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { IncomingHttpHeaders } from 'node:http'
+import type { GatewayConfig } from '../config.ts'
+
+/** Headers a client may not hand to the core (or that only concern the gateway). */
+const STRIPPED = [
+  Headers.internalToken,
+  Headers.userId,
+  Headers.activeUntil,
+  Headers.queueToken,
+  Headers.authorization,
+  'cookie',
+]
+
+export interface ForwardOptions {
+  /** The caller's user id, sent as X-User-Id; omitted for anonymous or admin calls. */
+  userId?: string | null
+  /** Epoch ms of the token's active end, sent as X-Queue-Active-Until. */
+  activeUntil?: number
+  /** Sees the core's answer before it is sent on (must end with reply.send). */
+  onResponse?: (reply: FastifyReply, res: { statusCode: number; stream: NodeJS.ReadableStream }) => void
+}
+
+export async function installProxy(app: FastifyInstance, config: GatewayConfig): Promise<void> {
+  await app.register(fastifyReplyFrom, {
+    base: config.coreUrl,
+    disableRequestLogging: true,
+    undici: {
+      connections: 128,
+      pipelining: 1,
+      keepAliveTimeout: 60_000,
+      connectTimeout: 1000,
+      headersTimeout: 10_000,
+      bodyTimeout: 10_000,
+    },
+  })
+}
+
+const unavailable = () => new ApiError('UPSTREAM_UNAVAILABLE', 'the ticketing service is unavailable; try again shortly')
+
+export function forward(
+  config: GatewayConfig,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  opts: ForwardOptions = {},
+): FastifyReply {
+  return reply.from(request.url, {
+    rewriteRequestHeaders: (_req, headers) => {
+      const out: IncomingHttpHeaders = { ...headers }
+      for (const name of STRIPPED) delete out[name]
+      out[Headers.internalToken] = config.internalToken
+      if (opts.userId) out[Headers.userId] = opts.userId
+      if (opts.activeUntil !== undefined) out[Headers.activeUntil] = new Date(opts.activeUntil).toISOString()
+      return out
+    },
+    // Never replay a request at a struggling core: a 503 from it is passed on as it is.
+    retryDelay: () => null,
+    onError: (r) => {
+      r.send(unavailable())
+    },
+    ...(opts.onResponse ? { onResponse: (_req, r, res) => opts.onResponse!(r as FastifyReply, res) } : {}),
+  })
+}
+
+/** Reads a proxied response body whole (small JSON answers only). */
+export async function readBody(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  const chunks: Buffer[] = []
+  for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk))
+  return Buffer.concat(chunks)
+}

@@ -1,0 +1,102 @@
+/**
+ * The admission tick: a BullMQ job scheduler upserted at boot by every replica (idempotent: one
+ * schedule for the deployment), and a worker (concurrency 1) on every replica; whichever takes a
+ * tick's job runs the admission script once per known concert. The script remembers the last
+ * tick it processed, so a retried or duplicated job never admits twice.
+ */
+import { type Job, Queue, Worker } from 'bullmq'
+import type { FastifyBaseLogger } from 'fastify'
+import type { GatewayConfig } from '../config.ts'
+import type { Metrics } from '../metrics.ts'
+import type { RedisKeys } from '../redis/keys.ts'
+import type { LineScripts } from '../redis/scripts.ts'
+import type { RedisClient } from '../redis/client.ts'
+import type { ConcertRegistry } from './concerts.ts'
+
+export const ADMISSION_QUEUE = 'admission'
+const SCHEDULER_ID = 'admission'
+
+export interface AdmissionDeps {
+  config: GatewayConfig
+  keys: RedisKeys
+  /** Fast-failing client the scripts run on. */
+  redis: RedisClient & LineScripts
+  /** BullMQ's own connection (retries for ever). */
+  bullConnection: RedisClient
+  concerts: ConcertRegistry
+  metrics: Metrics
+  log: FastifyBaseLogger
+}
+
+export class Admission {
+  private readonly queue: Queue
+  private readonly worker: Worker
+
+  constructor(private readonly deps: AdmissionDeps) {
+    const { keys, bullConnection, log } = deps
+    const connection = bullConnection as never
+    this.queue = new Queue(ADMISSION_QUEUE, { connection, prefix: keys.bullPrefix })
+    this.worker = new Worker(ADMISSION_QUEUE, (job) => this.tick(job), {
+      connection,
+      prefix: keys.bullPrefix,
+      concurrency: 1,
+      removeOnComplete: { count: 0 },
+      removeOnFail: { count: 0 },
+      autorun: false,
+    })
+    this.queue.on('error', (err) => log.error({ err: err.message }, 'admission queue error'))
+    this.worker.on('error', (err) => log.error({ err: err.message }, 'admission worker error'))
+    this.worker.on('failed', (job, err) => log.warn({ err: err.message, job: job?.id }, 'admission tick failed'))
+  }
+
+  /** Upserts the schedule (waiting at most `waitMs` for Redis) and starts the worker. */
+  async start(waitMs = 3000): Promise<void> {
+    const upsert = this.queue
+      .upsertJobScheduler(
+        SCHEDULER_ID,
+        { every: this.deps.config.admitIntervalMs },
+        { name: 'tick', opts: { attempts: 1, removeOnComplete: true, removeOnFail: true } },
+      )
+      .catch((err: Error) => this.deps.log.error({ err: err.message }, 'could not schedule admission ticks'))
+    await Promise.race([upsert, new Promise((r) => setTimeout(r, waitMs).unref())])
+    this.worker.run().catch((err: Error) => this.deps.log.error({ err: err.message }, 'admission worker stopped'))
+  }
+
+  /** One tick: every known concert, one script call each (run concurrently; each is atomic). */
+  async tick(job: Pick<Job, 'opts' | 'timestamp'>): Promise<number> {
+    const { config, keys, redis, concerts, metrics } = this.deps
+    // The scheduled time of this iteration: the same for every copy of the job.
+    const tickAt = job.opts.prevMillis ?? job.timestamp
+    const now = Date.now()
+    const ids = await concerts.list()
+    const results = await Promise.all(
+      ids.map((id) => {
+        const k = keys.concert(id)
+        return redis.rgAdmit(
+          k.waiting,
+          k.active,
+          k.tokens,
+          k.settings,
+          k.state,
+          now,
+          tickAt,
+          config.admitBatch,
+          config.activeTtlSeconds,
+        )
+      }),
+    )
+    let total = 0
+    results.forEach(([admitted], i) => {
+      if (admitted > 0) {
+        metrics.admissions.inc({ concert: String(ids[i]) }, admitted)
+        total += admitted
+      }
+    })
+    return total
+  }
+
+  async close(): Promise<void> {
+    await this.worker.close()
+    await this.queue.close()
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * Redis connections. Those on the HTTP path fail fast (no offline queue, one retry, a command
+ * timeout) so that Redis being down becomes a quick 503; BullMQ's connection waits and retries
+ * for ever, as its workers must. Both log `error` events instead of crashing on them.
+ */
+import { Cluster, Redis, type RedisOptions } from 'ioredis'
+import type { FastifyBaseLogger } from 'fastify'
+import type { GatewayConfig } from '../config.ts'
+
+export type RedisClient = Redis | Cluster
+
+const CONNECT_TIMEOUT_MS = 1000
+const COMMAND_TIMEOUT_MS = 1000
+
+/** Reconnect quickly at first, then every second: recovery after an outage is automatic. */
+const retryStrategy = (times: number) => Math.min(times * 100, 1000)
+
+export function createRedis(
+  config: GatewayConfig,
+  log: FastifyBaseLogger,
+  purpose: 'http' | 'bullmq',
+): RedisClient {
+  const options: RedisOptions =
+    purpose === 'http'
+      ? {
+          enableOfflineQueue: false,
+          maxRetriesPerRequest: 1,
+          connectTimeout: CONNECT_TIMEOUT_MS,
+          commandTimeout: COMMAND_TIMEOUT_MS,
+          retryStrategy,
+        }
+      : { maxRetriesPerRequest: null, connectTimeout: CONNECT_TIMEOUT_MS * 5, retryStrategy }
+  const client: RedisClient = config.redisClusterNodes
+    ? new Cluster(config.redisClusterNodes, {
+        redisOptions: options,
+        enableOfflineQueue: options.enableOfflineQueue ?? true,
+        clusterRetryStrategy: retryStrategy,
+      })
+    : new Redis(config.redisUrl, options)
+  let lastLogged = 0
+  client.on('error', (err: Error) => {
+    // A down Redis emits an error per reconnect attempt; one line every 5 s is enough.
+    const now = Date.now()
+    if (now - lastLogged > 5000) {
+      lastLogged = now
+      log.error({ err: err.message, purpose }, 'redis connection error')
+    }
+  })
+  return client
+}
+
+/** Resolves once the client is ready, or after `timeoutMs` (the app starts anyway; routes 503). */
+export function whenReady(client: RedisClient, timeoutMs: number): Promise<boolean> {
+  if (client.status === 'ready') return Promise.resolve(true)
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      client.off('ready', onReady)
+      resolve(false)
+    }, timeoutMs)
+    const onReady = () => {
+      clearTimeout(timer)
+      resolve(true)
+    }
+    client.once('ready', onReady)
+  })
+}
+
+const UNAVAILABLE_MESSAGES = [
+  "Stream isn't writeable",
+  'Connection is closed',
+  'Command timed out',
+  'Reached the max retries per request limit',
+  'Failed to refresh slots cache',
+  'None of startup nodes is available',
+  'CLUSTERDOWN',
+  'LOADING',
+  'TRYAGAIN',
+]
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH'])
+
+/** Recognises the errors ioredis raises while Redis cannot be reached. */
+export function isRedisUnavailable(err: unknown): boolean {
+  if (!(err instanceof Error)) return false
+  const e = err as Error & { code?: string }
+  if (e.name === 'MaxRetriesPerRequestError' || e.name === 'ClusterAllFailedError') return true
+  if (e.code && UNAVAILABLE_CODES.has(e.code)) return true
+  return UNAVAILABLE_MESSAGES.some((m) => e.message.includes(m))
+}

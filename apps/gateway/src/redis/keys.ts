@@ -1,0 +1,65 @@
+/**
+ * The one place Redis key names are built. Every key of a concert carries the hash tag
+ * `{c:<id>}` so that one concert's keys share a Redis Cluster slot and a Lua script may touch
+ * them all; keys that span concerts live outside any concert's tag.
+ */
+export interface ConcertKeys {
+  /** INCR counter: the arrival order of the line (never a wall clock). */
+  seq: string
+  /** ZSET member=userId, score=arrival sequence number. */
+  waiting: string
+  /** ZSET member=userId, score=expiry (epoch ms). */
+  active: string
+  /** HASH userId → the user's current queue token for this concert. */
+  tokens: string
+  /** HASH admitPerTick, maxActive, activeTtlSeconds, paused (missing fields → env defaults). */
+  settings: string
+  /** HASH admittedTotal, lastTick, admittingTicks: the admission bookkeeping. */
+  state: string
+}
+
+export class RedisKeys {
+  readonly prefix: string
+  private readonly cache = new Map<number, ConcertKeys>()
+
+  constructor(prefix: string) {
+    this.prefix = prefix
+  }
+
+  /** SET of the ids of every known concert: what the admission tick walks. */
+  get concerts(): string {
+    return `${this.prefix}:concerts`
+  }
+
+  /** Namespace of the rate limiter's counters. */
+  get rateLimit(): string {
+    return `${this.prefix}:rl:`
+  }
+
+  /** BullMQ key prefix, hash-tagged so each queue's keys share one slot in a cluster. */
+  get bullPrefix(): string {
+    return `{${this.prefix}-bull}`
+  }
+
+  concert(concertId: number): ConcertKeys {
+    let keys = this.cache.get(concertId)
+    if (!keys) {
+      const base = `${this.prefix}:{c:${concertId}}`
+      keys = {
+        seq: `${base}:seq`,
+        waiting: `${base}:waiting`,
+        active: `${base}:active`,
+        tokens: `${base}:tokens`,
+        settings: `${base}:settings`,
+        state: `${base}:state`,
+      }
+      this.cache.set(concertId, keys)
+    }
+    return keys
+  }
+
+  /** "This token was ended by a payment", keyed by the token's nonce; kept for a day. */
+  paid(concertId: number, nonce: string): string {
+    return `${this.prefix}:{c:${concertId}}:paid:${nonce}`
+  }
+}

@@ -1,0 +1,87 @@
+/** Administration (contract § Administration): concert creation through to the core, line settings. */
+import {
+  ConcertParams,
+  CreatedConcert,
+  NewConcert,
+  QueueSettings,
+  QueueSettingsPatch,
+} from '@rushgate/shared'
+import type { FastifyInstance } from 'fastify'
+import type { GatewayContext } from '../context.ts'
+import { adminGuard } from '../plugins/admin-auth.ts'
+import { forward, readBody } from '../proxy/forward.ts'
+import { errors } from './schemas.ts'
+
+export async function adminRoutes(app: FastifyInstance, ctx: GatewayContext): Promise<void> {
+  const { config, concerts, settings } = ctx
+  // onRequest: an unauthorised caller learns nothing, not even whether the body was valid.
+  app.addHook('onRequest', adminGuard(config.adminToken))
+  const admin = [{ admin: [] }]
+
+  app.post<{ Body: NewConcert }>(
+    '/api/admin/concerts',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: 'Create a concert (its waiting line exists at once)',
+        security: admin,
+        body: NewConcert,
+        response: { 201: CreatedConcert, ...errors(400, 401, 429, 503) },
+      },
+    },
+    async (request, reply) =>
+      forward(config, request, reply, {
+        onResponse: (r, res) => {
+          if (res.statusCode !== 201) {
+            r.send(res.stream)
+            return
+          }
+          readBody(res.stream)
+            .then(async (body) => {
+              const created = JSON.parse(body.toString('utf8')) as { id: number }
+              await concerts.register(created.id).catch((err: Error) => {
+                // The core has it; the gateway will learn it from the core on first use.
+                request.log.warn({ err: err.message }, 'could not register a new concert in redis')
+              })
+              r.send(body)
+            })
+            .catch((err: Error) => r.send(err))
+        },
+      }),
+  )
+
+  app.get<{ Params: ConcertParams }>(
+    '/api/admin/queues/:concertId',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: 'The line of a concert: sizes and settings',
+        security: admin,
+        params: ConcertParams,
+        response: { 200: QueueSettings, ...errors(400, 401, 404, 429, 503) },
+      },
+    },
+    async (request) => {
+      await concerts.assertExists(request.params.concertId)
+      return settings.read(request.params.concertId)
+    },
+  )
+
+  app.patch<{ Params: ConcertParams; Body: QueueSettingsPatch }>(
+    '/api/admin/queues/:concertId',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: 'Change the line’s settings; effective from the next tick',
+        security: admin,
+        params: ConcertParams,
+        body: QueueSettingsPatch,
+        response: { 200: QueueSettings, ...errors(400, 401, 404, 429, 503) },
+      },
+    },
+    async (request) => {
+      await concerts.assertExists(request.params.concertId)
+      return settings.update(request.params.concertId, request.body)
+    },
+  )
+}

@@ -1,0 +1,55 @@
+/** /health/live, /health/ready (Redis and the core, short timeouts) and /metrics. */
+import { ApiError, Health } from '@rushgate/shared'
+import type { FastifyInstance } from 'fastify'
+import type { GatewayContext } from '../context.ts'
+import { errors } from './schemas.ts'
+
+const CHECK_TIMEOUT_MS = 1000
+
+export async function operationsRoutes(app: FastifyInstance, ctx: GatewayContext): Promise<void> {
+  const { redis, core, metrics } = ctx
+
+  app.get(
+    '/health/live',
+    { schema: { tags: ['operations'], summary: 'The process is up', response: { 200: Health } } },
+    async () => ({ status: 'ok' as const }),
+  )
+
+  app.get(
+    '/health/ready',
+    {
+      schema: {
+        tags: ['operations'],
+        summary: 'Redis and the core are reachable (503 otherwise)',
+        response: { 200: Health, ...errors(503) },
+      },
+    },
+    async () => {
+      const [redisOk, coreOk] = await Promise.all([pingRedis(ctx), core.ready(CHECK_TIMEOUT_MS)])
+      const checks = { redis: redisOk ? 'ok' : 'down', core: coreOk ? 'ok' : 'down' } as const
+      if (redisOk && coreOk) return { status: 'ok' as const, checks }
+      const down = Object.entries(checks)
+        .filter(([, v]) => v === 'down')
+        .map(([k]) => k)
+      throw new ApiError('UPSTREAM_UNAVAILABLE', `not ready: ${down.join(' and ')} unreachable`, {
+        status: 'unavailable',
+        checks,
+      })
+    },
+  )
+
+  app.get('/metrics', { schema: { tags: ['operations'], summary: 'Prometheus metrics' } }, async (_request, reply) => {
+    const text = await metrics.registry.metrics()
+    return reply.type(metrics.registry.contentType).send(text)
+  })
+
+  async function pingRedis({ redis: client }: GatewayContext): Promise<boolean> {
+    try {
+      const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), CHECK_TIMEOUT_MS).unref())
+      return (await Promise.race([client.ping(), timeout])) === 'PONG'
+    } catch {
+      return false
+    }
+  }
+  void redis
+}

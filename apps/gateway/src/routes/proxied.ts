@@ -1,0 +1,178 @@
+/**
+ * The core's public routes, declared here with the shared schemas (so the gateway validates
+ * them and they appear in the OpenAPI document) and forwarded to the core.
+ */
+import {
+  Balance,
+  ChargeRequest,
+  ChargeResponse,
+  ConcertList,
+  ConcertParams,
+  HoldRequest,
+  Payment,
+  PaymentHistory,
+  PaymentRequest,
+  Reservation,
+  ReservationList,
+  ReservationParams,
+  ScheduleList,
+  ScheduleParams,
+  SeatList,
+} from '@rushgate/shared'
+import Type from 'typebox'
+import type { FastifyInstance } from 'fastify'
+import type { GatewayContext } from '../context.ts'
+import { requireActiveToken } from '../proxy/active-token.ts'
+import { forward } from '../proxy/forward.ts'
+import { requireUser } from '../plugins/identity.ts'
+import { errors, IdempotencyHeader, QueueTokenHeader } from './schemas.ts'
+
+const gated = errors(400, 401, 403, 404, 410, 429, 503)
+const user = [{ user: [] }]
+
+export async function proxiedRoutes(app: FastifyInstance, ctx: GatewayContext): Promise<void> {
+  const { config, metrics, line } = ctx
+
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.proxied.inc({ route: request.routeOptions.url ?? 'unknown', method: request.method, status: String(reply.statusCode) })
+  })
+
+  app.get(
+    '/api/concerts',
+    {
+      schema: {
+        tags: ['catalog'],
+        summary: 'All concerts (public)',
+        response: { 200: ConcertList, ...errors(429, 503) },
+      },
+    },
+    async (request, reply) => forward(config, request, reply, { userId: request.callerId }),
+  )
+
+  app.get<{ Params: ConcertParams }>(
+    '/api/concerts/:concertId/schedules',
+    {
+      schema: {
+        tags: ['catalog'],
+        summary: 'The dates of a concert, by startsAt',
+        security: user,
+        params: ConcertParams,
+        headers: QueueTokenHeader,
+        response: { 200: ScheduleList, ...gated },
+      },
+    },
+    async (request, reply) => {
+      const { userId } = await requireActiveToken(ctx, request, request.params.concertId)
+      return forward(config, request, reply, { userId })
+    },
+  )
+
+  app.get<{ Params: ScheduleParams }>(
+    '/api/concerts/:concertId/schedules/:scheduleId/seats',
+    {
+      schema: {
+        tags: ['catalog'],
+        summary: 'The seats of one date, by seat number',
+        security: user,
+        params: ScheduleParams,
+        headers: QueueTokenHeader,
+        response: { 200: SeatList, ...gated },
+      },
+    },
+    async (request, reply) => {
+      const { userId } = await requireActiveToken(ctx, request, request.params.concertId)
+      return forward(config, request, reply, { userId })
+    },
+  )
+
+  app.post<{ Params: ConcertParams; Body: HoldRequest }>(
+    '/api/concerts/:concertId/reservations',
+    {
+      schema: {
+        tags: ['reservations'],
+        summary: 'Hold a seat (never past the token’s activeUntil)',
+        security: user,
+        params: ConcertParams,
+        headers: QueueTokenHeader,
+        body: HoldRequest,
+        response: { 201: Reservation, ...errors(400, 401, 403, 404, 409, 410, 429, 503) },
+      },
+    },
+    async (request, reply) => {
+      const { userId, activeUntil } = await requireActiveToken(ctx, request, request.params.concertId)
+      return forward(config, request, reply, { userId, activeUntil: activeUntil ?? undefined })
+    },
+  )
+
+  app.delete<{ Params: ReservationParams }>(
+    '/api/concerts/:concertId/reservations/:reservationId',
+    {
+      schema: {
+        tags: ['reservations'],
+        summary: 'Release one of the caller’s holds',
+        security: user,
+        params: ReservationParams,
+        headers: QueueTokenHeader,
+        response: { 204: Type.Null({ description: 'released' }), ...errors(400, 401, 403, 404, 409, 410, 429, 503) },
+      },
+    },
+    async (request, reply) => {
+      const { userId } = await requireActiveToken(ctx, request, request.params.concertId)
+      return forward(config, request, reply, { userId })
+    },
+  )
+
+  app.post<{ Params: ConcertParams; Body: PaymentRequest }>(
+    '/api/concerts/:concertId/payments',
+    {
+      schema: {
+        tags: ['reservations'],
+        summary: 'Pay for holds; ends the queue token (a retry with it still gets the first answer)',
+        security: user,
+        params: ConcertParams,
+        headers: Type.Intersect([QueueTokenHeader, IdempotencyHeader]),
+        body: PaymentRequest,
+        response: { 200: Payment, 201: Payment, ...errors(400, 401, 403, 404, 409, 410, 422, 429, 503) },
+      },
+    },
+    async (request, reply) => {
+      const admitted = await requireActiveToken(ctx, request, request.params.concertId, { payment: true })
+      return forward(config, request, reply, {
+        userId: admitted.userId,
+        onResponse: (r, res) => {
+          if (res.statusCode !== 200 && res.statusCode !== 201) {
+            r.send(res.stream)
+            return
+          }
+          // The slot is freed before the client hears of the payment.
+          line
+            .finishPaid(admitted.claims, admitted.token)
+            .catch((err: Error) => request.log.error({ err: err.message }, 'could not end the token after a payment'))
+            .finally(() => r.send(res.stream))
+        },
+      })
+    },
+  )
+
+  const identityOnly = (
+    method: 'GET' | 'POST',
+    url: string,
+    summary: string,
+    response: Record<number, unknown>,
+    extra: Record<string, unknown> = {},
+  ) =>
+    app.route({
+      method,
+      url,
+      schema: { tags: ['users'], summary, security: user, response: { ...response, ...errors(400, 401, 429, 503) }, ...extra },
+      handler: async (request, reply) => forward(config, request, reply, { userId: requireUser(request, config) }),
+    })
+
+  identityOnly('GET', '/api/users/me/balance', 'The caller’s balance', { 200: Balance })
+  identityOnly('POST', '/api/users/me/balance/charges', 'Add money to the balance', { 201: ChargeResponse, 409: errors(409)[409]!, 422: errors(422)[422]! }, {
+    body: ChargeRequest,
+    headers: IdempotencyHeader,
+  })
+  identityOnly('GET', '/api/users/me/reservations', 'The caller’s reservations, newest first', { 200: ReservationList })
+  identityOnly('GET', '/api/users/me/payments', 'The caller’s payments, newest first', { 200: PaymentHistory })
+}

@@ -1,0 +1,73 @@
+/** The waiting line: enter, look up, leave (contract § Waiting line). */
+import { ConcertParams, QueueTokenState } from '@rushgate/shared'
+import Type from 'typebox'
+import type { FastifyInstance } from 'fastify'
+import type { GatewayContext } from '../context.ts'
+import { requireUser } from '../plugins/identity.ts'
+import { expired } from '../queue/line.ts'
+import { checkPresentedToken } from '../queue/token-check.ts'
+import { errors, QueueTokenHeader } from './schemas.ts'
+
+export async function queueRoutes(app: FastifyInstance, ctx: GatewayContext): Promise<void> {
+  const { config, line, concerts } = ctx
+
+  app.post<{ Params: ConcertParams }>(
+    '/api/queues/:concertId/tokens',
+    {
+      schema: {
+        tags: ['queue'],
+        summary: 'Enter the waiting line (201), or get back the live token already held (200)',
+        security: [{ user: [] }],
+        params: ConcertParams,
+        response: { 200: QueueTokenState, 201: QueueTokenState, ...errors(400, 401, 404, 429, 503) },
+      },
+    },
+    async (request, reply) => {
+      const userId = requireUser(request, config)
+      const { concertId } = request.params
+      await concerts.assertExists(concertId)
+      const { created, state } = await line.enter(userId, concertId)
+      return reply.code(created ? 201 : 200).send(state)
+    },
+  )
+
+  app.get<{ Params: ConcertParams }>(
+    '/api/queues/:concertId/tokens/current',
+    {
+      schema: {
+        tags: ['queue'],
+        summary: "The state of the caller's queue token",
+        security: [{ user: [] }],
+        params: ConcertParams,
+        headers: QueueTokenHeader,
+        response: { 200: QueueTokenState, ...errors(400, 401, 403, 410, 429, 503) },
+      },
+    },
+    async (request) => {
+      const userId = requireUser(request, config)
+      const { token, claims } = checkPresentedToken(request, line.signer, userId, request.params.concertId)
+      const state = await line.lookup(claims, token)
+      return line.toResponse(token, claims.concertId, state)
+    },
+  )
+
+  app.delete<{ Params: ConcertParams }>(
+    '/api/queues/:concertId/tokens/current',
+    {
+      schema: {
+        tags: ['queue'],
+        summary: 'Leave the line, or give up the active slot',
+        security: [{ user: [] }],
+        params: ConcertParams,
+        headers: QueueTokenHeader,
+        response: { 204: Type.Null({ description: 'left' }), ...errors(400, 401, 403, 410, 429, 503) },
+      },
+    },
+    async (request, reply) => {
+      const userId = requireUser(request, config)
+      const { token, claims } = checkPresentedToken(request, line.signer, userId, request.params.concertId)
+      if (!(await line.leave(claims, token))) throw expired()
+      return reply.code(204).send()
+    },
+  )
+}
