@@ -1,7 +1,8 @@
 /** Direct database access for tests: arrange states (an expired hold) and read what happened. */
 import pg from 'pg'
+import type { Json } from './http.ts'
 
-export async function query<T extends pg.QueryResultRow = any>(databaseUrl: string, text: string, values: unknown[] = []) {
+export async function query<T extends pg.QueryResultRow = Json>(databaseUrl: string, text: string, values: unknown[] = []) {
   const client = new pg.Client({ connectionString: databaseUrl })
   await client.connect()
   try {

@@ -1,6 +1,10 @@
 /** A small HTTP client for tests: real requests to a started core, as the gateway makes them. */
 import type { StartedCore } from './start-core.ts'
 
+/** Test bodies are read loosely (`body.code`, `body[0].status`); a typed client would only add casts. */
+// biome-ignore lint/suspicious/noExplicitAny: deliberate, see above
+export type Json = any
+
 export interface CallOptions {
   user?: string
   body?: unknown
@@ -9,13 +13,13 @@ export interface CallOptions {
   noToken?: boolean
 }
 
-export interface CallResult<T = any> {
+export interface CallResult<T = Json> {
   status: number
   body: T
   headers: Headers
 }
 
-export async function call<T = any>(
+export async function call<T = Json>(
   core: StartedCore,
   method: string,
   path: string,

@@ -140,14 +140,14 @@ t.test('hold bodies are validated and the message names the field', async (t) =>
     body: 'seat please',
   })
   t.equal(text.status, 415)
-  t.equal((await text.json()).code, 'UNSUPPORTED_MEDIA_TYPE')
+  t.equal(((await text.json()) as { code: string }).code, 'UNSUPPORTED_MEDIA_TYPE')
   const broken = await fetch(core.url + path, {
     method: 'POST',
     headers: { 'x-internal-token': core.internalToken, 'x-user-id': 'v', 'content-type': 'application/json' },
     body: '{"scheduleId":',
   })
   t.equal(broken.status, 400)
-  t.equal((await broken.json()).code, 'VALIDATION_ERROR')
+  t.equal(((await broken.json()) as { code: string }).code, 'VALIDATION_ERROR')
 })
 
 t.test('metrics count holds and payments by result', async (t) => {
