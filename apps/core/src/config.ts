@@ -14,7 +14,7 @@ const ConfigSchema = Type.Object({
   CORE_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3001 }),
   HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
   DATABASE_URL: Type.String({ pattern: '^postgres(ql)?://', default: DEFAULT_DATABASE_URL }),
-  DB_POOL_MAX: Type.Integer({ minimum: 1, maximum: 200, default: 10 }),
+  DB_POOL_MAX: Type.Integer({ minimum: 1, maximum: 200, default: 20 }),
   HOLD_TTL_SECONDS: Type.Integer({ minimum: 1, maximum: 86_400, default: 300 }),
   MAX_HOLDS_PER_USER: Type.Integer({ minimum: 1, maximum: 100, default: 4 }),
   INTERNAL_TOKEN: Type.Optional(Type.String({ minLength: 16 })),

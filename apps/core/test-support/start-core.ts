@@ -47,7 +47,7 @@ export async function dropTestDatabase(databaseUrl: string): Promise<void> {
 
 export async function startCore(opts: { env?: Record<string, string> } = {}): Promise<StartedCore> {
   const databaseUrl = await createTestDatabase()
-  const config = loadConfig({ LOG_LEVEL: 'silent', DB_POOL_MAX: '20', ...opts.env, DATABASE_URL: databaseUrl, CORE_PORT: '0' })
+  const config = loadConfig({ LOG_LEVEL: 'silent', ...opts.env, DATABASE_URL: databaseUrl, CORE_PORT: '0' })
   const app = await buildApp(config)
   await app.listen({ host: '127.0.0.1', port: 0 })
   const address = app.server.address()

@@ -98,6 +98,9 @@ t.test('when the gateway sends x-queue-active-until, then the hold ends no later
   const bad = await hold('queued', concert.id, scheduleId, 4, { 'x-queue-active-until': 'soon' })
   t.equal(bad.status, 400)
   t.match(bad.body.message, /x-queue-active-until/)
+  const past = await hold('queued', concert.id, scheduleId, 4, { 'x-queue-active-until': new Date(Date.now() - 1000).toISOString() })
+  t.equal(past.status, 410, 'a token that ran out on the way takes no seat')
+  t.equal(past.body.code, 'QUEUE_TOKEN_EXPIRED')
 })
 
 t.test('when a user holds past MAX_HOLDS_PER_USER, even all at once, then the rest are HOLD_LIMIT_REACHED', async (t) => {

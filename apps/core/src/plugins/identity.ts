@@ -21,5 +21,7 @@ export function activeUntil(request: FastifyRequest): Date | null {
   if (typeof raw !== 'string' || raw === '') return null
   const at = new Date(raw)
   if (Number.isNaN(at.getTime())) throw new ApiError('VALIDATION_ERROR', `header ${Headers.activeUntil} is not an ISO timestamp`)
+  // The gateway checked the token just before; this only catches a token that ran out in between.
+  if (at.getTime() <= Date.now()) throw new ApiError('QUEUE_TOKEN_EXPIRED', 'the queue token has run out')
   return at
 }

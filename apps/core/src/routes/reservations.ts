@@ -17,7 +17,7 @@ export async function reservationRoutes(fastify: FastifyInstance): Promise<void>
     {
       onRequest: requireUser,
       config: { outcome: 'holds' },
-      schema: { params: ConcertParams, body: HoldRequest, response: { 201: Reservation, ...errors(400, 404, 409) } },
+      schema: { params: ConcertParams, body: HoldRequest, response: { 201: Reservation, ...errors(400, 404, 409, 410) } },
     },
     async (request, reply) => {
       const hold = await holds.holdSeat(db, settings, {
