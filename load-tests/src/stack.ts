@@ -120,7 +120,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       ADMIN_TOKEN: adminToken,
       TOKEN_SECRET: tokenSecret,
       // Benchmarks measure throughput, not the limiter; a rush sets its own value.
-      RATE_LIMIT_PER_MINUTE: '100000000',
+      RATE_LIMIT_PER_MINUTE: '10000000',
       ...options.gatewayEnv,
     }, options.profileDir)
     children.push(gateway)
