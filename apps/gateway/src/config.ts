@@ -36,6 +36,8 @@ const ConfigSchema = Type.Object({
 
 type RawConfig = Static<typeof ConfigSchema>
 
+const OPTIONAL = ['REDIS_CLUSTER_NODES', 'ADMIN_TOKEN', 'INTERNAL_TOKEN', 'JWT_SECRET', 'TOKEN_SECRET']
+
 export interface GatewayConfig {
   nodeEnv: string
   port: number
@@ -65,9 +67,12 @@ export class ConfigError extends Error {
 
 /** Reads and checks the configuration; throws a ConfigError naming the bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): GatewayConfig {
+  const data: Record<string, unknown> = { ...env }
+  // An empty optional variable (as compose files often pass) means "not set".
+  for (const name of OPTIONAL) if (data[name] === '') delete data[name]
   let raw: RawConfig
   try {
-    raw = envSchema<RawConfig>({ schema: ConfigSchema, data: { ...env }, dotenv: false })
+    raw = envSchema<RawConfig>({ schema: ConfigSchema, data, dotenv: false })
   } catch (err) {
     throw new ConfigError(`invalid configuration: ${(err as Error).message}`)
   }

@@ -1,0 +1,123 @@
+/** Admin auth, rate limit, docs, health, and exactly what the proxy forwards. */
+import Fastify from 'fastify'
+import t from 'tap'
+import { startGateway } from '../test-support/start-gateway.ts'
+import { admin, as, call, createConcert, startStack } from './helpers.ts'
+
+t.test('admin API auth', async (t) => {
+  const { gw, core } = await startStack(t)
+  const concert = await createConcert(gw.url)
+  const path = `/api/admin/queues/${concert.id}`
+  t.match(await call(gw.url, 'GET', path), { status: 401, body: { code: 'UNAUTHENTICATED' } })
+  t.match(await call(gw.url, 'GET', path, { headers: { authorization: 'Bearer wrong' } }), { status: 401 })
+  t.match(await call(gw.url, 'PATCH', path, { headers: as('admin'), body: { paused: true } }), { status: 401 })
+  t.match(await call(gw.url, 'POST', '/api/admin/concerts', { body: { title: 'x' } }), { status: 401 }, '401 before validation')
+  t.equal((await call(gw.url, 'GET', path, { headers: admin })).status, 200)
+  t.match(await call(gw.url, 'GET', '/api/admin/queues/999999', { headers: admin }), { status: 404, body: { code: 'CONCERT_NOT_FOUND' } })
+  t.match(await call(gw.url, 'PATCH', path, { headers: admin, body: {} }), { status: 400, body: { code: 'VALIDATION_ERROR' } })
+  t.match(await call(gw.url, 'PATCH', path, { headers: admin, body: { admitPerTick: -1 } }), { status: 400 })
+  const patched = await call(gw.url, 'PATCH', path, { headers: admin, body: { admitPerTick: 7, maxActive: 3, activeTtlSeconds: 30, paused: true } })
+  t.match(patched, { status: 200, body: { concertId: concert.id, admitPerTick: 7, maxActive: 3, activeTtlSeconds: 30, paused: true } })
+  // The admin token is never a user identity.
+  t.match(await call(gw.url, 'GET', '/api/users/me/balance', { headers: admin }), { status: 401, body: { code: 'UNAUTHENTICATED' } })
+
+  t.test('without ADMIN_TOKEN the admin API is off', async (t) => {
+    const off = await startGateway({ coreUrl: core.url, internalToken: core.internalToken, env: { ADMIN_TOKEN: '' } })
+    t.teardown(() => off.close())
+    t.match(await call(off.url, 'GET', path, { headers: { authorization: 'Bearer ' } }), { status: 401 })
+    t.match(await call(off.url, 'GET', path, { headers: admin }), { status: 401 })
+  })
+
+  t.test('a concert created at the core alone is still known (looked up at the core)', async (t) => {
+    // Simulates a Redis that lost its data: the concert is in the core but not in the Redis set.
+    await gw.redis.srem(`${gw.prefix}:concerts`, String(concert.id))
+    const fresh = await startGateway({ coreUrl: core.url, internalToken: core.internalToken, prefix: gw.prefix, env: { ADMIT_INTERVAL_MS: '100' } })
+    t.teardown(() => fresh.close())
+    const res = await call(fresh.url, 'POST', `/api/queues/${concert.id}/tokens`, { headers: as('late') })
+    t.equal(res.status, 201)
+    t.equal(await gw.redis.sismember(`${gw.prefix}:concerts`, String(concert.id)), 1)
+  })
+})
+
+t.test('rate limit: 429 RATE_LIMITED with Retry-After, per user; health exempt', async (t) => {
+  const { gw } = await startStack(t, { RATE_LIMIT_PER_MINUTE: '5' })
+  for (let i = 0; i < 5; i++) t.equal((await call(gw.url, 'GET', '/api/users/me/balance', { headers: as('busy') })).status, 200)
+  const limited = await call(gw.url, 'GET', '/api/users/me/balance', { headers: as('busy') })
+  t.equal(limited.status, 429)
+  t.equal(limited.body.code, 'RATE_LIMITED')
+  t.ok(Number(limited.headers.get('retry-after')) > 0, 'Retry-After present')
+  t.equal((await call(gw.url, 'GET', '/api/users/me/balance', { headers: as('calm') })).status, 200, 'another user is not limited')
+  for (let i = 0; i < 8; i++) t.equal((await call(gw.url, 'GET', '/health/live')).status, 200)
+})
+
+t.test('docs, health and metrics', async (t) => {
+  const { gw } = await startStack(t)
+  const doc = await call(gw.url, 'GET', '/docs/json')
+  t.equal(doc.status, 200)
+  for (const path of [
+    '/api/queues/{concertId}/tokens',
+    '/api/queues/{concertId}/tokens/current',
+    '/api/concerts',
+    '/api/concerts/{concertId}/schedules',
+    '/api/concerts/{concertId}/schedules/{scheduleId}/seats',
+    '/api/concerts/{concertId}/reservations',
+    '/api/concerts/{concertId}/reservations/{reservationId}',
+    '/api/concerts/{concertId}/payments',
+    '/api/users/me/balance',
+    '/api/users/me/balance/charges',
+    '/api/users/me/reservations',
+    '/api/users/me/payments',
+    '/api/admin/concerts',
+    '/api/admin/queues/{concertId}',
+  ]) {
+    t.ok(doc.body.paths[path], `documented: ${path}`)
+  }
+  t.equal((await call(gw.url, 'GET', '/docs')).status < 400, true)
+  t.match(await call(gw.url, 'GET', '/health/live'), { status: 200, body: { status: 'ok' } })
+  t.match(await call(gw.url, 'GET', '/health/ready'), { status: 200, body: { status: 'ok', checks: { redis: 'ok', core: 'ok' } } })
+  const concert = await createConcert(gw.url)
+  await call(gw.url, 'POST', `/api/queues/${concert.id}/tokens`, { headers: as('m') })
+  const metrics = await call(gw.url, 'GET', '/metrics')
+  t.equal(metrics.status, 200)
+  t.match(metrics.body, new RegExp(`rushgate_queue_waiting\\{concert="${concert.id}"\\} 1`))
+  t.match(metrics.body, /rushgate_queue_active/)
+  t.match(metrics.body, /rushgate_proxied_requests_total/)
+  t.match(await call(gw.url, 'GET', '/no/such/route'), { status: 404, body: { code: 'NOT_FOUND' } })
+})
+
+t.test('the proxy replaces internal headers, and an unreachable core is a quick 503', async (t) => {
+  const seen: Record<string, unknown>[] = []
+  const upstream = Fastify()
+  upstream.get('/api/users/me/balance', async (request) => {
+    seen.push({ ...request.headers })
+    return { userId: request.headers['x-user-id'], balance: 0 }
+  })
+  upstream.get('/health/ready', async () => ({ status: 'ok' }))
+  await upstream.listen({ port: 0, host: '127.0.0.1' })
+  const address = upstream.server.address()
+  const port = typeof address === 'object' && address ? address.port : 0
+  const gw = await startGateway({ coreUrl: `http://127.0.0.1:${port}`, internalToken: 'the-real-internal-token' })
+  t.teardown(() => gw.close())
+
+  const res = await call(gw.url, 'GET', '/api/users/me/balance', {
+    headers: {
+      ...as('alice'),
+      'x-internal-token': 'client-supplied',
+      'x-queue-active-until': '2099-01-01T00:00:00Z',
+      'idempotency-key': 'k1',
+    },
+  })
+  t.equal(res.status, 200)
+  t.equal(seen[0]?.['x-internal-token'], 'the-real-internal-token', 'the client value never reaches the core')
+  t.equal(seen[0]?.['x-user-id'], 'alice')
+  t.equal(seen[0]?.['x-queue-active-until'], undefined)
+  t.equal(seen[0]?.['idempotency-key'], 'k1', 'Idempotency-Key forwarded')
+
+  await upstream.close()
+  const started = Date.now()
+  const down = await call(gw.url, 'GET', '/api/users/me/balance', { headers: as('alice') })
+  t.equal(down.status, 503)
+  t.equal(down.body.code, 'UPSTREAM_UNAVAILABLE')
+  t.ok(Date.now() - started < 2000, 'answered quickly')
+  t.match(await call(gw.url, 'GET', '/health/ready'), { status: 503, body: { code: 'UPSTREAM_UNAVAILABLE', checks: { core: 'down' } } })
+})
