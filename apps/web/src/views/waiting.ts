@@ -3,7 +3,7 @@
  * estimated wait. It polls the token as `pollAfterMs` says and backs off on 429 and 503 by itself.
  */
 import type { ConcertSummary, QueueTokenState } from '@rushgate/shared'
-import type { Api } from '../api.ts'
+import { type Api, ApiFailure } from '../api.ts'
 import { h, setText } from '../dom.ts'
 import { formatWait } from '../format.ts'
 import { describeFailure } from '../messages.ts'
@@ -38,7 +38,7 @@ export function waitingView(options: WaitingOptions): View {
   const progress = h('progress', { id: 'line-progress', max: 1, value: 0 })
   const wait = h('p', { class: 'wait' })
   const joinedAt = h('span', {})
-  const status = h('p', { class: 'hint', id: 'poll-status' })
+  const status = h('p', { class: 'hint', id: 'poll-status', role: 'status' })
   const leave = h('button', { type: 'button', class: 'button' }, 'Leave the line')
 
   const el = h(
@@ -94,7 +94,8 @@ export function waitingView(options: WaitingOptions): View {
         return
       }
       // A busy gateway does not cost the user their place: say so, and try again later.
-      setText(status, `${describeFailure(error)} Your place is kept; checking again in ${Math.ceil(delay / 1000)} s.`)
+      const why = error instanceof ApiFailure && error.code === 'RATE_LIMITED' ? 'The line is very busy right now.' : describeFailure(error)
+      setText(status, `${why} Your place is kept; checking again in ${Math.ceil(delay / 1000)} s.`)
       schedule(delay)
     }
   }

@@ -1,0 +1,138 @@
+/**
+ * Browser-test plumbing: build the page, start a real stack (core on Postgres, gateway on Redis),
+ * open Debian's Chromium through playwright-core, save screenshots under test-output/ (and the
+ * README's two under docs/screenshots/).
+ */
+import { spawnSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { copyFile, mkdir } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { startCore } from '@rushgate/core/test-support'
+import { startGateway } from '@rushgate/gateway/test-support'
+import { type Browser, chromium, type Page } from 'playwright-core'
+
+const here = dirname(fileURLToPath(import.meta.url))
+export const webRoot = join(here, '..')
+export const outputDir = join(webRoot, 'test-output')
+export const docsScreenshots = join(webRoot, '..', '..', 'docs', 'screenshots')
+
+export const CHROMIUM = '/usr/bin/chromium'
+/** Set when the browser tests cannot run here, with the reason to print. */
+export const skipReason = existsSync(CHROMIUM)
+  ? false
+  : `Chromium is missing at ${CHROMIUM}: install Debian's package (apt-get install chromium) to run the browser tests`
+
+export const ADMIN_TOKEN = 'web-test-admin'
+/** Long enough for a tick, a poll and a seat refresh (3 s) on a busy 2-core machine. */
+export const STEP_MS = 20_000
+
+/** Builds dist/ the way `pnpm start` does, so the gateway serves the current sources. */
+export function buildPage(): void {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', 'build.ts'], { cwd: webRoot, encoding: 'utf8' })
+  if (result.status !== 0) throw new Error(`web build failed:\n${result.stdout}\n${result.stderr}`)
+}
+
+interface Tap {
+  teardown(fn: () => unknown): void
+}
+
+export interface Stack {
+  url: string
+  admin<T = Record<string, unknown>>(method: 'POST' | 'PATCH' | 'GET', path: string, body?: unknown): Promise<T>
+  /** Creates a concert with one date of `seats` seats through the admin API; returns its id. */
+  createConcert(title: string, seats: number, price: number): Promise<number>
+}
+
+/** Builds the page and starts core + gateway for one test file; everything is closed in teardown. */
+export async function startStack(
+  t: Tap,
+  env: { core?: Record<string, string>; gateway?: Record<string, string> } = {},
+): Promise<Stack> {
+  buildPage()
+  const core = await startCore({ env: env.core ?? {} })
+  t.teardown(() => core.close())
+  const gateway = await startGateway({
+    coreUrl: core.url,
+    internalToken: core.internalToken,
+    env: { ADMIN_TOKEN, ...env.gateway },
+  })
+  t.teardown(() => gateway.close())
+
+  const admin: Stack['admin'] = async (method, path, body) => {
+    const res = await fetch(`${gateway.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    })
+    const text = await res.text()
+    if (!res.ok) throw new Error(`${method} ${path} answered ${res.status}: ${text}`)
+    return JSON.parse(text)
+  }
+  return {
+    url: gateway.url,
+    admin,
+    async createConcert(title, seats, price) {
+      const created = await admin<{ id: number }>('POST', '/api/admin/concerts', {
+        title,
+        venue: 'Test Hall',
+        schedules: [{ startsAt: '2027-03-01T19:00:00Z', seats, price }],
+      })
+      return created.id
+    },
+  }
+}
+
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  })
+}
+
+/**
+ * Opens the page as a new person (own browser context, so own localStorage) and signs in.
+ * Script errors are collected in `errors`, to be asserted empty at the end.
+ */
+export async function openAs(browser: Browser, url: string, userId: string, errors: string[]): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1200, height: 900 } })
+  const page = await context.newPage()
+  page.setDefaultTimeout(STEP_MS)
+  page.on('pageerror', (err) => errors.push(`${userId}: ${err.message}`))
+  await page.goto(url)
+  await page.getByLabel('Your user id').fill(userId)
+  await page.getByRole('button', { name: 'Continue' }).click()
+  return page
+}
+
+/** Clicks "Join the queue" on the concert card named `title`. */
+export async function joinQueue(page: Page, title: string): Promise<void> {
+  await page.getByRole('article', { name: title }).getByRole('button', { name: 'Join the queue' }).click()
+}
+
+export const seat = (page: Page, n: number) => page.getByRole('button', { name: `Seat ${n}`, exact: true })
+
+/** Waits until the seat map shows seat `n` with this status. */
+export const seatShows = (page: Page, n: number, status: 'AVAILABLE' | 'HELD' | 'SOLD', timeout = STEP_MS) =>
+  page.locator(`button[aria-label="Seat ${n}"][data-status="${status}"]`).waitFor({ timeout })
+
+/** Saves `test-output/<name>.png`; with `docsName`, also copies it to docs/screenshots/ for the README. */
+export async function screenshot(page: Page, name: string, docsName?: string): Promise<string> {
+  await mkdir(outputDir, { recursive: true })
+  const file = join(outputDir, `${name}.png`)
+  await page.screenshot({ path: file, fullPage: true })
+  if (docsName) {
+    await mkdir(docsScreenshots, { recursive: true })
+    await copyFile(file, join(docsScreenshots, docsName))
+  }
+  return file
+}

@@ -1,0 +1,34 @@
+/**
+ * When the active time runs out, the page says so in a sentence and offers "Line up again", which
+ * puts the user back in the line with a new token.
+ */
+import t from 'tap'
+import { joinQueue, launchBrowser, openAs, STEP_MS, screenshot, skipReason, startStack } from './support.ts'
+
+const TITLE = 'Short Turn Show'
+const ACTIVE_TTL_SECONDS = 6
+
+t.test('a turn that runs out offers to line up again', { skip: skipReason }, async (t) => {
+  const stack = await startStack(t, { gateway: { ADMIT_BATCH: '1', ADMIT_INTERVAL_MS: '1000' } })
+  const concertId = await stack.createConcert(TITLE, 10, 10_000)
+  await stack.admin('PATCH', `/api/admin/queues/${concertId}`, { activeTtlSeconds: ACTIVE_TTL_SECONDS })
+
+  const browser = await launchBrowser()
+  t.teardown(() => browser.close())
+  const errors: string[] = []
+  const carol = await openAs(browser, stack.url, 'carol', errors)
+  await joinQueue(carol, TITLE)
+  await carol.getByRole('heading', { name: /It's your turn/ }).waitFor()
+  const token = await carol.evaluate(() => localStorage.getItem(Object.keys(localStorage).find((k) => k.includes(':token:')) ?? ''))
+  t.ok(token, 'the queue token is kept in localStorage')
+
+  const alert = carol.getByRole('alert')
+  await alert.getByText('Your time to buy has run out').waitFor({ timeout: ACTIVE_TTL_SECONDS * 1000 + STEP_MS })
+  await screenshot(carol, '10-turn-ran-out')
+  await alert.getByRole('button', { name: 'Line up again' }).click()
+  // Back in line with a new token: the waiting room, or straight to a new turn if the tick was quick.
+  await carol.locator('[data-view="waiting"], [data-view="active"]').waitFor()
+  const again = await carol.evaluate(() => localStorage.getItem(Object.keys(localStorage).find((k) => k.includes(':token:')) ?? ''))
+  t.ok(again && again !== token, 'lining up again gives a new token')
+  t.same(errors, [], 'no script errors')
+})
