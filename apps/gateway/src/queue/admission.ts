@@ -51,15 +51,21 @@ export class Admission {
 
   /** Upserts the schedule (waiting at most `waitMs` for Redis) and starts the worker. */
   async start(waitMs = 3000): Promise<void> {
-    const upsert = this.queue
+    await Promise.race([this.schedule(), new Promise((r) => setTimeout(r, waitMs).unref())])
+    // A Redis that restarted without its data lost the schedule too: upsert it again on every
+    // reconnect (idempotent, like the upsert of each replica at boot).
+    this.deps.bullConnection.on('ready', () => void this.schedule())
+    this.worker.run().catch((err: Error) => this.deps.log.error({ err: err.message }, 'admission worker stopped'))
+  }
+
+  private schedule(): Promise<unknown> {
+    return this.queue
       .upsertJobScheduler(
         SCHEDULER_ID,
         { every: this.deps.config.admitIntervalMs },
         { name: 'tick', opts: { attempts: 1, removeOnComplete: true, removeOnFail: true } },
       )
       .catch((err: Error) => this.deps.log.error({ err: err.message }, 'could not schedule admission ticks'))
-    await Promise.race([upsert, new Promise((r) => setTimeout(r, waitMs).unref())])
-    this.worker.run().catch((err: Error) => this.deps.log.error({ err: err.message }, 'admission worker stopped'))
   }
 
   /** One tick: every known concert, one script call each (run concurrently; each is atomic). */

@@ -25,7 +25,15 @@ export class ConcertRegistry {
     private readonly keys: RedisKeys,
     private readonly core: CoreClient,
     private readonly log: FastifyBaseLogger,
-  ) {}
+  ) {
+    // A Redis that comes back may have come back empty: put every concert this process knows back.
+    redis.on('ready', () => {
+      if (this.known.size === 0) return
+      this.registerMany([...this.known.keys()]).catch((err: Error) => {
+        this.log.warn({ err: err.message }, 'could not re-register concerts after a reconnect')
+      })
+    })
+  }
 
   /** Throws 404 CONCERT_NOT_FOUND unless the concert exists. */
   async assertExists(concertId: number): Promise<void> {
