@@ -1,12 +1,12 @@
 /**
- * When the active time runs out, the page says so in a sentence and offers "Line up again", which
- * puts the user back in the line with a new token.
+ * A turn survives a reload (the token is in localStorage); when the active time runs out, the page
+ * says so in a sentence and offers "Line up again", which puts the user back in line with a new token.
  */
 import t from 'tap'
 import { joinQueue, launchBrowser, openAs, STEP_MS, screenshot, skipReason, startStack } from './support.ts'
 
 const TITLE = 'Short Turn Show'
-const ACTIVE_TTL_SECONDS = 6
+const ACTIVE_TTL_SECONDS = 10
 
 t.test('a turn that runs out offers to line up again', { skip: skipReason }, async (t) => {
   const stack = await startStack(t, { gateway: { ADMIT_BATCH: '1', ADMIT_INTERVAL_MS: '1000' } })
@@ -21,6 +21,10 @@ t.test('a turn that runs out offers to line up again', { skip: skipReason }, asy
   await carol.getByRole('heading', { name: /It's your turn/ }).waitFor()
   const token = await carol.evaluate(() => localStorage.getItem(Object.keys(localStorage).find((k) => k.includes(':token:')) ?? ''))
   t.ok(token, 'the queue token is kept in localStorage')
+  await carol.reload()
+  await carol.getByRole('heading', { name: /It's your turn/ }).waitFor()
+  t.pass('after a reload the page comes back to the turn, without lining up again')
+  t.match(await carol.locator('.active .visually-hidden[aria-live]').textContent(), /^\d+ seconds left to buy\.$/, 'the time left is announced')
 
   const alert = carol.getByRole('alert')
   await alert.getByText('Your time to buy has run out').waitFor({ timeout: ACTIVE_TTL_SECONDS * 1000 + STEP_MS })

@@ -43,7 +43,10 @@ export function activeView(options: ActiveOptions): View {
   const payKeys = new Map<string, string>()
 
   // ---- elements ----
-  const timeLeft = h('p', { class: 'time-left', role: 'timer', 'aria-live': 'polite', 'aria-atomic': 'true' })
+  // The clocks change every second; a screen reader hears them through `announcer`, at milestones only.
+  const timeLeft = h('p', { class: 'time-left', role: 'timer' })
+  const announcer = h('p', { class: 'visually-hidden', 'aria-live': 'polite', 'aria-atomic': 'true' })
+  const announced = new Set<string>()
   const leave = h('button', { type: 'button', class: 'button' }, 'Give up my turn')
   const dates = h('ul', { class: 'dates', 'aria-label': 'Dates' })
   const refreshStatus = h('p', { class: 'hint', 'aria-live': 'polite' })
@@ -68,6 +71,7 @@ export function activeView(options: ActiveOptions): View {
       { class: 'card turn' },
       h('h2', { id: 'active-title' }, `It's your turn · ${concert.title}`),
       timeLeft,
+      announcer,
       leave,
     ),
     h(
@@ -151,7 +155,7 @@ export function activeView(options: ActiveOptions): View {
     } else {
       holdList.replaceChildren(
         ...holds.map((r) => {
-          const timer = h('span', { class: 'hold-timer', role: 'timer', 'aria-live': 'polite', 'aria-atomic': 'true' })
+          const timer = h('span', { class: 'hold-timer', role: 'timer' })
           holdTimers.set(r.id, timer)
           const schedule = scheduleOf(r.scheduleId)
           return h(
@@ -185,6 +189,7 @@ export function activeView(options: ActiveOptions): View {
     const left = activeUntil - now
     setText(timeLeft, `Time left to buy: ${formatClock(left)}`)
     timeLeft.classList.toggle('urgent', left < 60_000)
+    announceMilestone('turn', left, 'to buy')
     if (left <= 0) void checkExpiry()
 
     const expired = holds.filter((r) => Date.parse(r.expiresAt) <= now)
@@ -201,7 +206,18 @@ export function activeView(options: ActiveOptions): View {
     for (const r of holds) {
       const timer = holdTimers.get(r.id)
       if (timer) setText(timer, `held for ${formatClock(Date.parse(r.expiresAt) - now)}`)
+      announceMilestone(`hold-${r.id}`, Date.parse(r.expiresAt) - now, `on your hold of seat ${r.seatNumber}`)
     }
+  }
+
+  /** Says "2 minutes left to buy" once per milestone: every whole minute, then at 30 and 10 seconds. */
+  const announceMilestone = (clock: string, ms: number, what: string) => {
+    const seconds = Math.ceil(ms / 1000)
+    const milestone = seconds > 60 ? Math.ceil(seconds / 60) * 60 : [60, 30, 10].find((m) => seconds <= m && seconds > m - 10)
+    if (milestone === undefined || seconds <= 0 || announced.has(`${clock}:${milestone}`)) return
+    announced.add(`${clock}:${milestone}`)
+    const amount = milestone >= 60 ? plural(milestone / 60, 'minute', 'minutes') : `${milestone} seconds`
+    setText(announcer, `${amount} left ${what}.`)
   }
 
   /** The clock says time is up; the server has the last word (the clocks may differ). */
