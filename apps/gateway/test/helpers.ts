@@ -21,6 +21,7 @@ export async function startStack(t: Test, env: Record<string, string> = {}): Pro
 export interface Answer {
   status: number
   headers: Headers
+  // biome-ignore lint/suspicious/noExplicitAny: JSON answers of many shapes, read by the assertions
   body: any
 }
 

@@ -8,7 +8,7 @@ import { createServer } from 'node:net'
 import { startCore } from '@rushgate/core/test-support'
 import t from 'tap'
 import { startGateway } from '../test-support/start-gateway.ts'
-import { as, call, createConcert, enter, state, waitFor } from './helpers.ts'
+import { type Answer, as, call, createConcert, enter, state, waitFor } from './helpers.ts'
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -64,7 +64,7 @@ t.test('Redis down → quick 503, then recovery', async (t) => {
   t.equal(first.status, 201)
 
   await stop(redis)
-  const timed = async (fn: () => Promise<{ status: number; body: any }>) => {
+  const timed = async (fn: () => Promise<Answer>) => {
     const started = Date.now()
     const res = await fn()
     return { ...res, ms: Date.now() - started }
