@@ -19,7 +19,7 @@ const failed = (err: unknown) => ({ status: -1, text: String(err), body: undefin
 t.test('when the core is killed mid-payment, then the gateway says 503 and nothing is half done', async (t) => {
   const db = scratchDatabase('core_crash')
   const core = await spawnCore(db.url, { HOLD_TTL_SECONDS: '600' })
-  const gateway = await spawnGateway({ coreUrl: core.url, prefix: uniqueName('rg:corecrash') })
+  const gateway = await spawnGateway({ coreUrl: core.url, prefix: uniqueName('rg_corecrash') })
   t.teardown(async () => {
     await gateway.kill()
     await core.kill()
@@ -35,6 +35,8 @@ t.test('when the core is killed mid-payment, then the gateway says 503 and nothi
     t.equal(res.status, 201, `${user.id} holds a first seat`)
     user.held = res.body.id
   }
+
+  const bystander = { id: 'crash-bystander', token: await activeToken(gateway.url, concert.id, 'crash-bystander') }
 
   // Each user holds a second seat and pays for both, staggered; the kill lands among them.
   const journeys = users.map(async (user, i) => {
@@ -54,7 +56,7 @@ t.test('when the core is killed mid-payment, then the gateway says 503 and nothi
     }
   }
 
-  const user = users[0]!
+  const user = bystander
   const during = await Promise.all([
     call(gateway.url, 'GET', '/api/concerts', { headers: as(user.id) }),
     call(gateway.url, 'GET', `/api/concerts/${concert.id}/schedules`, { headers: as(user.id, user.token) }),

@@ -12,7 +12,7 @@ import type { ServiceProcess } from '../support/services.ts'
 import { INTERNAL_TOKEN, scratchDatabase, spawnCore, spawnGateway, uniqueName } from '../support/stack.ts'
 
 const db = scratchDatabase('graceful')
-const prefix = uniqueName('rg:graceful')
+const prefix = uniqueName('rg_graceful')
 t.teardown(() => db.drop())
 
 /** A charge whose body arrives in three slow parts; SIGTERM is sent after the head. */

@@ -13,7 +13,7 @@ import { ADMIN_TOKEN, INTERNAL_TOKEN, scratchDatabase, spawnCore, spawnGateway, 
 
 const db = scratchDatabase('abuse')
 const core = await spawnCore(db.url)
-const gateway = await spawnGateway({ coreUrl: core.url, prefix: uniqueName('rg:abuse') })
+const gateway = await spawnGateway({ coreUrl: core.url, prefix: uniqueName('rg_abuse') })
 t.teardown(async () => {
   await gateway.kill()
   await core.kill()
