@@ -1,9 +1,10 @@
 /**
  * A gateway that answers 429: the waiting room says why it is waiting longer, keeps showing the
- * user's place, and waits as Retry-After says instead of polling faster.
+ * user's place, and waits as Retry-After says instead of polling faster. A core that goes away
+ * while the user picks a seat: the page says the seats may be out of date and keeps retrying.
  */
 import t from 'tap'
-import { joinQueue, launchBrowser, openAs, screenshot, skipReason, startStack } from './support.ts'
+import { joinQueue, launchBrowser, openAs, screenshot, seat, skipReason, startStack } from './support.ts'
 
 const TITLE = 'Busy Night'
 
@@ -29,5 +30,28 @@ t.test('the waiting room backs off when rate limited', { skip: skipReason }, asy
   const count = polls.length
   await dave.waitForTimeout(3000)
   t.equal(polls.length, count, 'no polling while Retry-After runs')
+  t.same(errors, [], 'no script errors')
+})
+
+t.test('the seat map says so when the core is down, and a hold gets a clear sentence', { skip: skipReason }, async (t) => {
+  const stack = await startStack(t, { gateway: { ADMIT_INTERVAL_MS: '500' } })
+  const concertId = await stack.createConcert(TITLE, 10, 10_000)
+  t.ok(concertId > 0, 'concert created')
+
+  const browser = await launchBrowser()
+  t.teardown(() => browser.close())
+  const errors: string[] = []
+  const erin = await openAs(browser, stack.url, 'erin', errors)
+  await joinQueue(erin, TITLE)
+  await erin.getByRole('heading', { name: /It's your turn/ }).waitFor()
+  await seat(erin, 2).click()
+
+  await stack.stopCore()
+  await erin.getByText(/^The seats shown may be out of date: the ticket service is not answering\. Refreshing again in \d+ s\.$/).waitFor()
+  await erin.getByRole('button', { name: 'Hold', exact: true }).click()
+  await erin.getByRole('alert').getByText('The ticket service is busy or unreachable right now. Please try again in a moment.').waitFor()
+  t.ok(await erin.getByRole('heading', { name: /It's your turn/ }).isVisible(), 'the turn is not lost because the core is down')
+  t.ok(await erin.getByRole('button', { name: 'Hold', exact: true }).isEnabled(), 'Hold can be pressed again')
+  await screenshot(erin, '21-core-down')
   t.same(errors, [], 'no script errors')
 })

@@ -40,6 +40,8 @@ interface Tap {
 export interface Stack {
   url: string
   admin<T = Record<string, unknown>>(method: 'POST' | 'PATCH' | 'GET', path: string, body?: unknown): Promise<T>
+  /** Stops the core (and drops its database): the gateway then answers 503 for everything it proxies. */
+  stopCore(): Promise<void>
   /** Creates a concert with one date of `seats` seats through the admin API; returns its id. */
   createConcert(title: string, seats: number, price: number): Promise<number>
 }
@@ -72,6 +74,7 @@ export async function startStack(
   return {
     url: gateway.url,
     admin,
+    stopCore: () => core.close(),
     async createConcert(title, seats, price) {
       const created = await admin<{ id: number }>('POST', '/api/admin/concerts', {
         title,

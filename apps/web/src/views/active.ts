@@ -278,7 +278,8 @@ export function activeView(options: ActiveOptions): View {
         failed(error)
         return
       }
-      setText(refreshStatus, `${describeFailure(error)} The seats shown may be out of date; refreshing again in ${Math.ceil(delay / 1000)} s.`)
+      const why = error instanceof ApiFailure && error.code === 'RATE_LIMITED' ? 'too many requests just now' : 'the ticket service is not answering'
+      setText(refreshStatus, `The seats shown may be out of date: ${why}. Refreshing again in ${Math.ceil(delay / 1000)} s.`)
       refreshTimer = setTimeout(() => void refresh(), delay)
     }
   }
@@ -298,6 +299,7 @@ export function activeView(options: ActiveOptions): View {
       failed(error)
       if (error instanceof ApiFailure && error.code === 'SEAT_UNAVAILABLE') selected = null
     }
+    renderSelection()
     await refresh()
   })
 
