@@ -20,7 +20,7 @@ t.test('a tick is processed once, however many times its job runs', async (t) =>
   t.same(await admit(tick - 100), [-1, 0], 'an older tick admits nobody')
   t.same(await admit(tick + 100), [2, 0], 'the next tick admits')
   t.equal(Number(await redis.hget(k.state, 'admittedTotal')), 4)
-  t.same(await redis.zrange(k.active, 0, -1), ['a', 'b', 'c', 'd'], 'head of the line first')
+  t.same(await redis.zrange(k.active, '0', '-1'), ['a', 'b', 'c', 'd'], 'head of the line first')
   await redis.hset(k.settings, 'paused', '1')
   t.same(await admit(tick + 200), [0, 0], 'paused: nobody')
   await redis.hset(k.settings, { paused: '0', activeTtlSeconds: '1' })
