@@ -6,7 +6,7 @@
 import t from 'tap'
 import { joinQueue, launchBrowser, openAs, STEP_MS, screenshot, seat, seatShows, skipReason, startStack } from './support.ts'
 
-const HOLD_TTL_SECONDS = 25
+const HOLD_TTL_SECONDS = 40 // room for a slow CI machine between holding and paying
 const TITLE = 'Browser Test Live'
 
 t.test('two users line up, hold, pay, and watch a hold run out', { skip: skipReason }, async (t) => {
@@ -31,11 +31,16 @@ t.test('two users line up, hold, pay, and watch a hold run out', { skip: skipRea
   await bob.getByText('You are number 2 in line.').waitFor()
   t.equal(await bob.locator('#line-progress').getAttribute('max'), '2', 'the progress bar starts from where bob joined')
   t.match(await bob.locator('.wait').textContent(), /^Estimated wait: .+\.$/, 'bob sees an estimated wait')
-  await screenshot(bob, '01-waiting-room', 'waiting-room.png')
+  await screenshot(bob, '01-two-waiting')
 
-  // ---- one admitted per tick, in the order they joined ----
-  await stack.admin('PATCH', `/api/admin/queues/${concertId}`, { paused: false, admitPerTick: 1 })
+  // ---- one admitted per tick, in the order they joined; at most one active for now ----
+  await stack.admin('PATCH', `/api/admin/queues/${concertId}`, { paused: false, admitPerTick: 1, maxActive: 1 })
   await alice.getByRole('heading', { name: /It's your turn/ }).waitFor()
+  await bob.getByText('You are next in line.').waitFor()
+  t.equal(await bob.locator('#line-progress').evaluate((el) => (el as HTMLProgressElement).value), 1, 'bob has moved half way')
+  await screenshot(bob, '02-waiting-room', 'waiting-room.png')
+  // Lifting the cap lets bob in at the next tick.
+  await stack.admin('PATCH', `/api/admin/queues/${concertId}`, { maxActive: null })
   await bob.getByRole('heading', { name: /It's your turn/ }).waitFor()
   t.match(await alice.locator('.time-left').textContent(), /^Time left to buy: \d+:\d\d$/, 'alice sees her time left')
 
@@ -63,34 +68,34 @@ t.test('two users line up, hold, pay, and watch a hold run out', { skip: skipRea
   await seatShows(bob, 3, 'HELD')
   t.equal(await seat(bob, 3).getAttribute('aria-disabled'), 'true', "alice's seat cannot be picked by bob")
   await seatShows(alice, 7, 'HELD')
-  await screenshot(alice, '02-seat-map')
-  await screenshot(bob, '03-seat-held-by-other')
+  await screenshot(alice, '03-seat-map')
+  await screenshot(bob, '04-seat-held-by-other')
 
   // ---- alice pays; the seat is sold for bob ----
   await alice.getByRole('button', { name: 'Pay', exact: true }).click()
   await alice.getByRole('heading', { name: 'Payment confirmed' }).waitFor()
   t.match(await alice.locator('.receipt').textContent(), /Paid50,000 wonBalance left50,000 won/, 'paid 50,000 won, 50,000 won left')
-  await screenshot(alice, '04-payment-confirmed')
+  await screenshot(alice, '05-payment-confirmed')
   await seatShows(bob, 3, 'SOLD')
   t.pass('the paid seat shows as sold to bob')
   await seat(bob, 12).click()
   await bob.getByText(/^Seat 12 · .* · 50,000 won$/).waitFor()
   t.equal(await seat(bob, 12).getAttribute('aria-pressed'), 'true', 'the chosen seat is marked as selected')
   // Sold, held by you, selected and available on one map: the README's picture.
-  await screenshot(bob, '05-seat-map', 'seat-map.png')
+  await screenshot(bob, '06-seat-map', 'seat-map.png')
 
   // ---- bob has no money: a clear sentence, and the shortfall offered to charge ----
   await bob.getByRole('button', { name: 'Pay', exact: true }).click()
   await bob.getByRole('alert').getByText(/Your balance is too low/).waitFor()
   t.equal(await bob.getByLabel('Amount to charge (won)').inputValue(), '50000', 'the shortfall is put in the charge form')
-  await screenshot(bob, '06-balance-short')
+  await screenshot(bob, '07-balance-short')
 
   // ---- bob's hold runs out and the seat is free again ----
   const left = bobHeldAt + HOLD_TTL_SECONDS * 1000 - Date.now()
   await bob.getByRole('alert').getByText(/Your hold on seat 7 ran out/).waitFor({ timeout: left + STEP_MS })
   await seatShows(bob, 7, 'AVAILABLE')
   t.equal(await bob.locator('.hold').count(), 0, "the expired hold is gone from bob's list")
-  await screenshot(bob, '07-hold-ran-out')
+  await screenshot(bob, '08-hold-ran-out')
 
   t.same(errors, [], 'no script errors in either page')
 })
