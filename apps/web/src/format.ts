@@ -1,5 +1,5 @@
 /** How numbers, money, dates and durations read on the page. */
-const won = new Intl.NumberFormat('en-US')
+const numbers = new Intl.NumberFormat('en-US')
 const dateTime = new Intl.DateTimeFormat('en-GB', {
   weekday: 'short',
   day: 'numeric',
@@ -12,7 +12,7 @@ const dateTime = new Intl.DateTimeFormat('en-GB', {
 })
 
 export function formatWon(amount: number): string {
-  return `${won.format(amount)} won`
+  return `${numbers.format(amount)} won`
 }
 
 export function formatDate(iso: string): string {
@@ -38,6 +38,10 @@ export function formatWait(seconds: number): string {
   return `about ${hours} h ${rest} min`
 }
 
+export function formatCount(n: number): string {
+  return numbers.format(n)
+}
+
 export function plural(n: number, one: string, many: string): string {
-  return `${won.format(n)} ${n === 1 ? one : many}`
+  return `${numbers.format(n)} ${n === 1 ? one : many}`
 }

@@ -6,7 +6,7 @@
 import type { ConcertSummary, Payment, QueueTokenState, Reservation, Schedule, Seat } from '@rushgate/shared'
 import { type Api, ApiFailure, newIdempotencyKey } from '../api.ts'
 import { h, setText } from '../dom.ts'
-import { formatClock, formatDate, formatWon, plural } from '../format.ts'
+import { formatClock, formatCount, formatDate, formatWon, plural } from '../format.ts'
 import { describeFailure, LINE_UP_AGAIN } from '../messages.ts'
 import { retryDelay } from '../retry.ts'
 import { createBalancePanel } from './balance.ts'
@@ -127,7 +127,7 @@ export function activeView(options: ActiveOptions): View {
               },
             },
             h('span', { class: 'date-when' }, formatDate(s.startsAt)),
-            h('span', { class: 'date-free' }, `${plural(s.availableSeats, 'seat', 'seats')} free of ${s.totalSeats}`),
+            h('span', { class: 'date-free' }, `${plural(s.availableSeats, 'seat', 'seats')} free of ${formatCount(s.totalSeats)}`),
           ),
         ),
       ),

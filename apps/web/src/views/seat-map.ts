@@ -39,7 +39,8 @@ export function createSeatMap(onSelect: (seat: Seat) => void): SeatMap {
   let order: number[] = []
   let focusable: number | null = null
 
-  const columns = () => (order.length > 200 ? 25 : order.length > 60 ? 20 : 10)
+  // Wider rows for big halls; the grid scrolls sideways on narrow screens rather than squeezing seats.
+  const columns = () => (order.length > 100 ? 20 : order.length > 60 ? 15 : 10)
 
   const moveFocus = (from: number, key: string) => {
     const index = order.indexOf(from)
@@ -84,6 +85,7 @@ export function createSeatMap(onSelect: (seat: Seat) => void): SeatMap {
       return button
     })
     grid.style.setProperty('--cols', String(columns()))
+    grid.classList.toggle('seat-grid--large', order.length > 100)
     grid.replaceChildren(...nodes)
   }
 
