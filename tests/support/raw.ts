@@ -28,11 +28,16 @@ export async function rawRequest(port: number, head: string, options: RawOptions
       socket.destroy()
       reject(new Error(`no answer within ${options.timeoutMs ?? 10_000} ms`))
     }, options.timeoutMs ?? 10_000)
-    socket.on('data', (c) => chunks.push(c))
-    socket.once('close', () => {
+    const finish = () => {
       clearTimeout(timer)
       resolve()
+    }
+    socket.on('data', (c) => {
+      chunks.push(c)
+      // A complete answer ends the wait even when the server keeps the socket open.
+      if (isComplete(Buffer.concat(chunks))) finish()
     })
+    socket.once('close', finish)
     socket.once('error', (err) => {
       clearTimeout(timer)
       if (chunks.length) resolve()
@@ -51,6 +56,7 @@ export async function rawRequest(port: number, head: string, options: RawOptions
     socket.write(part)
   }
   await ended
+  socket.destroy()
   const text = Buffer.concat(chunks).toString('utf8')
   const split = text.indexOf('\r\n\r\n')
   const headText = split >= 0 ? text.slice(0, split) : text
@@ -60,4 +66,12 @@ export async function rawRequest(port: number, head: string, options: RawOptions
     json = JSON.parse(body)
   } catch {}
   return { status: Number(headText.split(' ')[1]), head: headText, body, json }
+}
+
+/** True once the head and `content-length` bytes of body have arrived. */
+function isComplete(data: Buffer): boolean {
+  const split = data.indexOf('\r\n\r\n')
+  if (split < 0) return false
+  const length = /\r\ncontent-length:\s*(\d+)/i.exec(data.subarray(0, split).toString('latin1'))
+  return length !== null && data.length >= split + 4 + Number(length[1])
 }
