@@ -12,13 +12,29 @@ const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { ena
 const key = process.env.BASELINE_KEY ?? 'rushgate-baseline'
 await redis.set(key, JSON.stringify({ position: 1532, status: 'WAITING' }), 'EX', 3600)
 
+// Auto-pipelining: commands issued in the same tick by concurrent requests leave in one write.
+// https://github.com/redis/ioredis#autopipelining
+const pipelined = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { enableAutoPipelining: true })
+
 const app = Fastify({ logger: false })
 app.get('/baseline', async () => ({ value: await redis.get(key) }))
+// For the `rtt` benchmark, which explains the ratios: what a second round trip costs, and what
+// auto-pipelining gives back.
+app.get('/baseline/2', async () => {
+  await redis.get(key)
+  return { value: await redis.get(key) }
+})
+app.get('/baseline/ap/1', async () => ({ value: await pipelined.get(key) }))
+app.get('/baseline/ap/2', async () => {
+  await pipelined.get(key)
+  return { value: await pipelined.get(key) }
+})
 
 const close = async () => {
   await app.close()
   await redis.del(key)
   redis.disconnect()
+  pipelined.disconnect()
   process.exit(0)
 }
 process.once('SIGTERM', close)

@@ -57,13 +57,17 @@ try {
     log(`${bench.title}: baseline`)
     const base = await measure(baselineMeasurement(bench.name, baseline.url), settings)
     log(`${bench.title}: preparing and measuring`)
-    const measured = await bench.run({ stack, api, settings, runId, users: Number(values.users), log })
-    for (const row of measured) if (row.kind === 'project') row.vsBaseline = row.rps / Math.max(base.rps, 1)
+    const measured = await bench.run({ stack, api, settings, runId, baselineUrl: baseline.url, users: Number(values.users), log })
+    for (const row of measured) if (row.kind !== 'core') row.vsBaseline = row.rps / Math.max(base.rps, 1)
     rows.push(base, ...measured)
     console.log(table(HEADERS, [base, ...measured].map(toCells)))
   }
   if (selected.includes('line')) {
+    log('line: baseline')
+    const base = await measure(baselineMeasurement('line', baseline.url), settings)
     line = await runLineBench({ stack, api, waiting: Number(values.waiting), runId, log })
+    line.poll.vsBaseline = line.poll.rps / Math.max(base.rps, 1)
+    rows.push(base, line.poll, line.single)
   }
 } catch (err) {
   failed = true
@@ -111,7 +115,9 @@ function lineMarkdown(l: LineResult): string {
       .join(', ')}: **${l.bytesPerUser.toFixed(1)} bytes per waiting user**`,
     `(INFO used_memory grew by ${fmt.int(l.usedMemoryDelta)} B, ${(l.usedMemoryDelta / l.waiting).toFixed(1)} B per user, other clients included).`,
     '',
-    table(HEADERS, [toCells(l.poll)]),
+    table(HEADERS, [toCells(l.poll), toCells(l.single)]),
+    '',
+    `ZRANK alone at the same depths, timed from the benchmark process: p50 ${l.zrankP50.toFixed(3)} ms, p99 ${l.zrankP99.toFixed(3)} ms.`,
     '',
   ].join('\n')
 }

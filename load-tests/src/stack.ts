@@ -175,8 +175,11 @@ interface Service {
 function startService(name: string, script: string, env: Record<string, string>, profileDir?: string): Service {
   const flags = ['--import', TSX]
   if (profileDir) {
-    mkdirSync(profileDir, { recursive: true })
-    flags.push('--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`)
+    // Absolute: the service runs in its own package directory.
+    // One directory per service, default file names: the loader's worker thread writes a profile too.
+    const dir = resolve(profileDir, name)
+    mkdirSync(dir, { recursive: true })
+    flags.push('--cpu-prof', `--cpu-prof-dir=${dir}`)
   }
   const child = spawn(process.execPath, [...flags, resolve(ROOT, script)], {
     cwd: resolve(ROOT, dirname(dirname(script))),

@@ -16,6 +16,8 @@ export interface BenchContext {
   settings: BenchSettings
   /** Unique per run, so user ids never collide with an earlier run against the same stack. */
   runId: string
+  /** The one-round-trip baseline route. */
+  baselineUrl: string
   /** Users prepared for the hold and payment benchmarks. */
   users: number
   log: (line: string) => void
@@ -219,7 +221,30 @@ const payments: Bench = {
   },
 }
 
-export const BENCHES: Bench[] = [token, poll, seats, holds, payments]
+/**
+ * Not the project: variants of the baseline that explain its ratios — a second sequential Redis
+ * round trip (the gateway's rate limiter adds one to every request), and ioredis auto-pipelining.
+ */
+const rtt: Bench = {
+  name: 'rtt',
+  title: 'baseline variants: round trips and auto-pipelining',
+  async run(ctx) {
+    const origin = new URL(ctx.baselineUrl).origin
+    const rows: Row[] = []
+    for (const [name, path] of [
+      ['Fastify + 2 sequential Redis GETs', '/baseline/2'],
+      ['Fastify + 1 GET, auto-pipelined client', '/baseline/ap/1'],
+      ['Fastify + 2 GETs, auto-pipelined client', '/baseline/ap/2'],
+    ] as const) {
+      rows.push(
+        await measure({ bench: 'rtt', name, kind: 'baseline', url: origin, requests: [{ method: 'GET', path }] }, ctx.settings),
+      )
+    }
+    return rows
+  },
+}
+
+export const BENCHES: Bench[] = [token, poll, seats, holds, payments, rtt]
 
 /** The baseline: one Fastify route, one Redis GET. */
 export function baselineMeasurement(bench: string, url: string): Measurement {

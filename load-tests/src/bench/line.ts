@@ -40,6 +40,11 @@ export interface LineResult {
   usedMemoryDelta: number
   encoding: Record<string, string>
   poll: Row
+  /** the same lookup over one connection */
+  single: Row
+  /** ZRANK alone, round trip from this process, ms */
+  zrankP50: number
+  zrankP99: number
 }
 
 export async function runLineBench(o: { stack: Stack; api: Api; waiting: number; runId: string; log: (l: string) => void }): Promise<LineResult> {
@@ -99,8 +104,30 @@ export async function runLineBench(o: { stack: Stack; api: Api; waiting: number;
       },
       { connections: 100, duration: 10 },
     )
+    // The same lookup one at a time: the latency of the path itself, without 100 connections queueing
+    // on two cores; and ZRANK alone, timed from here, at the same depths.
+    const single = await measure(
+      {
+        bench: 'line',
+        name: `same, 1 connection`,
+        url: stack.gatewayUrl,
+        requests: [{ method: 'GET', path: `/api/queues/${concert.id}/tokens/current`, setupRequest }],
+      },
+      { connections: 1, duration: 5 },
+    )
+    const zrank: number[] = []
+    for (let i = 0; i < 5000; i++) {
+      const s = sample[(i * 7919) % sample.length]!
+      const t = performance.now()
+      await redis.zrank(keys.waiting, s.user)
+      zrank.push(performance.now() - t)
+    }
+    zrank.sort((a, b) => a - b)
     return {
       waiting,
+      single,
+      zrankP50: zrank[Math.floor(zrank.length * 0.5)]!,
+      zrankP99: zrank[Math.floor(zrank.length * 0.99)]!,
       method: "with the gateway's enter-5.lua (EVALSHA, pipelined in batches of 2,000) and its key layout",
       fillMs,
       memoryBytes,

@@ -20,10 +20,12 @@ interface Series {
 }
 
 export function rushChart(samples: readonly Sample[], title: string): string {
+  // Over a window of about three seconds: samples are finer than ticks, so per-sample rates would zigzag.
   const admissions: [number, number][] = []
-  for (let i = 1; i < samples.length; i++) {
-    const a = samples[i - 1]!
+  for (let i = 1, j = 0; i < samples.length; i++) {
     const b = samples[i]!
+    while (j < i - 1 && b.t - samples[j + 1]!.t >= 3000) j++
+    const a = samples[j]!
     const dt = (b.t - a.t) / 1000
     if (dt > 0) admissions.push([b.t, (b.admittedTotal - a.admittedTotal) / dt])
   }

@@ -31,6 +31,8 @@ export function rushMarkdown(s: RushSummary, m: Machine, chartFile: string): str
       ],
     ),
     '',
+    'Times are counted from when the user joined, or from when sales opened for those who joined the pre-queue.',
+    '',
     `![waiting, active and admissions over time](${chartFile})`,
     '',
     '## Invariants',

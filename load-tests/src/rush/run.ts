@@ -96,6 +96,7 @@ export async function runRush(stack: Stack, options: RushOptions, log: (line: st
       log(`everybody joined at ${(now() / 1000).toFixed(1)} s; opening the line`)
       for (const concert of concerts) expectStatus(await api.patchQueue(concert.id, { paused: false }), 200, 'open line')
     }
+    const lineOpenAt = now()
     openLine()
     await Promise.all(tasks)
     await delay(600) // one more sample after the last user
@@ -116,6 +117,7 @@ export async function runRush(stack: Stack, options: RushOptions, log: (line: st
       },
       concertIds: concerts.map((c) => c.id),
       maxActive: options.maxActive,
+      lineOpenAt,
       users,
       samples: sampler.samples,
     }
@@ -139,10 +141,12 @@ function summarize(
   const users = record.users
   const outcomes: Record<string, number> = {}
   for (const u of users) outcomes[u.outcome] = (outcomes[u.outcome] ?? 0) + 1
-  const admission = users.filter((u) => u.firstActiveEnd !== null).map((u) => u.firstActiveEnd! - u.joinStart)
+  // Waiting starts when the user joined, or when sales opened for those who joined the pre-queue.
+  const from = (u: UserRecord) => Math.max(u.joinStart, record.lineOpenAt)
+  const admission = users.filter((u) => u.firstActiveEnd !== null).map((u) => u.firstActiveEnd! - from(u))
   const tickets = users.filter((u) => u.ticketAt !== null)
-  const toTicket = tickets.map((u) => u.ticketAt! - u.joinStart)
-  const firstJoin = Math.min(...users.map((u) => u.joinStart))
+  const toTicket = tickets.map((u) => u.ticketAt! - from(u))
+  const firstJoin = Math.min(...users.map(from))
   const lastTicket = Math.max(0, ...tickets.map((u) => u.ticketAt!))
   const lastDone = Math.max(0, ...users.map((u) => u.doneAt ?? 0))
   const spread = (values: number[]) => ({
