@@ -38,6 +38,8 @@ export async function call<T = Loose>(base: string, method: string, path: string
     headers,
     body,
     dispatcher,
+    // Connection: close, and the socket is never reused: each request stands alone.
+    reset: true,
     headersTimeout: timeout,
     bodyTimeout: timeout,
     signal: AbortSignal.timeout(timeout),
