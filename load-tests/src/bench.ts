@@ -1,6 +1,6 @@
 /**
- * `pnpm bench [token|poll|seats|holds|payments|line …] [--url URL] [--duration S] [--connections N]
- *             [--users N] [--waiting N] [--profile DIR]`
+ * `pnpm bench [token|poll|seats|holds|payments|rtt|line …] [--url URL] [--duration S] [--rounds N]
+ *             [--connections N] [--users N] [--waiting N] [--profile DIR] [--experiment NAME] [--all]`
  *
  * Runs the benchmarks (all by default, `line` only when named or with --all) against the stack at
  * --url, or against one it starts. Beside each it measures the one-Redis-round-trip baseline, prints a
@@ -12,8 +12,8 @@ import { parseArgs } from 'node:util'
 import { Api, HttpClient } from './client.ts'
 import { BENCHES, baselineMeasurement } from './bench/benches.ts'
 import { runLineBench, type LineResult } from './bench/line.ts'
-import { measure, type Row } from './bench/measure.ts'
-import { describeMachine, fmt, machine, stamp, table, writeResults } from './report.ts'
+import { combineRounds, measure, type Row } from './bench/measure.ts'
+import { describeMachine, fmt, load, machine, stamp, table, writeResults } from './report.ts'
 import { externalStack, startBaseline, startStack } from './stack.ts'
 
 const HEADERS = ['bench', 'measured', 'req/s', 'p50 ms', 'p97.5 ms', 'p99 ms', '× baseline', '× core', 'statuses']
@@ -22,11 +22,13 @@ const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
     url: { type: 'string' },
-    duration: { type: 'string', default: '10' },
+    duration: { type: 'string', default: '5' },
+    rounds: { type: 'string', default: '3' },
     connections: { type: 'string', default: '100' },
     users: { type: 'string', default: '2500' },
     waiting: { type: 'string', default: '1000000' },
     profile: { type: 'string' },
+    experiment: { type: 'string' },
     all: { type: 'boolean', default: false },
   },
 })
@@ -43,22 +45,43 @@ const log = (line: string) => process.stderr.write(`[bench] ${line}\n`)
 
 const stack = values.url
   ? externalStack(values.url)
-  : await startStack({ log, profileDir: values.profile, coreEnv: { LOG_LEVEL: 'warn' } })
+  : await startStack({
+      log,
+      profileDir: values.profile,
+      gatewayImports: values.experiment ? [experimentModule(values.experiment)] : [],
+    })
 const baseline = await startBaseline(stack.redisUrl)
 const http = new HttpClient(stack.gatewayUrl, 64)
 const api = new Api(http, stack.adminToken)
 const runId = randomBytes(3).toString('hex')
+const loadAtStart = load()
 const rows: Row[] = []
 let line: LineResult | undefined
 let failed = false
 
 try {
   for (const bench of BENCHES.filter((b) => selected.includes(b.name))) {
-    log(`${bench.title}: baseline`)
-    const base = await measure(baselineMeasurement(bench.name, baseline.url), settings)
-    log(`${bench.title}: preparing and measuring`)
-    const measured = await bench.run({ stack, api, settings, runId, baselineUrl: baseline.url, users: Number(values.users), log })
-    for (const row of measured) if (row.kind !== 'core') row.vsBaseline = row.rps / Math.max(base.rps, 1)
+    log(`${bench.title}: preparing`)
+    const measurements = await bench.prepare({ stack, api, settings, runId, baselineUrl: baseline.url, users: Number(values.users), log })
+    // Steps that use up what was prepared (a fixed amount) run once; the others in rounds.
+    const rounds = measurements.some((m) => m.amount) ? 1 : Number(values.rounds)
+    const taken = new Map<string, { row: Row; baseline: Row }[]>()
+    const baselines: Row[] = []
+    for (let r = 0; r < rounds; r++) {
+      for (const m of measurements) {
+        log(`${bench.name}: round ${r + 1}/${rounds}: baseline, then ${m.name}`)
+        const base = await measure(baselineMeasurement(bench.name, baseline.url), settings)
+        baselines.push(base)
+        taken.set(m.name, [...(taken.get(m.name) ?? []), { row: await measure(m, settings), baseline: base }])
+      }
+    }
+    const measured = measurements.map((m) => combineRounds(taken.get(m.name)!))
+    for (const m of measurements) {
+      const row = measured.find((x) => x.name === m.name)!
+      const core = measured.find((x) => x.name === m.compareToCore)
+      if (core) row.vsCore = row.rps / Math.max(1, core.rps)
+    }
+    const base = combineBaselines(bench.name, baselines)
     rows.push(base, ...measured)
     console.log(table(HEADERS, [base, ...measured].map(toCells)))
   }
@@ -83,7 +106,10 @@ const m = machine()
 const markdown = [
   `# Benchmark run ${new Date().toISOString()}`,
   '',
-  `Machine: ${describeMachine(m)}. ${settings.connections} connections, ${settings.duration} s per measurement`,
+  `Machine: ${describeMachine(m)}. ${settings.connections} connections, ${settings.duration} s per measurement,`,
+  `${values.rounds} rounds each beside its own baseline (the row shows the median round by ratio).`,
+  `1-minute load average ${loadAtStart} at the start, ${load()} at the end (${m.cpus} CPUs; other work on the machine included).`,
+  values.experiment ? `**Experiment \`${values.experiment}\` preloaded into the gateway.**` : '',
   '(fixed-amount steps run until their prepared requests are used up). autocannon runs in the same process',
   'as the orchestration, on the same cores as the servers.',
   '',
@@ -91,12 +117,33 @@ const markdown = [
   '',
   line ? lineMarkdown(line) : '',
 ].join('\n')
-const files = writeResults(`bench-${stamp()}`, { machine: m, settings, rows, line }, markdown)
+const files = writeResults(`bench-${stamp()}`, { machine: m, settings, load: { start: loadAtStart, end: load() }, rows, line }, markdown)
 console.log(`\n${table(HEADERS, rows.map(toCells))}\n`)
 if (line) console.log(lineMarkdown(line))
 log(`wrote ${files.join(', ')}`)
 for (const row of unexpected) console.error(`unexpected statuses in ${row.bench} / ${row.name}: ${JSON.stringify(row.statuses)}`)
 process.exit(failed || unexpected.length > 0 ? 1 : 0)
+
+/** The baseline rounds of one bench as one row: the median by rps, statuses summed. */
+function combineBaselines(bench: string, baselines: Row[]): Row {
+  const sorted = [...baselines].sort((a, b) => a.rps - b.rps)
+  const statuses: Record<string, number> = {}
+  for (const b of baselines) for (const [k, v] of Object.entries(b.statuses)) statuses[k] = (statuses[k] ?? 0) + v
+  return {
+    ...sorted[Math.floor((sorted.length - 1) / 2)]!,
+    bench,
+    statuses,
+    requests: baselines.reduce((n, b) => n + b.requests, 0),
+    unexpected: baselines.reduce((n, b) => n + b.unexpected, 0),
+    rounds: baselines.map((b) => ({ rps: b.rps, baselineRps: b.rps })),
+  }
+}
+
+/** `--experiment <name>` preloads src/experiments/<name>.ts into the gateway. */
+function experimentModule(name: string): string {
+  if (!/^[a-z-]+$/.test(name)) throw new Error(`--experiment takes a name from src/experiments, not ${name}`)
+  return new URL(`./experiments/${name}.ts`, import.meta.url).href
+}
 
 function toCells(r: Row): (string | number)[] {
   const statuses = Object.entries(r.statuses)

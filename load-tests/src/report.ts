@@ -1,6 +1,6 @@
 /** Tables, percentiles and the files of `results/`: what a person reads after a run. */
 import { mkdirSync, writeFileSync } from 'node:fs'
-import { cpus, totalmem } from 'node:os'
+import { cpus, loadavg, totalmem } from 'node:os'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -22,6 +22,11 @@ export function machine(): Machine {
     node: process.version,
     platform: `${process.platform} ${process.arch}`,
   }
+}
+
+/** The 1-minute load average: how busy the shared machine was (other work included). */
+export function load(): number {
+  return Math.round((loadavg()[0] ?? 0) * 100) / 100
 }
 
 export function describeMachine(m: Machine): string {

@@ -10,7 +10,7 @@ import { checksTable, rushMarkdown } from './rush/markdown.ts'
 import { rushChart } from './rush/chart.ts'
 import { saveRecord } from './rush/record.ts'
 import { runRush } from './rush/run.ts'
-import { machine, stamp, writeResults } from './report.ts'
+import { load, machine, stamp, writeResults } from './report.ts'
 import { externalStack, startStack } from './stack.ts'
 
 const { values } = parseArgs({
@@ -53,11 +53,12 @@ const stack = values.url
     })
 
 let exitCode = 1
+const loadAtStart = load()
 try {
   const { record, summary } = await runRush(stack, options, log)
   const base = `rush-${stamp()}`
   const m = machine()
-  const markdown = rushMarkdown(summary, m, `${base}.svg`)
+  const markdown = rushMarkdown(summary, m, `${base}.svg`, { start: loadAtStart, end: load() })
   const chart = rushChart(record.samples, `Rush ${summary.runId}: ${options.users} users, ${options.seats} seats`)
   const files = writeResults(base, { machine: m, summary, samples: record.samples }, markdown, { [`${base}.svg`]: chart })
   const full = saveRecord(record)

@@ -45,6 +45,8 @@ export interface StackOptions {
   coreEnv?: Record<string, string>
   /** When set, both services run with `--cpu-prof` and write their profiles here. */
   profileDir?: string
+  /** Modules preloaded into the gateway (`--import`), for experiments that leave its code alone. */
+  gatewayImports?: string[]
   log?: (line: string) => void
 }
 
@@ -122,7 +124,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       // Benchmarks measure throughput, not the limiter; a rush sets its own value.
       RATE_LIMIT_PER_MINUTE: '10000000',
       ...options.gatewayEnv,
-    }, options.profileDir)
+    }, options.profileDir, options.gatewayImports)
     children.push(gateway)
     await waitReady(gateway, `${gatewayUrl}/health/ready`)
     return {
@@ -172,8 +174,14 @@ interface Service {
   stop(): Promise<void>
 }
 
-function startService(name: string, script: string, env: Record<string, string>, profileDir?: string): Service {
-  const flags = ['--import', TSX]
+function startService(
+  name: string,
+  script: string,
+  env: Record<string, string>,
+  profileDir?: string,
+  imports: string[] = [],
+): Service {
+  const flags = ['--import', TSX, ...imports.flatMap((m) => ['--import', m])]
   if (profileDir) {
     // Absolute: the service runs in its own package directory.
     // One directory per service, default file names: the loader's worker thread writes a profile too.

@@ -8,7 +8,7 @@ import type { Api } from '../client.ts'
 import { admitAll, chargeAll, createConcert, inParallel, joinAll, TICKET_PRICE } from '../setup.ts'
 import { expectStatus } from '../client.ts'
 import type { Stack } from '../stack.ts'
-import { type BenchSettings, type Measurement, measure, type Row } from './measure.ts'
+import type { BenchSettings, Measurement } from './measure.ts'
 
 export interface BenchContext {
   stack: Stack
@@ -26,7 +26,8 @@ export interface BenchContext {
 export interface Bench {
   name: string
   title: string
-  run(ctx: BenchContext): Promise<Row[]>
+  /** Sets up what the measurements need; the runner measures them beside the baseline. */
+  prepare(ctx: BenchContext): Promise<Measurement[]>
 }
 
 const path = (url: string) => new URL(url).pathname
@@ -37,7 +38,7 @@ const MAX_HOLDS_PER_USER = 4
 const token: Bench = {
   name: 'token',
   title: 'token issue (new user per request)',
-  async run(ctx) {
+  async prepare(ctx) {
     const concert = await createConcert(ctx.api, `bench token ${ctx.runId}`, 10)
     // Paused, so the line only grows: every request is a first entry, never a re-entry.
     expectStatus(await ctx.api.patchQueue(concert.id, { paused: true }), 200, 'pause')
@@ -47,16 +48,13 @@ const token: Bench = {
       headers: { ...req.headers, [H.userId]: `t${ctx.runId}-${n++}` },
     })
     return [
-      await measure(
-        {
+      {
           bench: 'token',
           name: 'POST /api/queues/:id/tokens',
           url: ctx.stack.gatewayUrl,
           requests: [{ method: 'POST', path: `/api/queues/${concert.id}/tokens`, setupRequest }],
           expected: [201],
         },
-        ctx.settings,
-      ),
     ]
   },
 }
@@ -65,7 +63,7 @@ const token: Bench = {
 const poll: Bench = {
   name: 'poll',
   title: 'position polling (5,000 waiting tokens, cycled)',
-  async run(ctx) {
+  async prepare(ctx) {
     const concert = await createConcert(ctx.api, `bench poll ${ctx.runId}`, 10)
     expectStatus(await ctx.api.patchQueue(concert.id, { paused: true }), 200, 'pause')
     const users = Array.from({ length: 5000 }, (_, i) => `p${ctx.runId}-${i}`)
@@ -77,15 +75,12 @@ const poll: Bench = {
       return { ...req, headers: { [H.userId]: users[i] as string, [H.queueToken]: tokens[i] as string } }
     }
     return [
-      await measure(
-        {
+      {
           bench: 'poll',
           name: 'GET /api/queues/:id/tokens/current',
           url: ctx.stack.gatewayUrl,
           requests: [{ method: 'GET', path: `/api/queues/${concert.id}/tokens/current`, setupRequest }],
         },
-        ctx.settings,
-      ),
     ]
   },
 }
@@ -94,7 +89,7 @@ const poll: Bench = {
 const seats: Bench = {
   name: 'seats',
   title: 'seat reads, gateway vs core direct (1,000 seats)',
-  async run(ctx) {
+  async prepare(ctx) {
     const concert = await createConcert(ctx.api, `bench seats ${ctx.runId}`, 1000)
     const schedule = concert.schedules[0]!.id
     const users = Array.from({ length: 100 }, (_, i) => `s${ctx.runId}-${i}`)
@@ -105,16 +100,14 @@ const seats: Bench = {
       return { ...req, headers: { [H.userId]: users[i] as string, [H.queueToken]: tokens[i] as string } }
     }
     const seatsPath = `/api/concerts/${concert.id}/schedules/${schedule}/seats`
-    const viaGateway = await measure(
+    return [
       {
         bench: 'seats',
         name: 'GET …/seats via gateway',
         url: ctx.stack.gatewayUrl,
         requests: [{ method: 'GET', path: seatsPath, setupRequest }],
+        compareToCore: 'GET …/seats core direct',
       },
-      ctx.settings,
-    )
-    const direct = await measure(
       {
         bench: 'seats',
         name: 'GET …/seats core direct',
@@ -128,10 +121,7 @@ const seats: Bench = {
           },
         ],
       },
-      ctx.settings,
-    )
-    viaGateway.vsCore = viaGateway.rps / Math.max(direct.rps, 1)
-    return [viaGateway, direct]
+    ]
   },
 }
 
@@ -142,7 +132,7 @@ const seats: Bench = {
 const holds: Bench = {
   name: 'holds',
   title: 'holds: many users, one schedule at a time',
-  async run(ctx) {
+  async prepare(ctx) {
     const seatCount = 10_000
     const concert = await createConcert(ctx.api, `bench holds ${ctx.runId}`, seatCount)
     const users = Array.from({ length: ctx.users }, (_, i) => `h${ctx.runId}-${i}`)
@@ -161,8 +151,7 @@ const holds: Bench = {
       }
     }
     return [
-      await measure(
-        {
+      {
           bench: 'holds',
           name: 'POST /api/concerts/:id/reservations',
           url: ctx.stack.gatewayUrl,
@@ -170,8 +159,6 @@ const holds: Bench = {
           expected: [201],
           amount: Math.min(seatCount, users.length * MAX_HOLDS_PER_USER),
         },
-        ctx.settings,
-      ),
     ]
   },
 }
@@ -180,7 +167,7 @@ const holds: Bench = {
 const payments: Bench = {
   name: 'payments',
   title: 'payments (one per prepared user)',
-  async run(ctx) {
+  async prepare(ctx) {
     const concert = await createConcert(ctx.api, `bench pay ${ctx.runId}`, ctx.users)
     const users = Array.from({ length: ctx.users }, (_, i) => `y${ctx.runId}-${i}`)
     ctx.log(`preparing ${users.length} payers (charge, admit, hold)`)
@@ -206,8 +193,7 @@ const payments: Bench = {
       }
     }
     return [
-      await measure(
-        {
+      {
           bench: 'payments',
           name: 'POST /api/concerts/:id/payments',
           url: ctx.stack.gatewayUrl,
@@ -215,8 +201,6 @@ const payments: Bench = {
           expected: [201],
           amount: users.length,
         },
-        ctx.settings,
-      ),
     ]
   },
 }
@@ -228,19 +212,13 @@ const payments: Bench = {
 const rtt: Bench = {
   name: 'rtt',
   title: 'baseline variants: round trips and auto-pipelining',
-  async run(ctx) {
+  async prepare(ctx) {
     const origin = new URL(ctx.baselineUrl).origin
-    const rows: Row[] = []
-    for (const [name, path] of [
+    return [
       ['Fastify + 2 sequential Redis GETs', '/baseline/2'],
       ['Fastify + 1 GET, auto-pipelined client', '/baseline/ap/1'],
       ['Fastify + 2 GETs, auto-pipelined client', '/baseline/ap/2'],
-    ] as const) {
-      rows.push(
-        await measure({ bench: 'rtt', name, kind: 'baseline', url: origin, requests: [{ method: 'GET', path }] }, ctx.settings),
-      )
-    }
-    return rows
+    ].map(([name, path]) => ({ bench: 'rtt', name: name!, kind: 'baseline', url: origin, requests: [{ method: 'GET', path: path! }] }))
   },
 }
 

@@ -25,6 +25,8 @@ export interface Row {
   vsBaseline?: number
   /** rps as a fraction of the same route read straight from the core */
   vsCore?: number
+  /** rps of each round and the baseline's rps beside it, when measured in several rounds */
+  rounds?: { rps: number; baselineRps: number }[]
 }
 
 export interface Measurement {
@@ -37,6 +39,8 @@ export interface Measurement {
   expected?: number[]
   /** A fixed number of requests instead of the duration (for steps that use up what was prepared). */
   amount?: number
+  /** The name of the measurement of the same route straight from the core, for the `vsCore` ratio. */
+  compareToCore?: string
 }
 
 export async function measure(m: Measurement, settings: BenchSettings): Promise<Row> {
@@ -71,5 +75,25 @@ export async function measure(m: Measurement, settings: BenchSettings): Promise<
     p99: result.latency.p99,
     statuses,
     unexpected,
+  }
+}
+
+/**
+ * Several measurements of one route, each beside a baseline measured just before it, become one row:
+ * the median round (by ratio to its baseline) gives the figures, so a burst of load from another
+ * process on the machine moves one round, not the result. Statuses are summed over the rounds.
+ */
+export function combineRounds(rounds: { row: Row; baseline: Row }[]): Row {
+  const sorted = [...rounds].sort((a, b) => a.row.rps / Math.max(1, a.baseline.rps) - b.row.rps / Math.max(1, b.baseline.rps))
+  const median = sorted[Math.floor((sorted.length - 1) / 2)]!
+  const statuses: Record<string, number> = {}
+  for (const { row } of rounds) for (const [k, v] of Object.entries(row.statuses)) statuses[k] = (statuses[k] ?? 0) + v
+  return {
+    ...median.row,
+    requests: rounds.reduce((n, r) => n + r.row.requests, 0),
+    statuses,
+    unexpected: rounds.reduce((n, r) => n + r.row.unexpected, 0),
+    ...(median.row.kind === 'core' ? {} : { vsBaseline: median.row.rps / Math.max(1, median.baseline.rps) }),
+    rounds: rounds.map((r) => ({ rps: r.row.rps, baselineRps: r.baseline.rps })),
   }
 }

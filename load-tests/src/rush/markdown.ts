@@ -3,13 +3,14 @@ import { describeMachine, fmt, type Machine, table } from '../report.ts'
 import type { CheckResult } from '../verify/checks.ts'
 import type { RushSummary } from './run.ts'
 
-export function rushMarkdown(s: RushSummary, m: Machine, chartFile: string): string {
+export function rushMarkdown(s: RushSummary, m: Machine, chartFile: string, loadAvg?: { start: number; end: number }): string {
   const o = s.options
   const errors = Object.entries(s.errors).sort((a, b) => b[1] - a[1])
   return [
     `# Rush ${s.runId}: ${fmt.int(o.users)} users, ${o.concerts} concert(s) × ${fmt.int(o.seats)} seats`,
     '',
-    `Machine: ${describeMachine(m)}.`,
+    `Machine: ${describeMachine(m)}.` +
+      (loadAvg ? ` 1-minute load average ${loadAvg.start} at the start, ${loadAvg.end} at the end (other work included).` : ''),
     `Admission ${o.admitBatch} per tick every ${o.admitIntervalMs} ms, maxActive ${o.maxActive ?? 'none'},` +
       ` ${o.prequeue ? 'pre-queue (line paused while everybody joins)' : 'line open from the start'}, ${o.connections} connections.`,
     '',
