@@ -14,13 +14,6 @@ import { scratchDatabase, spawnCore, spawnGateway, uniqueName } from '../support
 /** A behaviour bound (a 503 instead of a hang), generous for a loaded 2-core machine; not a performance figure. */
 const FAST_MS = 1500
 const RECOVERY_MS = 5000
-/**
- * Known gateway bug (routed to the lead): the BullMQ job scheduler of the admission tick is upserted
- * once at boot (apps/gateway/src/queue/admission.ts `start()`); a Redis that comes back empty has
- * lost it, so no tick ever runs again and nobody is admitted until a gateway restarts.
- */
-const ADMISSION_AFTER_WIPE =
-  'gateway: admission never resumes after Redis restarts empty (job scheduler upserted only at boot)'
 
 const db = scratchDatabase('redis_outage')
 const core = await spawnCore(db.url)
@@ -68,12 +61,17 @@ t.test('when Redis is killed mid-rush, then the gateway answers 503 fast and rec
     call(gateway.url, 'DELETE', `/api/queues/${concert.id}/tokens/current`, { headers: as(users[7]!, tokens[7]!), timeoutMs: 5000 }),
     call(gateway.url, 'GET', `/api/admin/queues/${concert.id}`, { headers: admin, timeoutMs: 5000 }),
     call(gateway.url, 'GET', '/health/ready', { timeoutMs: 5000 }),
+    // A proxied route: its queue token is checked in Redis before anything reaches the core.
+    call(gateway.url, 'GET', `/api/concerts/${concert.id}/schedules`, { headers: as(users[0]!, tokens[0]!), timeoutMs: 5000 }),
   ])
   for (const answer of during) {
     t.equal(answer.status, 503, `503 while Redis is down: ${answer.text}`)
     t.equal(answer.body?.code, 'UPSTREAM_UNAVAILABLE', 'with the contract code')
     t.ok(answer.ms < FAST_MS, `answered in ${Math.round(answer.ms)} ms (< ${FAST_MS})`)
   }
+  // Identity-only routes need Redis for the rate limit only: either way, a quick answer and no 500.
+  const balance = await call(gateway.url, 'GET', '/api/users/me/balance', { headers: as(users[0]!), timeoutMs: 5000 })
+  t.ok([200, 503].includes(balance.status) && balance.ms < FAST_MS, `balance while Redis is down: ${balance.status} in ${Math.round(balance.ms)} ms`)
   t.comment(`slowest 503 while Redis was down: ${Math.round(Math.max(...during.map((a) => a.ms)))} ms`)
   t.equal(await status(gateway.url, '/health/live'), 200, 'the process is alive and says so')
   t.ok(gateway.child.alive(), 'no crash')
@@ -90,13 +88,12 @@ t.test('when Redis is killed mid-rush, then the gateway answers 503 fast and rec
   }, RECOVERY_MS)
   t.comment(`ready and taking newcomers ${Date.now() - backAt} ms after Redis came back`)
   t.ok(Date.now() - backAt <= RECOVERY_MS, `ready and taking newcomers again ${Date.now() - backAt} ms after Redis came back`)
-  const admitted = await waitFor('the newcomer is admitted', async () => {
+  // The emptied Redis lost the admission schedule too: the ticks must come back by themselves.
+  await waitFor('the newcomer is admitted', async () => {
     const res = await tokenState(gateway.url, concert.id, 'outage-after', token)
     return res.body?.status === 'ACTIVE'
-  }, RECOVERY_MS).then(() => true, () => false)
-  await t.test('and admission ticks resume within five seconds', { todo: admitted ? false : ADMISSION_AFTER_WIPE }, async (t) => {
-    t.ok(admitted, `the newcomer is ACTIVE within ${RECOVERY_MS} ms`)
-  })
+  }, RECOVERY_MS)
+  t.comment(`admitting again ${Date.now() - backAt} ms after Redis came back`)
 
   polling = false
   await poller
