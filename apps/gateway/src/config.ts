@@ -29,7 +29,7 @@ const ConfigSchema = Type.Object({
   INTERNAL_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
   AUTH_MODE: Type.Union([Type.Literal('header'), Type.Literal('jwt')], { default: 'header' }),
   JWT_SECRET: Type.Optional(Type.String({ minLength: 1 })),
-  RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, maximum: 10_000_000, default: 600 }),
+  RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, maximum: 1_000_000_000, default: 600 }),
   TOKEN_SECRET: Type.Optional(Type.String({ minLength: 16 })),
   LOG_LEVEL: LogLevel,
 })

@@ -27,12 +27,15 @@ export function createRedis(
           maxRetriesPerRequest: 1,
           connectTimeout: CONNECT_TIMEOUT_MS,
           commandTimeout: COMMAND_TIMEOUT_MS,
+          // Commands of concurrent requests share one write: far fewer syscalls under a rush.
+          enableAutoPipelining: true,
           retryStrategy,
         }
       : { maxRetriesPerRequest: null, connectTimeout: CONNECT_TIMEOUT_MS * 5, retryStrategy }
   const client: RedisClient = config.redisClusterNodes
     ? new Cluster(config.redisClusterNodes, {
         redisOptions: options,
+        enableAutoPipelining: options.enableAutoPipelining ?? false,
         enableOfflineQueue: options.enableOfflineQueue ?? true,
         clusterRetryStrategy: retryStrategy,
       })
