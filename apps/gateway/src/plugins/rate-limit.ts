@@ -1,29 +1,40 @@
 /**
- * `@fastify/rate-limit` on the shared Redis, so all replicas count together: RATE_LIMIT_PER_MINUTE
- * per user, per IP for requests without identity. Health, metrics and docs are exempt. If Redis
- * is down the limiter steps aside (`skipOnError`) and the routes themselves answer 503.
+ * `@fastify/rate-limit` counting in the shared Redis, so all replicas count together:
+ * RATE_LIMIT_PER_MINUTE per user, per IP for requests without identity. Health, metrics and docs
+ * are exempt. The store (./rate-limit-store.ts) batches its Redis writes off the request path;
+ * if Redis is down the limiter keeps counting locally and the routes themselves answer 503.
  */
 import fastifyRateLimit from '@fastify/rate-limit'
 import { ApiError } from '@rushgate/shared'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { GatewayConfig } from '../config.ts'
-import type { RedisClient } from '../redis/client.ts'
 import type { RedisKeys } from '../redis/keys.ts'
+import type { LineScripts } from '../redis/scripts.ts'
+import { sharedRateLimitStore } from './rate-limit-store.ts'
 
 const EXEMPT = /^\/(health|metrics|docs)(\/|\?|$)/
 
 export async function installRateLimit(
   app: FastifyInstance,
   config: GatewayConfig,
-  redis: RedisClient,
+  redis: LineScripts,
   keys: RedisKeys,
 ): Promise<void> {
+  let lastWarned = 0
   await app.register(fastifyRateLimit, {
     global: true,
     max: config.rateLimitPerMinute,
     timeWindow: 60_000,
-    redis: redis as never,
-    nameSpace: keys.rateLimit,
+    store: sharedRateLimitStore({
+      redis,
+      prefix: keys.rateLimit,
+      onError: (err) => {
+        // One line per 5 s, not one per flush, while Redis is away.
+        if (Date.now() - lastWarned < 5000) return
+        lastWarned = Date.now()
+        app.log.warn({ err: err.message }, 'rate-limit counts not shared (redis)')
+      },
+    }) as never,
     skipOnError: true,
     allowList: (request: FastifyRequest) => EXEMPT.test(request.url),
     keyGenerator: (request: FastifyRequest) => (request.callerId ? `u:${request.callerId}` : `ip:${request.ip}`),

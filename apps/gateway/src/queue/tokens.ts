@@ -11,8 +11,12 @@ export interface TokenClaims {
   nonce: string
 }
 
+/** Verified tokens remembered, so a client polling every second costs no HMAC after the first. */
+const VERIFIED_CACHE_SIZE = 50_000
+
 export class TokenSigner {
   private readonly secret: Buffer
+  private readonly verified = new Map<string, TokenClaims>()
 
   constructor(secret: string) {
     this.secret = Buffer.from(secret)
@@ -26,6 +30,18 @@ export class TokenSigner {
 
   /** The claims of a genuine token, or null for anything else. */
   verify(token: string): TokenClaims | null {
+    const known = this.verified.get(token)
+    if (known) return known
+    const claims = this.check(token)
+    if (claims) {
+      // Crude bound: start afresh when full (cheaper than an LRU, and only costs re-verifying).
+      if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.clear()
+      this.verified.set(token, claims)
+    }
+    return claims
+  }
+
+  private check(token: string): TokenClaims | null {
     if (token.length > 512) return null
     const dot = token.indexOf('.')
     if (dot <= 0) return null
