@@ -10,7 +10,7 @@ import { type Answer, as, call, isContractError } from '../support/http.ts'
 import { checkBooks } from '../support/ledger.ts'
 import { waitFor } from '../support/ports.ts'
 import { startPostgres } from '../support/postgres.ts'
-import { spawnCore, spawnGateway, uniqueName } from '../support/stack.ts'
+import { spawnCore, spawnGateway, uniqueName, dropPrefix } from '../support/stack.ts'
 
 /**
  * Known core bug (routed to the lead): a Postgres crash during payment transactions raises an
@@ -30,11 +30,13 @@ t.test('when Postgres restarts during payments, then no payment is partial and a
   const postgres = await startPostgres()
   const databaseUrl = postgres.url('rushgate')
   const core = await spawnCore(databaseUrl, { HOLD_TTL_SECONDS: '600' })
-  const gateway = await spawnGateway({ coreUrl: core.url, prefix: uniqueName('rg_pgrestart'), env: { ACTIVE_TTL_SECONDS: '600' } })
+  const prefix = uniqueName('rg_pgrestart')
+  const gateway = await spawnGateway({ coreUrl: core.url, prefix, env: { ACTIVE_TTL_SECONDS: '600' } })
   t.teardown(async () => {
     await gateway.kill()
     await core.kill()
     await postgres.close()
+    await dropPrefix(prefix)
   })
   const concert = await createConcert(gateway.url, USERS * 2, PRICE)
   const scheduleId = concert.scheduleIds[0]!

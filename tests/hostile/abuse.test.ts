@@ -9,15 +9,17 @@ import t from 'tap'
 import { activeToken, charge, createConcert, hold, pay, queueStats, setQueue, tokenState } from '../support/flows.ts'
 import { as, call, isContractError } from '../support/http.ts'
 import { REPO_ROOT } from '../support/services.ts'
-import { ADMIN_TOKEN, INTERNAL_TOKEN, scratchDatabase, spawnCore, spawnGateway, uniqueName } from '../support/stack.ts'
+import { ADMIN_TOKEN, INTERNAL_TOKEN, scratchDatabase, spawnCore, spawnGateway, uniqueName, dropPrefix } from '../support/stack.ts'
 
 const db = scratchDatabase('abuse')
 const core = await spawnCore(db.url)
-const gateway = await spawnGateway({ coreUrl: core.url, prefix: uniqueName('rg_abuse') })
+const prefix = uniqueName('rg_abuse')
+const gateway = await spawnGateway({ coreUrl: core.url, prefix })
 t.teardown(async () => {
   await gateway.kill()
   await core.kill()
   await db.drop()
+  await dropPrefix(prefix)
 })
 const concert = await createConcert(gateway.url, 6, 1000)
 const C = concert.id

@@ -4,6 +4,7 @@
  * parallel on the shared Postgres and Redis.
  */
 import { randomBytes } from 'node:crypto'
+import { Redis } from 'ioredis'
 import pg from 'pg'
 import { spawnService, type ServiceProcess, type SpawnOptions } from './services.ts'
 
@@ -64,4 +65,22 @@ export function gatewayEnv(g: GatewayEnv): Record<string, string> {
 
 export function spawnGateway(g: GatewayEnv, options?: SpawnOptions): Promise<ServiceProcess> {
   return spawnService('gateway', gatewayEnv(g), options)
+}
+
+/** Deletes every key of a gateway prefix (the line's and BullMQ's) with SCAN, never FLUSH. */
+export async function dropPrefix(prefix: string, url = SHARED_REDIS): Promise<void> {
+  const redis = new Redis(url, { maxRetriesPerRequest: 1 })
+  redis.on('error', () => {})
+  try {
+    for (const pattern of [`${prefix}:*`, `{${prefix}-bull}:*`]) {
+      let cursor = '0'
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000)
+        cursor = next
+        if (keys.length > 0) await redis.del(...keys)
+      } while (cursor !== '0')
+    }
+  } finally {
+    redis.disconnect()
+  }
 }
