@@ -76,10 +76,12 @@ try {
       }
     }
     const measured = measurements.map((m) => combineRounds(taken.get(m.name)!))
+    // Gateway and core rounds ran back to back: the median of their per-round ratios.
     for (const m of measurements) {
       const row = measured.find((x) => x.name === m.name)!
-      const core = measured.find((x) => x.name === m.compareToCore)
-      if (core) row.vsCore = row.rps / Math.max(1, core.rps)
+      const viaGateway = taken.get(m.name)!
+      const direct = m.compareToCore ? taken.get(m.compareToCore) : undefined
+      if (direct) row.vsCore = median(viaGateway.map((g, r) => g.row.rps / Math.max(1, direct[r]!.row.rps)))
     }
     const base = combineBaselines(bench.name, baselines)
     rows.push(base, ...measured)
@@ -109,9 +111,9 @@ const markdown = [
   `Machine: ${describeMachine(m)}. ${settings.connections} connections, ${settings.duration} s per measurement,`,
   `${values.rounds} rounds each beside its own baseline (the row shows the median round by ratio).`,
   `1-minute load average ${loadAtStart} at the start, ${load()} at the end (${m.cpus} CPUs; other work on the machine included).`,
-  values.experiment ? `**Experiment \`${values.experiment}\` preloaded into the gateway.**` : '',
-  '(fixed-amount steps run until their prepared requests are used up). autocannon runs in the same process',
-  'as the orchestration, on the same cores as the servers.',
+  'Steps with a fixed amount (holds, payments) run once, until their prepared requests are used up.',
+  'autocannon runs in the same process as the orchestration, on the same cores as the servers.',
+  ...(values.experiment ? ['', `**Experiment \`${values.experiment}\` preloaded into the gateway.**`] : []),
   '',
   table(HEADERS, rows.map(toCells)),
   '',
@@ -123,6 +125,11 @@ if (line) console.log(lineMarkdown(line))
 log(`wrote ${files.join(', ')}`)
 for (const row of unexpected) console.error(`unexpected statuses in ${row.bench} / ${row.name}: ${JSON.stringify(row.statuses)}`)
 process.exit(failed || unexpected.length > 0 ? 1 : 0)
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.floor((sorted.length - 1) / 2)] ?? 0
+}
 
 /** The baseline rounds of one bench as one row: the median by rps, statuses summed. */
 function combineBaselines(bench: string, baselines: Row[]): Row {
