@@ -48,6 +48,22 @@ t.test('rate limit: 429 RATE_LIMITED with Retry-After, per user; health exempt',
   t.ok(Number(limited.headers.get('retry-after')) > 0, 'Retry-After present')
   t.equal((await call(gw.url, 'GET', '/api/users/me/balance', { headers: as('calm') })).status, 200, 'another user is not limited')
   for (let i = 0; i < 8; i++) t.equal((await call(gw.url, 'GET', '/health/live')).status, 200)
+
+  t.test('two replicas count together', async (t) => {
+    const { core } = await startStack(t)
+    const env = { RATE_LIMIT_PER_MINUTE: '6' }
+    const a = await startGateway({ coreUrl: core.url, internalToken: core.internalToken, env })
+    t.teardown(() => a.close())
+    const b = await startGateway({ coreUrl: core.url, internalToken: core.internalToken, env, prefix: a.prefix })
+    t.teardown(() => b.close())
+    const statuses: number[] = []
+    for (let i = 0; i < 8; i++) {
+      statuses.push((await call(i % 2 ? b.url : a.url, 'GET', '/api/users/me/balance', { headers: as('spread') })).status)
+      // Longer than the store's flush interval: each replica has heard of the other's requests.
+      await new Promise((r) => setTimeout(r, 60))
+    }
+    t.same(statuses, [200, 200, 200, 200, 200, 200, 429, 429], '6 per minute across both replicas')
+  })
 })
 
 t.test('docs, health and metrics', async (t) => {

@@ -5,10 +5,11 @@
  * to Redis every FLUSH_MS in one auto-pipelined batch, which brings back the shared count.
  *
  * Why: the limiter runs on every request of the rush; a synchronous INCR per request doubled the
- * Redis work of the hottest routes (token issue, polling). The price is a bounded overshoot: a
- * user spreading requests over R replicas can exceed the limit by what R-1 replicas let through
- * in one FLUSH_MS, a few requests at most. If Redis is down, local counting continues
- * (the plugin's skipOnError spirit: the limiter never turns an outage into a 500).
+ * Redis work of the hottest routes (token issue, polling). A local view can be stale (the other
+ * replicas' requests since this one last flushed), so once a key has used half its budget every
+ * request goes to Redis at once and is answered with the exact shared count: the batching only
+ * ever applies far from the limit, where staleness cannot matter. If Redis is down the request
+ * passes (the plugin's skipOnError): the limiter never turns an outage into an error.
  */
 import type { LineScripts } from '../redis/scripts.ts'
 
@@ -73,12 +74,35 @@ export function sharedRateLimitStore({ redis, prefix, onError }: SharedStoreOpti
       if (typeof params.timeWindow === 'number') windowMs = params.timeWindow
     }
 
-    incr(key: string, cb: Callback, timeWindow: number = windowMs): void {
+    incr(key: string, cb: Callback, timeWindow: number = windowMs, max = Number.POSITIVE_INFINITY): void {
       const now = Date.now()
       let w = windows.get(key)
       if (!w || w.resetAt <= now) {
         w = { shared: 0, pending: 0, inFlight: 0, resetAt: now + timeWindow }
         windows.set(key, w)
+      }
+      if ((w.shared + w.inFlight + w.pending + 1) * 2 >= max) {
+        // Near the limit: ask Redis now, with this replica's unsent requests and this one.
+        const window = w
+        const sent = window.pending + 1
+        window.pending = 0
+        window.inFlight += sent
+        redis.rgRateLimit(prefix + key, sent, windowMs).then(
+          (reply) => {
+            const [count, ttl] = reply as unknown as [number, number]
+            window.inFlight -= sent
+            window.shared = Number(count) - window.inFlight
+            window.resetAt = Date.now() + Number(ttl)
+            cb(null, { current: Number(count), ttl: Number(ttl) })
+          },
+          (err: Error) => {
+            window.inFlight -= sent
+            window.shared += sent
+            onError(err)
+            cb(err, null)
+          },
+        )
+        return
       }
       w.pending++
       dirty.add(key)
