@@ -1,4 +1,5 @@
 /** Admin auth, rate limit, docs, health, and exactly what the proxy forwards. */
+import { existsSync } from 'node:fs'
 import Fastify from 'fastify'
 import t from 'tap'
 import { startGateway } from '../test-support/start-gateway.ts'
@@ -99,6 +100,12 @@ t.test('docs, health and metrics', async (t) => {
   t.match(metrics.body, /rushgate_queue_active/)
   t.match(metrics.body, /rushgate_proxied_requests_total/)
   t.match(await call(gw.url, 'GET', '/no/such/route'), { status: 404, body: { code: 'NOT_FOUND' } })
+  t.match(await call(gw.url, 'POST', '/api/nothing'), { status: 404, body: { code: 'NOT_FOUND' } })
+  if (existsSync(new URL('../../web/dist/index.html', import.meta.url))) {
+    const page = await call(gw.url, 'GET', '/')
+    t.equal(page.status, 200, 'the web page is served at /')
+    t.match(page.headers.get('content-type'), /text\/html/)
+  }
 })
 
 t.test('the proxy replaces internal headers, and an unreachable core is a quick 503', async (t) => {
