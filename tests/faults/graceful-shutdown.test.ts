@@ -12,9 +12,11 @@ import type { ServiceProcess } from '../support/services.ts'
 import { INTERNAL_TOKEN, scratchDatabase, spawnCore, spawnGateway, uniqueName, dropPrefix } from '../support/stack.ts'
 
 /**
- * Known gateway bug (routed to the lead): proxied answers carry `connection: keep-alive` even when
- * the client sent `Connection: close`, so the socket stays open after the answer; on SIGTERM the
- * gateway then waits for those sockets until close-with-grace's 10 s delay and exits 1.
+ * Known gateway bug (routed to the lead): proxied answers (the core's routes, via reply-from) carry
+ * `connection: keep-alive` even when the client sent `Connection: close` (the gateway's own routes
+ * and the core answer `close`), so the socket stays open after the answer; on SIGTERM the gateway
+ * then waits for those sockets until close-with-grace's 10 s delay and exits 1. The core's
+ * hop-by-hop headers (connection, keep-alive) are presumably copied into the reply.
  */
 const KEEPS_SOCKETS = "gateway: proxied answers ignore the client's Connection: close; SIGTERM waits 10 s for the open sockets and exits 1"
 

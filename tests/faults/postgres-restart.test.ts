@@ -15,7 +15,9 @@ import { spawnCore, spawnGateway, uniqueName, dropPrefix } from '../support/stac
 /**
  * Known core bug (routed to the lead): a Postgres crash during payment transactions raises an
  * unhandled pg `error` event ("Connection terminated unexpectedly"); close-with-grace then closes
- * the whole core ("closing after an error") instead of answering 503 and reconnecting.
+ * the whole core ("closing after an error") instead of answering 503 and reconnecting. pg-pool
+ * removes its idle error listener while a client is checked out (a transaction), so the pool's
+ * `error` handler does not cover it; `pool.on('connect', (c) => c.on('error', …))` would.
  */
 const CORE_EXITS = 'core: the process closes itself when Postgres restarts mid-transaction (unhandled pg client error event)'
 /** While closing, the core answers Fastify's own 503 body, and the gateway passes it through as it is. */
