@@ -7,7 +7,7 @@ import { errors } from './schemas.ts'
 const CHECK_TIMEOUT_MS = 1000
 
 export async function operationsRoutes(app: FastifyInstance, ctx: GatewayContext): Promise<void> {
-  const { redis, core, metrics } = ctx
+  const { core, metrics } = ctx
 
   app.get(
     '/health/live',
@@ -43,13 +43,13 @@ export async function operationsRoutes(app: FastifyInstance, ctx: GatewayContext
     return reply.type(metrics.registry.contentType).send(text)
   })
 
-  async function pingRedis({ redis: client }: GatewayContext): Promise<boolean> {
-    try {
-      const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), CHECK_TIMEOUT_MS).unref())
-      return (await Promise.race([client.ping(), timeout])) === 'PONG'
-    } catch {
-      return false
-    }
+}
+
+async function pingRedis({ redis }: GatewayContext): Promise<boolean> {
+  try {
+    const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), CHECK_TIMEOUT_MS).unref())
+    return (await Promise.race([redis.ping(), timeout])) === 'PONG'
+  } catch {
+    return false
   }
-  void redis
 }
