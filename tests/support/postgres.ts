@@ -1,7 +1,8 @@
 /**
  * A private PostgreSQL 15 cluster on a free loopback port, so a test can stop it, crash it
  * (`-m immediate`) and start it again without touching the shared server. Tests run as root;
- * Postgres refuses to, so every command runs as the `postgres` OS user.
+ * Postgres refuses to, so then every command runs as the `postgres` OS user (`PG_BIN` overrides
+ * where the binaries are).
  */
 import { chown, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -10,9 +11,9 @@ import pg from 'pg'
 import { run } from './child.ts'
 import { freePort, waitFor } from './ports.ts'
 
-const BIN = '/usr/lib/postgresql/15/bin'
-const POSTGRES_UID = 101
-const POSTGRES_GID = 104
+const BIN = process.env.PG_BIN ?? '/usr/lib/postgresql/15/bin'
+/** Postgres will not run as root: as root, every command runs as the `postgres` OS user. */
+const AS_ROOT = process.getuid?.() === 0
 
 export type StopMode = 'smart' | 'fast' | 'immediate'
 
@@ -29,7 +30,15 @@ export interface PrivatePostgres {
   close(): Promise<void>
 }
 
-const asPostgres = (command: string, args: string[]) => run('runuser', ['-u', 'postgres', '--', `${BIN}/${command}`, ...args])
+const asPostgres = (command: string, args: string[]) =>
+  AS_ROOT ? run('runuser', ['-u', 'postgres', '--', `${BIN}/${command}`, ...args]) : run(`${BIN}/${command}`, args)
+
+async function giveToPostgres(dir: string): Promise<void> {
+  if (!AS_ROOT) return
+  const uid = Number((await run('id', ['-u', 'postgres'])).trim())
+  const gid = Number((await run('id', ['-g', 'postgres'])).trim())
+  await chown(dir, uid, gid)
+}
 
 async function ready(url: string): Promise<boolean> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 500 })
@@ -47,7 +56,7 @@ async function ready(url: string): Promise<boolean> {
 export async function startPostgres(): Promise<PrivatePostgres> {
   const port = await freePort()
   const root = await mkdtemp(join(tmpdir(), 'rushgate-pg-'))
-  await chown(root, POSTGRES_UID, POSTGRES_GID)
+  await giveToPostgres(root)
   const data = join(root, 'data')
   await asPostgres('initdb', ['-D', data, '--auth=trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8', '--locale=C'])
   // The socket lives in the private directory; fsync is off because the OS never crashes in a test
