@@ -85,6 +85,14 @@ t.test('the waiting line', async (t) => {
     t.match(stats.body, { concertId: concert.id, waiting: 0, active: 5, admitPerTick: 2, maxActive: null, paused: false, admittedTotal: 5 })
   })
 
+  t.test('concurrent enters of one user: one 201, one token, one place', async (t) => {
+    const answers = await Promise.all(Array.from({ length: 20 }, () => enter(url, concert.id, 'eager')))
+    t.equal(answers.filter((a) => a.status === 201).length, 1)
+    t.equal(answers.filter((a) => a.status === 200).length, 19)
+    t.equal(new Set(answers.map((a) => a.body.token)).size, 1)
+    t.equal(new Set(answers.map((a) => a.body.position)).size, 1)
+  })
+
   t.test('leaving: 204, then 410 for the ended token, and a new enter is a new token', async (t) => {
     const first = await enter(url, concert.id, 'leaver')
     const token = first.body.token
