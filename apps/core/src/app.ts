@@ -30,8 +30,6 @@ export async function buildApp(config: CoreConfig, opts: BuildOptions = {}): Pro
   app.decorate('config', config)
   installContractErrors(app, { isUnavailable: isDbUnavailable })
   app.addSchema(ErrorResponse)
-  // JSON only: a text/plain body is 415 UNSUPPORTED_MEDIA_TYPE, not a string that fails validation.
-  app.removeContentTypeParser('text/plain')
 
   installDatabase(app)
   installMetrics(app, { defaultMetrics: opts.defaultMetrics })

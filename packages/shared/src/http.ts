@@ -42,7 +42,9 @@ export function serverOptions(extra: FastifyServerOptions = {}): FastifyServerOp
     requestTimeout: 30_000,
     connectionTimeout: 60_000,
     keepAliveTimeout: 72_000,
-    return503OnClosing: true,
+    // While closing, requests still on open connections are served (with `connection: close`, see
+    // installContractErrors) rather than answered with Fastify's own 503 body, which has no code.
+    return503OnClosing: false,
     routerOptions: { maxParamLength: 200 },
     clientErrorHandler,
     ajv: { customOptions: { coerceTypes: 'array' } },
@@ -103,11 +105,15 @@ export interface ContractErrorOptions {
 }
 
 /**
- * Installs the error and not-found handlers on the root instance. A 4xx keeps its message;
- * a 5xx is logged with its stack and answered with a generic message.
+ * Installs the contract's HTTP rules on the root instance: the error and not-found handlers (a 4xx
+ * keeps its message; a 5xx is logged with its stack and answered with a generic message), JSON-only
+ * bodies, and a graceful close that sends clients elsewhere instead of failing them.
  */
 export function installContractErrors(app: FastifyInstance, opts: ContractErrorOptions = {}): void {
   app.setValidatorCompiler(buildValidatorCompiler())
+  // JSON only: a text/plain body is 415 UNSUPPORTED_MEDIA_TYPE, not a string that fails validation.
+  app.removeContentTypeParser('text/plain')
+  installDrainOnClose(app)
   app.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const apiError = toApiError(err, opts.isUnavailable)
     if (apiError) {
@@ -142,4 +148,19 @@ export function clientErrorHandler(err: Error & { code?: string }, socket: Socke
   socket.end(
     `HTTP/1.1 ${body.statusCode} ${reason}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(payload)}\r\n\r\n${payload}`,
   )
+}
+
+/**
+ * Once close() has begun, every answer carries `connection: close`: requests already on an open
+ * connection are still served, and the client opens its next connection to another replica.
+ */
+function installDrainOnClose(app: FastifyInstance): void {
+  let closing = false
+  app.addHook('preClose', async () => {
+    closing = true
+  })
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (closing) reply.header('connection', 'close')
+    return payload
+  })
 }

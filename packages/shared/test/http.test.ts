@@ -79,3 +79,31 @@ t.test('oversized headers are 431 HEADERS_TOO_LARGE', async (t) => {
   t.match(raw, /^HTTP\/1.1 431/)
   t.match(raw, /"code":"HEADERS_TOO_LARGE"/)
 })
+
+t.test('a text/plain body is 415, not a string that fails validation', async (t) => {
+  const app = await build()
+  const res = await app.inject({ method: 'POST', url: '/charge', payload: '{"amount":1}', headers: { 'content-type': 'text/plain' } })
+  t.match(res.json(), { statusCode: 415, code: 'UNSUPPORTED_MEDIA_TYPE' })
+})
+
+t.test('while closing, requests in flight are served and told to reconnect elsewhere', async (t) => {
+  const app = Fastify(serverOptions({ logger: false }))
+  installContractErrors(app)
+  let release!: () => void
+  const gate = new Promise<void>((resolve) => (release = resolve))
+  app.get('/slow', async () => {
+    await gate
+    return { ok: true }
+  })
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const { port } = app.server.address() as net.AddressInfo
+  const pending = fetch(`http://127.0.0.1:${port}/slow`)
+  await new Promise((r) => setTimeout(r, 50))
+  const closed = app.close()
+  await new Promise((r) => setTimeout(r, 50))
+  release()
+  const res = await pending
+  t.equal(res.status, 200)
+  t.equal(res.headers.get('connection'), 'close')
+  await closed
+})

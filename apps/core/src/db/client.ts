@@ -41,6 +41,11 @@ export function createPool(databaseUrl: string, max: number, onError?: (err: Err
   })
   // An idle client losing its connection (Postgres restarted) must not crash the process.
   pool.on('error', (err) => onError?.(err))
+  // A checked-out client whose connection dies between queries emits 'error' on the client, where
+  // the pool has no listener: without this one, a Postgres crash mid-transaction kills the process.
+  pool.on('connect', (client) => {
+    client.on('error', (err) => onError?.(err))
+  })
   return pool
 }
 
