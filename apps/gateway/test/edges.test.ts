@@ -40,8 +40,15 @@ t.test('admin API auth', async (t) => {
   })
 })
 
+/** Rate-limit windows are fixed minutes: start a sequence well inside one, not across two. */
+async function awayFromWindowEdge(): Promise<void> {
+  const into = Date.now() % 60_000
+  if (into > 50_000) await new Promise((r) => setTimeout(r, 60_000 - into + 50))
+}
+
 t.test('rate limit: 429 RATE_LIMITED with Retry-After, per user; health exempt', async (t) => {
   const { gw } = await startStack(t, { RATE_LIMIT_PER_MINUTE: '5' })
+  await awayFromWindowEdge()
   for (let i = 0; i < 5; i++) t.equal((await call(gw.url, 'GET', '/api/users/me/balance', { headers: as('busy') })).status, 200)
   const limited = await call(gw.url, 'GET', '/api/users/me/balance', { headers: as('busy') })
   t.equal(limited.status, 429)
@@ -58,6 +65,7 @@ t.test('rate limit: 429 RATE_LIMITED with Retry-After, per user; health exempt',
     const b = await startGateway({ coreUrl: core.url, internalToken: core.internalToken, env, prefix: a.prefix })
     t.teardown(() => b.close())
     const statuses: number[] = []
+    await awayFromWindowEdge()
     for (let i = 0; i < 8; i++) {
       statuses.push((await call(i % 2 ? b.url : a.url, 'GET', '/api/users/me/balance', { headers: as('spread') })).status)
       // Longer than the store's flush interval: each replica has heard of the other's requests.

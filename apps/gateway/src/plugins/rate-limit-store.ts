@@ -1,116 +1,140 @@
 /**
  * A store for `@fastify/rate-limit` whose counts live in Redis, shared by every replica, without
- * a Redis round trip on the request path: each request is counted locally at once (against the
- * last known shared count plus what this replica added since), and the local additions are sent
- * to Redis every FLUSH_MS in one auto-pipelined batch, which brings back the shared count.
+ * a Redis round trip on the request path. Windows are fixed (aligned to multiples of the window
+ * length) and one Redis hash per window holds every caller's count. Each request is counted here
+ * at once, against the last shared count this replica heard plus what it added since; every
+ * FLUSH_MS the additions of all callers go to Redis in ONE command, which answers the new
+ * shared counts.
  *
  * Why: the limiter runs on every request of the rush; a synchronous INCR per request doubled the
  * Redis work of the hottest routes (token issue, polling). A local view can be stale (the other
- * replicas' requests since this one last flushed), so once a key has used half its budget every
- * request goes to Redis at once and is answered with the exact shared count: the batching only
- * ever applies far from the limit, where staleness cannot matter. If Redis is down the request
+ * replicas' requests since this one last heard), so once a caller has used half the budget every
+ * request of theirs goes to Redis at once and is answered with the exact shared count: batching
+ * only applies far from the limit, where staleness cannot matter. If Redis is down the request
  * passes (the plugin's skipOnError): the limiter never turns an outage into an error.
  */
 import type { LineScripts } from '../redis/scripts.ts'
 
 const FLUSH_MS = 25
 
-interface Window {
+interface Count {
+  /** Which window (start / window length) the figures belong to. */
+  window: number
   /** The shared count Redis last reported (all replicas, this one included). */
   shared: number
   /** Requests counted here and not yet sent. */
   pending: number
   /** Requests sent and not yet acknowledged. */
   inFlight: number
-  resetAt: number
 }
 
 type Callback = (err: Error | null, result: { current: number; ttl: number } | null) => void
 
 export interface SharedStoreOptions {
   redis: LineScripts
-  prefix: string
+  /** Builds the key of a window's hash from its number. */
+  windowKey: (window: number) => string
   onError: (err: Error) => void
 }
 
-/** Builds the store class the plugin instantiates (`store` option). */
-export function sharedRateLimitStore({ redis, prefix, onError }: SharedStoreOptions) {
-  const windows = new Map<string, Window>()
+/** Builds the store class the plugin instantiates (its `store` option). */
+export function sharedRateLimitStore({ redis, windowKey, onError }: SharedStoreOptions) {
+  const counts = new Map<string, Count>()
   const dirty = new Set<string>()
   let scheduled = false
   let windowMs = 60_000
 
+  /** Sends `entries` (caller → requests to add) for one window; resolves with the shared counts. */
+  const send = (window: number, entries: [string, number][]): Promise<number[]> => {
+    const args: (string | number)[] = [windowKey(window), windowMs * 2]
+    for (const [caller, n] of entries) args.push(caller, n)
+    return redis.rgRateLimit(...args) as unknown as Promise<number[]>
+  }
+
   const flush = () => {
     scheduled = false
-    const now = Date.now()
-    for (const key of dirty) {
-      const w = windows.get(key)
-      if (!w || w.pending === 0) continue
-      const sent = w.pending
-      w.pending = 0
-      w.inFlight += sent
-      redis.rgRateLimit(prefix + key, sent, windowMs).then(
-        (reply) => {
-          const [count, ttl] = reply as unknown as [number, number]
-          w.inFlight -= sent
-          // Redis's count already includes this batch (and anything earlier in flight).
-          w.shared = Number(count) - w.inFlight
-          w.resetAt = Date.now() + Number(ttl)
+    const byWindow = new Map<number, [string, Count, number][]>()
+    for (const caller of dirty) {
+      const c = counts.get(caller)
+      if (!c || c.pending === 0) continue
+      const sent = c.pending
+      c.pending = 0
+      c.inFlight += sent
+      const batch = byWindow.get(c.window)
+      if (batch) batch.push([caller, c, sent])
+      else byWindow.set(c.window, [[caller, c, sent]])
+    }
+    dirty.clear()
+    for (const [window, batch] of byWindow) {
+      send(
+        window,
+        batch.map(([caller, , sent]) => [caller, sent]),
+      ).then(
+        (shared) => {
+          batch.forEach(([, c, sent], i) => {
+            c.inFlight -= sent
+            // Redis's count includes this batch and anything sent earlier and still unanswered.
+            if (c.window === window) c.shared = Number(shared[i]) - c.inFlight
+          })
         },
         (err: Error) => {
-          w.inFlight -= sent
-          w.shared += sent
+          for (const [, c, sent] of batch) {
+            c.inFlight -= sent
+            c.shared += sent
+          }
           onError(err)
         },
       )
     }
-    dirty.clear()
-    // Forget finished windows so the map does not grow with every user ever seen.
-    if (windows.size > 10_000) for (const [key, w] of windows) if (w.resetAt <= now && w.pending === 0) windows.delete(key)
+    // Forget callers of finished windows so the map does not grow with everyone ever seen.
+    if (counts.size > 50_000) {
+      const current = Math.floor(Date.now() / windowMs)
+      for (const [caller, c] of counts) if (c.window < current && c.inFlight === 0) counts.delete(caller)
+    }
   }
 
   return class SharedRateLimitStore {
     constructor(params: { timeWindow?: unknown }) {
-      if (typeof params.timeWindow === 'number') windowMs = params.timeWindow
+      if (typeof params.timeWindow === 'number' && params.timeWindow > 0) windowMs = params.timeWindow
     }
 
-    incr(key: string, cb: Callback, timeWindow: number = windowMs, max = Number.POSITIVE_INFINITY): void {
+    incr(caller: string, cb: Callback, _timeWindow?: number, max = Number.POSITIVE_INFINITY): void {
       const now = Date.now()
-      let w = windows.get(key)
-      if (!w || w.resetAt <= now) {
-        w = { shared: 0, pending: 0, inFlight: 0, resetAt: now + timeWindow }
-        windows.set(key, w)
+      const window = Math.floor(now / windowMs)
+      const ttl = (window + 1) * windowMs - now
+      let c = counts.get(caller)
+      if (!c || c.window !== window) {
+        c = { window, shared: 0, pending: 0, inFlight: 0 }
+        counts.set(caller, c)
       }
-      if ((w.shared + w.inFlight + w.pending + 1) * 2 >= max) {
-        // Near the limit: ask Redis now, with this replica's unsent requests and this one.
-        const window = w
-        const sent = window.pending + 1
-        window.pending = 0
-        window.inFlight += sent
-        redis.rgRateLimit(prefix + key, sent, windowMs).then(
-          (reply) => {
-            const [count, ttl] = reply as unknown as [number, number]
-            window.inFlight -= sent
-            window.shared = Number(count) - window.inFlight
-            window.resetAt = Date.now() + Number(ttl)
-            cb(null, { current: Number(count), ttl: Number(ttl) })
-          },
-          (err: Error) => {
-            window.inFlight -= sent
-            window.shared += sent
-            onError(err)
-            cb(err, null)
-          },
-        )
+      if ((c.shared + c.inFlight + c.pending + 1) * 2 < max) {
+        c.pending++
+        dirty.add(caller)
+        if (!scheduled) {
+          scheduled = true
+          setTimeout(flush, FLUSH_MS).unref()
+        }
+        cb(null, { current: c.shared + c.inFlight + c.pending, ttl })
         return
       }
-      w.pending++
-      dirty.add(key)
-      if (!scheduled) {
-        scheduled = true
-        setTimeout(flush, FLUSH_MS).unref()
-      }
-      cb(null, { current: w.shared + w.inFlight + w.pending, ttl: w.resetAt - now })
+      // Near the limit: ask Redis now, with this replica's unsent requests and this one.
+      const entry = c
+      const sent = entry.pending + 1
+      entry.pending = 0
+      entry.inFlight += sent
+      send(window, [[caller, sent]]).then(
+        ([count]) => {
+          entry.inFlight -= sent
+          entry.shared = Number(count) - entry.inFlight
+          cb(null, { current: Number(count), ttl })
+        },
+        (err: Error) => {
+          entry.inFlight -= sent
+          entry.shared += sent
+          onError(err)
+          cb(err, null)
+        },
+      )
     }
 
     child(): SharedRateLimitStore {

@@ -27,7 +27,7 @@ export async function installRateLimit(
     timeWindow: 60_000,
     store: sharedRateLimitStore({
       redis,
-      prefix: keys.rateLimit,
+      windowKey: (window) => keys.rateLimitWindow(window),
       onError: (err) => {
         // One line per 5 s, not one per flush, while Redis is away.
         if (Date.now() - lastWarned < 5000) return

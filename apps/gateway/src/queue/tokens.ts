@@ -11,6 +11,22 @@ export interface TokenClaims {
   nonce: string
 }
 
+/** Nonces are cut from a pool of random bytes: one getrandom call per 256 tokens, not per token. */
+const NONCE_BYTES = 16
+const POOL_BYTES = NONCE_BYTES * 256
+let pool = randomBytes(POOL_BYTES)
+let poolOffset = 0
+
+function nonce(): string {
+  if (poolOffset + NONCE_BYTES > POOL_BYTES) {
+    pool = randomBytes(POOL_BYTES)
+    poolOffset = 0
+  }
+  const n = pool.toString('base64url', poolOffset, poolOffset + NONCE_BYTES)
+  poolOffset += NONCE_BYTES
+  return n
+}
+
 /** Verified tokens remembered, so a client polling every second costs no HMAC after the first. */
 const VERIFIED_CACHE_SIZE = 50_000
 
@@ -23,7 +39,7 @@ export class TokenSigner {
   }
 
   issue(user: string, concertId: number): string {
-    const payload = Buffer.from(JSON.stringify({ u: user, c: concertId, n: randomBytes(16).toString('base64url') }))
+    const payload = Buffer.from(JSON.stringify({ u: user, c: concertId, n: nonce() }))
     const body = payload.toString('base64url')
     return `${body}.${this.sign(body).toString('base64url')}`
   }

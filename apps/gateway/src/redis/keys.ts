@@ -31,9 +31,9 @@ export class RedisKeys {
     return `${this.prefix}:concerts`
   }
 
-  /** Namespace of the rate limiter's counters. */
-  get rateLimit(): string {
-    return `${this.prefix}:rl:`
+  /** HASH of one fixed rate-limit window: caller → requests in it. */
+  rateLimitWindow(window: number): string {
+    return `${this.prefix}:rl:${window}`
   }
 
   /** BullMQ key prefix, hash-tagged so each queue's keys share one slot in a cluster. */

@@ -17,7 +17,7 @@ export interface LineScripts {
   rgLeave(...args: (string | number)[]): Promise<number>
   rgFinishPaid(...args: (string | number)[]): Promise<number>
   rgAdmit(...args: (string | number)[]): Promise<[number, number]>
-  rgRateLimit(...args: (string | number)[]): Promise<[number, number]>
+  rgRateLimit(...args: (string | number)[]): Promise<number[]>
 }
 
 function commandName(file: string): string {

@@ -1,17 +1,20 @@
 --[[
-  Add a replica's batch of requests to one rate-limit window shared by all replicas.
+  Add a replica's batch of counted requests to the current rate-limit window, shared by all
+  replicas. One hash per fixed window holds every caller's count, so a whole batch is one command
+  (and one key, so it works on a Redis Cluster too).
 
-  KEYS[1] the counter of one user (or IP) in the current window
+  KEYS[1] HASH of the window: field = caller (user or IP), value = requests in this window
 
-  ARGV[1] how many requests this replica counted since its last flush
-  ARGV[2] the window length (ms)
+  ARGV[1] lifetime of the hash in ms (it is dropped once its window is over)
+  ARGV[2], ARGV[3], ... pairs of caller, requests to add
 
-  Returns { count in the window so far (all replicas), ms until the window resets }
+  Returns the callers' counts after the addition, in the order given.
 ]]
-local count = redis.call('INCRBY', KEYS[1], tonumber(ARGV[1]))
-local ttl = redis.call('PTTL', KEYS[1])
-if ttl < 0 then
-  redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]))
-  ttl = tonumber(ARGV[2])
+local counts = {}
+for i = 2, #ARGV, 2 do
+  counts[#counts + 1] = redis.call('HINCRBY', KEYS[1], ARGV[i], tonumber(ARGV[i + 1]))
 end
-return { count, ttl }
+if redis.call('PTTL', KEYS[1]) < 0 then
+  redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[1]))
+end
+return counts
