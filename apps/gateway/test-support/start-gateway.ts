@@ -90,8 +90,8 @@ export interface GatewayProcess {
   url: string
   prefix: string
   child: ChildProcess
-  /** SIGTERM, then SIGKILL after 10 s. */
-  close(): Promise<void>
+  /** SIGTERM, then SIGKILL after 10 s; resolves with the exit code (null when killed). */
+  close(): Promise<number | null>
 }
 
 async function freePort(): Promise<number> {
@@ -137,12 +137,12 @@ export async function spawnGateway(opts: GatewayOptions & { prefix: string }): P
     prefix: opts.prefix,
     child,
     close: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve()
+      new Promise<number | null>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode)
         const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
-        child.once('exit', () => {
+        child.once('exit', (code) => {
           clearTimeout(timer)
-          resolve()
+          resolve(code)
         })
         child.kill('SIGTERM')
       }),

@@ -56,4 +56,8 @@ t.test('three gateway processes admit admitPerTick per tick in total', async (t)
   t.equal(after.admittedTotal, ticks * PER_TICK, `exactly ${PER_TICK} per tick: ${after.admittedTotal} admitted in ${ticks} ticks`)
   t.equal(after.active + after.waiting, USERS, 'nobody lost or duplicated')
   t.equal(after.active, after.admittedTotal)
+
+  // SIGTERM: each process closes its worker, queue and Redis and exits cleanly.
+  const codes = await Promise.all(gateways.map((g) => g.close()))
+  t.same(codes, [0, 0, 0], 'graceful exit on SIGTERM')
 })
