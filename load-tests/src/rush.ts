@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util'
 import { checksTable, rushMarkdown } from './rush/markdown.ts'
 import { rushChart } from './rush/chart.ts'
 import { saveRecord } from './rush/record.ts'
+import { totals } from './rush/sampler.ts'
 import { runRush } from './rush/run.ts'
 import { load, machine, stamp, writeResults } from './report.ts'
 import { externalStack, startStack } from './stack.ts'
@@ -59,7 +60,7 @@ try {
   const base = `rush-${stamp()}`
   const m = machine()
   const markdown = rushMarkdown(summary, m, `${base}.svg`, { start: loadAtStart, end: load() })
-  const chart = rushChart(record.samples, `Rush ${summary.runId}: ${options.users} users, ${options.seats} seats`)
+  const chart = rushChart(totals(record.samples), `Rush ${summary.runId}: ${options.users} users, ${options.seats} seats`)
   const files = writeResults(base, { machine: m, summary, samples: record.samples }, markdown, { [`${base}.svg`]: chart })
   const full = saveRecord(record)
   console.log(markdown)

@@ -25,6 +25,13 @@ t.test('when a later arrival was active while an earlier one still waited, then 
   t.match(result.examples[0], /u3/)
 })
 
+t.test('when two concerts have their own lines, then positions are compared within each line only', async (t) => {
+  // Position 2 of concert 2 is admitted while position 1 of concert 1 still waits: not an inversion.
+  const a = { ...user(1, 800, 1200), concertId: 1 }
+  const b = { ...user(2, 100, 400), concertId: 2 }
+  t.equal(fairness([a, b], true).inversions, 0)
+})
+
 t.test('without a pre-queue, only joins that did not overlap are ordered', async (t) => {
   const a = user(1, 800, 1200, 0, 10)
   const overlapping = user(2, 100, 400, 5, 15) // began before a's join ended: not ordered

@@ -22,7 +22,19 @@ export interface Fairness {
   examples: string[]
 }
 
+/** Each concert has its own line: inversions are counted within each and added up. */
 export function fairness(records: readonly UserRecord[], prequeue: boolean): Fairness {
+  const byConcert = new Map<number, UserRecord[]>()
+  for (const r of records) byConcert.set(r.concertId, [...(byConcert.get(r.concertId) ?? []), r])
+  const results = [...byConcert.values()].map((line) => fairnessOfLine(line, prequeue))
+  return {
+    inversions: results.reduce((n, r) => n + r.inversions, 0),
+    arrivalOrder: prequeue ? 'position' : 'join time',
+    examples: results.flatMap((r) => r.examples).slice(0, 5),
+  }
+}
+
+function fairnessOfLine(records: readonly UserRecord[], prequeue: boolean): Fairness {
   const admitted = records.filter((r) => r.firstActiveEnd !== null)
   const examples: string[] = []
   let inversions = 0

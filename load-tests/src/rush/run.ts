@@ -74,8 +74,7 @@ export async function runRush(stack: Stack, options: RushOptions, log: (line: st
       )
       concerts.push(concert)
     }
-    const users = Array.from({ length: options.users }, (_, i) => newRecord(`r${runId}-${i}`))
-    const concertOf = (i: number) => concerts[i % concerts.length]!
+    const users = Array.from({ length: options.users }, (_, i) => newRecord(`r${runId}-${i}`, concerts[i % concerts.length]!.id))
     log(`${options.users} users, ${options.concerts} concert(s) × ${options.seats} seats, ${options.admitBatch} per tick`)
 
     let openLine!: () => void
@@ -84,9 +83,13 @@ export async function runRush(stack: Stack, options: RushOptions, log: (line: st
     })
     const deadline = options.duration * 1000
     const aborted = () => now() > deadline
-    const sampler = startSampler(api, concerts[0]!.id, now)
-    const tasks = users.map((rec, i) =>
-      runUser(rec, { api, concertId: concertOf(i).id, price: TICKET_PRICE, now, lineOpen, aborted, countError }),
+    const sampler = startSampler(
+      api,
+      concerts.map((c) => c.id),
+      now,
+    )
+    const tasks = users.map((rec) =>
+      runUser(rec, { api, concertId: rec.concertId, price: TICKET_PRICE, now, lineOpen, aborted, countError }),
     )
     const progress = startProgress(users, now, options.progress)
 

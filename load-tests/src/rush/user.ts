@@ -9,6 +9,8 @@ import { sleep } from '../stack.ts'
 
 export interface UserRecord {
   id: string
+  /** the concert whose line the user joins */
+  concertId: number
   /** won charged with a 201 */
   charged: number
   /** won paid with a 201 (or a 200 replay) */
@@ -49,9 +51,10 @@ export interface UserDeps {
 /** 5xx and network failures are retried this many times per step before the user gives up. */
 const RETRIES = 20
 
-export function newRecord(id: string): UserRecord {
+export function newRecord(id: string, concertId = 0): UserRecord {
   return {
     id,
+    concertId,
     charged: 0,
     paid: 0,
     paymentId: null,
