@@ -109,6 +109,13 @@ t.test('docs, health and metrics', async (t) => {
   t.match(metrics.body, /rushgate_proxied_requests_total/)
   t.match(await call(gw.url, 'GET', '/no/such/route'), { status: 404, body: { code: 'NOT_FOUND' } })
   t.match(await call(gw.url, 'POST', '/api/nothing'), { status: 404, body: { code: 'NOT_FOUND' } })
+  const plain = await fetch(`${gw.url}/api/users/me/balance/charges`, {
+    method: 'POST',
+    headers: { 'x-user-id': 'p', 'content-type': 'text/plain' },
+    body: 'amount=100',
+  })
+  t.equal(plain.status, 415, 'JSON bodies only')
+  t.equal(((await plain.json()) as { code: string }).code, 'UNSUPPORTED_MEDIA_TYPE')
   if (existsSync(new URL('../../web/dist/index.html', import.meta.url))) {
     const page = await call(gw.url, 'GET', '/')
     t.equal(page.status, 200, 'the web page is served at /')
