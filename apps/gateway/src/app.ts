@@ -46,7 +46,15 @@ export interface BuildOptions {
 }
 
 export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): Promise<FastifyInstance> {
-  const app = Fastify(serverOptions({ logger: { level: config.logLevel }, ...opts.server }))
+  const app = Fastify(
+    serverOptions({
+      logger: { level: config.logLevel },
+      // While closing, a request that still arrives on an open connection is served (Fastify
+      // answers it with `Connection: close`), not refused with a 503 outside the contract.
+      return503OnClosing: false,
+      ...opts.server,
+    }),
+  )
 
   const keys = new RedisKeys(config.redisKeyPrefix)
   const redis = registerScripts(createRedis(config, app.log, 'http'))

@@ -1,5 +1,6 @@
 /** Admin auth, rate limit, docs, health, and exactly what the proxy forwards. */
 import { existsSync } from 'node:fs'
+import { request } from 'node:http'
 import Fastify from 'fastify'
 import t from 'tap'
 import { startGateway } from '../test-support/start-gateway.ts'
@@ -150,6 +151,17 @@ t.test('the proxy replaces internal headers, and an unreachable core is a quick 
   t.equal(seen[0]?.['x-user-id'], 'alice')
   t.equal(seen[0]?.['x-queue-active-until'], undefined)
   t.equal(seen[0]?.['idempotency-key'], 'k1', 'Idempotency-Key forwarded')
+
+  // The core's hop-by-hop headers stay between gateway and core: the client's Connection: close wins.
+  const connection = await new Promise<string | undefined>((resolve, reject) => {
+    const req = request(`${gw.url}/api/users/me/balance`, { headers: { 'x-user-id': 'alice', connection: 'close' } }, (res) => {
+      res.resume()
+      resolve(res.headers.connection)
+    })
+    req.on('error', reject)
+    req.end()
+  })
+  t.equal(connection, 'close')
 
   await upstream.close()
   const started = Date.now()

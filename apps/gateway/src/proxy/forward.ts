@@ -19,6 +19,19 @@ const STRIPPED = [
   'cookie',
 ]
 
+/**
+ * Hop-by-hop headers of the core's answer concern the gateway↔core connection only. Copied on,
+ * `connection: keep-alive` would override the client's `Connection: close` (and the one Fastify
+ * sets while closing), keeping sockets open through a graceful shutdown.
+ */
+const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']
+
+function dropHopByHop<T extends Record<string, unknown>>(headers: T): T {
+  const out = { ...headers }
+  for (const name of HOP_BY_HOP) delete out[name]
+  return out
+}
+
 export interface ForwardOptions {
   /** The caller's user id, sent as X-User-Id; omitted for anonymous or admin calls. */
   userId?: string | null
@@ -60,6 +73,7 @@ export function forward(
       if (opts.activeUntil !== undefined) out[Headers.activeUntil] = new Date(opts.activeUntil).toISOString()
       return out
     },
+    rewriteHeaders: (headers) => dropHopByHop(headers),
     // Never replay a request at a struggling core: a 503 from it is passed on as it is.
     retryDelay: () => null,
     onError: (r) => {
