@@ -132,6 +132,12 @@ t.test('the proxy replaces internal headers, and an unreachable core is a quick 
     return { userId: request.headers['x-user-id'], balance: 0 }
   })
   upstream.get('/health/ready', async () => ({ status: 'ok' }))
+  upstream.get('/api/users/me/payments', async (_request, reply) =>
+    reply.code(503).send({ error: 'Service Unavailable', message: 'Service Unavailable', statusCode: 503 }),
+  )
+  upstream.get('/api/users/me/reservations', async (_request, reply) =>
+    reply.code(500).send({ statusCode: 500, code: 'INTERNAL_ERROR', message: 'internal server error' }),
+  )
   await upstream.listen({ port: 0, host: '127.0.0.1' })
   const address = upstream.server.address()
   const port = typeof address === 'object' && address ? address.port : 0
@@ -162,6 +168,16 @@ t.test('the proxy replaces internal headers, and an unreachable core is a quick 
     req.end()
   })
   t.equal(connection, 'close')
+
+  // A 5xx of the core passes only as a contract error body.
+  t.match(await call(gw.url, 'GET', '/api/users/me/payments', { headers: as('alice') }), {
+    status: 503,
+    body: { statusCode: 503, code: 'UPSTREAM_UNAVAILABLE' },
+  })
+  t.match(await call(gw.url, 'GET', '/api/users/me/reservations', { headers: as('alice') }), {
+    status: 500,
+    body: { statusCode: 500, code: 'INTERNAL_ERROR' },
+  })
 
   await upstream.close()
   const started = Date.now()

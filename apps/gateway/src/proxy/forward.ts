@@ -79,8 +79,39 @@ export function forward(
     onError: (r) => {
       r.send(unavailable())
     },
-    ...(opts.onResponse ? { onResponse: (_req, r, res) => opts.onResponse!(r as FastifyReply, res) } : {}),
+    onResponse: (_req, r, res) => {
+      const replyTo = r as FastifyReply
+      if (res.statusCode >= 500) {
+        passContractError(replyTo, res.stream)
+        return
+      }
+      if (opts.onResponse) opts.onResponse(replyTo, res)
+      else replyTo.send(res.stream)
+    },
   })
+}
+
+/**
+ * A 5xx of the core goes on only when it is a contract error body; anything else (a closing
+ * server's own 503, a proxy's HTML page) becomes 503 UPSTREAM_UNAVAILABLE.
+ */
+function passContractError(reply: FastifyReply, stream: NodeJS.ReadableStream): void {
+  readBody(stream)
+    .then((body) => {
+      let code: unknown
+      try {
+        code = (JSON.parse(body.toString('utf8')) as { code?: unknown }).code
+      } catch {
+        code = undefined
+      }
+      if (typeof code === 'string' && /^[A-Z_]+$/.test(code)) return reply.send(body)
+      reply.removeHeader('content-length')
+      return reply.send(unavailable())
+    })
+    .catch(() => {
+      reply.removeHeader('content-length')
+      reply.send(unavailable())
+    })
 }
 
 /** Reads a proxied response body whole (small JSON answers only). */
