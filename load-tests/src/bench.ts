@@ -16,7 +16,7 @@ import { combineRounds, measure, type Row } from './bench/measure.ts'
 import { describeMachine, fmt, load, machine, stamp, table, writeResults } from './report.ts'
 import { externalStack, startBaseline, startStack } from './stack.ts'
 
-const HEADERS = ['bench', 'measured', 'req/s', 'p50 ms', 'p97.5 ms', 'p99 ms', '× baseline', '× core', 'statuses']
+const HEADERS = ['bench', 'measured', 'req/s', 'p50 ms', 'p97.5 ms', 'p99 ms', '× baseline', 'its baseline req/s', '× core', 'statuses']
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -92,6 +92,7 @@ try {
     const base = await measure(baselineMeasurement('line', baseline.url), settings)
     line = await runLineBench({ stack, api, waiting: Number(values.waiting), runId, log })
     line.poll.vsBaseline = line.poll.rps / Math.max(base.rps, 1)
+    line.poll.baselineRps = base.rps
     rows.push(base, line.poll, line.single)
   }
 } catch (err) {
@@ -109,7 +110,8 @@ const markdown = [
   `# Benchmark run ${new Date().toISOString()}`,
   '',
   `Machine: ${describeMachine(m)}. ${settings.connections} connections, ${settings.duration} s per measurement,`,
-  `${values.rounds} rounds each beside its own baseline (the row shows the median round by ratio).`,
+  `${values.rounds} rounds each beside its own baseline round; a row shows its median round by ratio, and`,
+  "`its baseline req/s` is the baseline round measured just before it (the baseline row is the median of all).",
   `1-minute load average ${loadAtStart} at the start, ${load()} at the end (${m.cpus} CPUs; other work on the machine included).`,
   'Steps with a fixed amount (holds, payments) run once, until their prepared requests are used up.',
   'autocannon runs in the same process as the orchestration, on the same cores as the servers.',
@@ -156,7 +158,18 @@ function toCells(r: Row): (string | number)[] {
   const statuses = Object.entries(r.statuses)
     .map(([s, c]) => `${s}×${c}`)
     .join(' ')
-  return [r.bench, r.name, fmt.int(r.rps), fmt.ms(r.p50), fmt.ms(r.p97_5), fmt.ms(r.p99), fmt.ratio(r.vsBaseline), fmt.ratio(r.vsCore), statuses]
+  return [
+    r.bench,
+    r.name,
+    fmt.int(r.rps),
+    fmt.ms(r.p50),
+    fmt.ms(r.p97_5),
+    fmt.ms(r.p99),
+    fmt.ratio(r.vsBaseline),
+    r.baselineRps === undefined ? '' : fmt.int(r.baselineRps),
+    fmt.ratio(r.vsCore),
+    statuses,
+  ]
 }
 
 function lineMarkdown(l: LineResult): string {

@@ -23,6 +23,8 @@ export interface Row {
   unexpected: number
   /** rps as a fraction of the baseline measured in the same run */
   vsBaseline?: number
+  /** rps of the baseline round measured just before the round this row shows */
+  baselineRps?: number
   /** rps as a fraction of the same route read straight from the core */
   vsCore?: number
   /** rps of each round and the baseline's rps beside it, when measured in several rounds */
@@ -93,7 +95,9 @@ export function combineRounds(rounds: { row: Row; baseline: Row }[]): Row {
     requests: rounds.reduce((n, r) => n + r.row.requests, 0),
     statuses,
     unexpected: rounds.reduce((n, r) => n + r.row.unexpected, 0),
-    ...(median.row.kind === 'core' ? {} : { vsBaseline: median.row.rps / Math.max(1, median.baseline.rps) }),
+    ...(median.row.kind === 'core'
+      ? {}
+      : { vsBaseline: median.row.rps / Math.max(1, median.baseline.rps), baselineRps: median.baseline.rps }),
     rounds: rounds.map((r) => ({ rps: r.row.rps, baselineRps: r.baseline.rps })),
   }
 }
