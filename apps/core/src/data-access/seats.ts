@@ -35,9 +35,13 @@ export async function lockSeat(tx: Tx, scheduleId: number, seatNumber: number): 
 }
 
 /** Locks, in a fixed order, the seats of the caller's reservations among `ids` (before the reservations). */
-export async function lockSeatsOfReservations(tx: Tx, args: { ids: number[]; userId: string }): Promise<void> {
+export async function lockSeatsOfReservations(
+  tx: Tx,
+  args: { ids: number[]; userId: string; concertId: number },
+): Promise<void> {
   await tx.execute(sql`select 1 from seats where (schedule_id, seat_number) in (
-      select schedule_id, seat_number from reservations where id = any(${intArray(args.ids)}) and user_id = ${args.userId})
+      select schedule_id, seat_number from reservations
+      where id = any(${intArray(args.ids)}) and user_id = ${args.userId} and concert_id = ${args.concertId})
     order by schedule_id, seat_number for update`)
 }
 
@@ -45,11 +49,4 @@ export async function lockSeatsOfReservations(tx: Tx, args: { ids: number[]; use
 export async function releaseSeat(tx: Tx, reservationId: number): Promise<void> {
   await tx.execute(sql`update seats set held_by = null, hold_expires_at = null, reservation_id = null
     where reservation_id = ${reservationId} and not sold`)
-}
-
-/** Marks the seats of these reservations sold; returns how many were. */
-export async function sellSeats(tx: Tx, reservationIds: number[]): Promise<number> {
-  const r = await tx.execute(sql`update seats set sold = true, hold_expires_at = null
-    where reservation_id = any(${intArray(reservationIds)}) and not sold returning 1`)
-  return r.rows.length
 }

@@ -1,10 +1,5 @@
 /** Catalog use cases: concerts, their dates and seats. Unknown ids are 404 with their own code. */
-import {
-  ApiError,
-  type ConcertSummary,
-  type Schedule,
-  type Seat,
-} from '@rushgate/shared'
+import { ApiError, type ConcertSummary } from '@rushgate/shared'
 import * as catalog from '../data-access/catalog.ts'
 import type { Executor } from '../db/client.ts'
 
@@ -25,12 +20,17 @@ export async function requireSchedule(db: Executor, concertId: number, scheduleI
   throw new ApiError('SCHEDULE_NOT_FOUND', `schedule ${scheduleId} not found for concert ${concertId}`)
 }
 
-export async function listSchedules(db: Executor, concertId: number): Promise<Schedule[]> {
-  await getConcert(db, concertId)
-  return catalog.listSchedules(db, concertId)
+/** The dates as JSON text (see `catalog.schedulesJson`); 404 CONCERT_NOT_FOUND. */
+export async function schedulesJson(db: Executor, concertId: number): Promise<string> {
+  const json = await catalog.schedulesJson(db, concertId)
+  if (json === null) throw new ApiError('CONCERT_NOT_FOUND', `concert ${concertId} not found`)
+  return json
 }
 
-export async function listSeats(db: Executor, concertId: number, scheduleId: number): Promise<Seat[]> {
+/** The seat map as JSON text (see `catalog.seatMapJson`); the 404s of `requireSchedule`. */
+export async function seatMapJson(db: Executor, concertId: number, scheduleId: number): Promise<string> {
+  const json = await catalog.seatMapJson(db, concertId, scheduleId)
+  if (json !== null) return json
   await requireSchedule(db, concertId, scheduleId)
-  return catalog.listSeats(db, scheduleId)
+  throw new Error(`schedule ${scheduleId} of concert ${concertId} vanished while reading its seats`)
 }

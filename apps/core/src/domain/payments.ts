@@ -1,7 +1,8 @@
 /**
  * Payment of held seats: all or nothing in one transaction. Lock the seats, then the caller's
- * reservations; decide; take the money with one conditional UPDATE; record ledger and payment; mark
- * reservations PAID and seats SOLD.
+ * reservations; decide; then one statement takes the money (conditional UPDATE), records payment and
+ * ledger entry, and marks reservations PAID and seats SOLD. Round trips are the cost of a payment,
+ * so the concert is looked up only when reservations are missing (they carry `concert_id`).
  */
 import { ApiError, type Payment, type PaymentHistoryItem } from '@rushgate/shared'
 import * as balances from '../data-access/balances.ts'
@@ -23,10 +24,11 @@ export async function pay(
   if (ids.length > maxHoldsPerUser) {
     throw new ApiError('VALIDATION_ERROR', `body/reservationIds must have at most ${maxHoldsPerUser} items`)
   }
-  await getConcert(tx, concertId)
-  await seats.lockSeatsOfReservations(tx, { ids, userId })
+  await seats.lockSeatsOfReservations(tx, { ids, userId, concertId })
   const rows = await reservations.lockOwnReservations(tx, { ids, userId, concertId })
   if (rows.length !== ids.length) {
+    // Reservations exist only for existing concerts (never deleted): an unknown one is found here.
+    await getConcert(tx, concertId)
     const found = new Set(rows.map((r) => r.id))
     const missing = ids.find((id) => !found.has(id))
     throw new ApiError('RESERVATION_NOT_FOUND', `reservation ${missing} not found`)
@@ -46,21 +48,23 @@ export async function pay(
   if (dead) throw new ApiError('HOLD_EXPIRED', `reservation ${dead.id} has expired or was released`)
 
   const amount = rows.reduce((sum, r) => sum + r.price, 0)
-  await balances.ensureBalanceRow(tx, userId)
-  const balance = await balances.debit(tx, userId, amount)
-  if (balance === null) {
+  let settled = await payments.settlePayment(tx, { userId, concertId, amount, reservationIds: ids })
+  if (!settled && amount === 0) {
+    // Free seats for a user who has never been charged: the debit needs a row to update.
+    await balances.ensureBalanceRow(tx, userId)
+    settled = await payments.settlePayment(tx, { userId, concertId, amount, reservationIds: ids })
+  }
+  if (!settled) {
     throw new ApiError('INSUFFICIENT_BALANCE', `balance does not cover ${amount} won`, {
       balance: await balances.getBalance(tx, userId),
       amount,
     })
   }
-  const payment = await payments.insertPayment(tx, { userId, concertId, amount, reservationIds: ids })
-  await balances.addLedgerEntry(tx, { userId, amount: -amount, kind: 'payment', paymentId: payment.id })
-  await reservations.markPaid(tx, ids, payment.id)
-  const sold = await seats.sellSeats(tx, ids)
   // Every live hold owns its seat row; anything else is a broken invariant, so roll it all back.
-  if (sold !== ids.length) throw new Error(`sold ${sold} seats for ${ids.length} reservations`)
-  return { statusCode: 201, body: { ...paymentView(payment), balance } }
+  if (settled.paid !== ids.length || settled.sold !== ids.length) {
+    throw new Error(`paid ${settled.paid} reservations and sold ${settled.sold} seats for ${ids.length}`)
+  }
+  return { statusCode: 201, body: { ...paymentView(settled), balance: settled.balance } }
 }
 
 /** The one payment that paid exactly these reservations, if there is one. */

@@ -1,9 +1,13 @@
-/** Concerts, dates and seats. The catalog is readable with the internal token alone (no user). */
+/**
+ * Concerts, dates and seats. The catalog is readable with the internal token alone (no user).
+ * Dates and seat maps arrive from Postgres as finished JSON text and are sent as is; their response
+ * schemas stay here for the documentation (Fastify does not re-serialise a string body).
+ */
 import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { ConcertList, ConcertParams, ConcertSummary, ScheduleList, ScheduleParams, SeatList } from '@rushgate/shared'
 import * as catalog from '../domain/catalog.ts'
-import { errors } from './common.ts'
+import { errors, sendJsonText } from './common.ts'
 
 export async function catalogRoutes(fastify: FastifyInstance): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
@@ -20,12 +24,13 @@ export async function catalogRoutes(fastify: FastifyInstance): Promise<void> {
   app.get(
     '/api/concerts/:concertId/schedules',
     { schema: { params: ConcertParams, response: { 200: ScheduleList, ...errors(400, 404) } } },
-    (request) => catalog.listSchedules(db, request.params.concertId),
+    async (request, reply) => sendJsonText(reply, await catalog.schedulesJson(db, request.params.concertId)),
   )
 
   app.get(
     '/api/concerts/:concertId/schedules/:scheduleId/seats',
     { schema: { params: ScheduleParams, response: { 200: SeatList, ...errors(400, 404) } } },
-    (request) => catalog.listSeats(db, request.params.concertId, request.params.scheduleId),
+    async (request, reply) =>
+      sendJsonText(reply, await catalog.seatMapJson(db, request.params.concertId, request.params.scheduleId)),
   )
 }

@@ -30,3 +30,11 @@ export function idempotencyScope(request: FastifyRequest): IdempotencyScope {
 export function sendOutcome(reply: FastifyReply, outcome: Outcome): FastifyReply {
   return reply.code(outcome.statusCode).send(outcome.body)
 }
+
+/**
+ * Sends JSON that is already text (built by SQL in the route's response shape). With a JSON
+ * content-type Fastify sends a string body untouched: no parse, no schema serialiser.
+ */
+export function sendJsonText(reply: FastifyReply, json: string): FastifyReply {
+  return reply.type('application/json; charset=utf-8').send(json)
+}
