@@ -9,11 +9,11 @@ t.test('a tick is processed once, however many times its job runs', async (t) =>
   // A line the real ticks never visit (not in the concert set): only this test's calls admit.
   const { redis, keys, config } = gw.app.gateway
   const k = keys.concert(424242)
-  for (const [i, u] of ['a', 'b', 'c', 'd', 'e', 'f'].entries()) {
-    await redis.rgEnter(k.tokens, k.waiting, k.active, k.seq, k.settings, u, `token-${i}`, Date.now())
+  for (const u of ['a', 'b', 'c', 'd', 'e', 'f']) {
+    await redis.rgEnter(k.waiting, k.active, k.activeSeq, k.seq, k.settings, u, Date.now())
   }
   const admit = (tick: number) =>
-    redis.rgAdmit(k.waiting, k.active, k.tokens, k.settings, k.state, Date.now(), tick, config.admitBatch, config.activeTtlSeconds)
+    redis.rgAdmit(k.waiting, k.active, k.activeSeq, k.settings, k.state, Date.now(), tick, config.admitBatch, config.activeTtlSeconds)
   const tick = Date.now()
   t.same(await admit(tick), [2, 0], 'admitPerTick admitted')
   t.same(await admit(tick), [-1, 0], 'the same tick again admits nobody')
@@ -21,12 +21,14 @@ t.test('a tick is processed once, however many times its job runs', async (t) =>
   t.same(await admit(tick + 100), [2, 0], 'the next tick admits')
   t.equal(Number(await redis.hget(k.state, 'admittedTotal')), 4)
   t.same(await redis.zrange(k.active, '0', '-1'), ['a', 'b', 'c', 'd'], 'head of the line first')
+  t.same(await redis.hgetall(k.activeSeq), { a: '1', b: '2', c: '3', d: '4' }, 'each active user keeps the s of its turn')
   await redis.hset(k.settings, 'paused', '1')
   t.same(await admit(tick + 200), [0, 0], 'paused: nobody')
   await redis.hset(k.settings, { paused: '0', activeTtlSeconds: '1' })
   await redis.zadd(k.active, String(Date.now() - 1), 'a')
-  t.same(await admit(tick + 300), [2, 1], 'expired actives dropped with their tokens')
-  t.equal(await redis.hget(k.tokens, 'a'), null)
+  t.same(await admit(tick + 300), [2, 1], 'expired actives dropped with their turns')
+  t.equal(await redis.hget(k.activeSeq, 'a'), null)
+  t.same(await redis.hgetall(k.activeSeq), { b: '2', c: '3', d: '4', e: '5', f: '6' })
 })
 
 t.test('JWT mode: user from sub, X-User-Id ignored', async (t) => {

@@ -123,4 +123,64 @@ t.test('the waiting line', async (t) => {
     const s2 = await state(url, c2.id, 'm2', b)
     t.equal(s2.body.estimatedWaitSeconds, 86400)
   })
+
+  t.test('when users wait, then Redis holds nothing per user but their entry in the waiting ZSET', async (t) => {
+    const { redis, keys } = gw.app.gateway
+    const c = await createConcert(url)
+    await setQueue(url, c.id, { paused: true })
+    const k = keys.concert(c.id)
+    const keysOfLine = async () => {
+      const found = (await redis.keys(`${keys.prefix}:{c:${c.id}}:*`)) as string[]
+      return found.sort()
+    }
+    for (let i = 0; i <= 40; i++) t.equal((await enter(url, c.id, `z${i}`)).status, 201)
+    // The line's fixed keys only (state appears once a tick has passed): no key per user, and no
+    // active-turn map while nobody is active.
+    const fixed = new Set([k.seq, k.waiting, k.settings, k.state])
+    const found = await keysOfLine()
+    t.same(
+      found.filter((key) => !fixed.has(key)),
+      [],
+      'no other key',
+    )
+    t.equal(await redis.zcard(k.waiting), 41, 'one ZSET entry per waiting user')
+    for (const key of found) {
+      if (key === k.waiting) continue
+      const type = await redis.type(key)
+      const size = type === 'hash' ? await redis.hlen(key) : type === 'zset' ? await redis.zcard(key) : 1
+      t.ok(size <= 4, `${key} (${type}) does not grow with the line`)
+    }
+    t.equal(await redis.zscore(k.waiting, 'z7'), '8', 'the score is the turn s')
+  })
+
+  t.test('a token of an earlier turn is 410, and leaves the current turn alone', async (t) => {
+    const c = await createConcert(url)
+    // Waiting: leave, come back; the first token is of the older turn.
+    await setQueue(url, c.id, { paused: true })
+    const first = (await enter(url, c.id, 'turns')).body.token as string
+    t.equal((await call(url, 'DELETE', `/api/queues/${c.id}/tokens/current`, { headers: as('turns', first) })).status, 204)
+    const second = await enter(url, c.id, 'turns')
+    t.equal(second.status, 201)
+    t.not(second.body.token, first)
+    t.match(await state(url, c.id, 'turns', first), { status: 410, body: { code: 'QUEUE_TOKEN_EXPIRED' } })
+    t.match(await call(url, 'DELETE', `/api/queues/${c.id}/tokens/current`, { headers: as('turns', first) }), {
+      status: 410,
+      body: { code: 'QUEUE_TOKEN_EXPIRED' },
+    })
+    t.equal((await state(url, c.id, 'turns', second.body.token)).body.status, 'WAITING', 'the newer turn survives')
+
+    // Active: give up the slot, come back; the active token of the older turn is 410 everywhere.
+    await setQueue(url, c.id, { paused: false })
+    await waitFor('active', async () => (await state(url, c.id, 'turns', second.body.token)).body.status === 'ACTIVE')
+    t.equal((await call(url, 'DELETE', `/api/queues/${c.id}/tokens/current`, { headers: as('turns', second.body.token) })).status, 204)
+    await setQueue(url, c.id, { paused: true })
+    const third = await enter(url, c.id, 'turns')
+    t.equal(third.status, 201)
+    t.match(await state(url, c.id, 'turns', second.body.token), { status: 410, body: { code: 'QUEUE_TOKEN_EXPIRED' } })
+    t.match(await call(url, 'GET', `/api/concerts/${c.id}/schedules`, { headers: as('turns', second.body.token) }), {
+      status: 410,
+      body: { code: 'QUEUE_TOKEN_EXPIRED' },
+    })
+    t.equal((await state(url, c.id, 'turns', third.body.token)).body.status, 'WAITING')
+  })
 })

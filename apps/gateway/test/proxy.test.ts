@@ -31,8 +31,11 @@ t.test('the active-token gate', async (t) => {
     const claims = JSON.parse(Buffer.from(body, 'base64url').toString())
     const altered = `${Buffer.from(JSON.stringify({ ...claims, u: 'mallory' })).toString('base64url')}.${sig}`
     t.match(await schedules(concert.id, 'mallory', altered), { status: 401, body: { code: 'QUEUE_TOKEN_INVALID' } })
+    // Altered turn (another place in the line) with the old signature.
+    const otherTurn = `${Buffer.from(JSON.stringify({ ...claims, s: claims.s + 1 })).toString('base64url')}.${sig}`
+    t.match(await schedules(concert.id, 'alice', otherTurn), { status: 401, body: { code: 'QUEUE_TOKEN_INVALID' } })
     // Signed with a key of the forger's choosing.
-    const forgedBody = Buffer.from(JSON.stringify({ u: 'mallory', c: concert.id, n: 'x' })).toString('base64url')
+    const forgedBody = Buffer.from(JSON.stringify({ u: 'mallory', c: concert.id, s: 1 })).toString('base64url')
     const forged = `${forgedBody}.${createHmac('sha256', 'guess').update(forgedBody).digest('base64url')}`
     t.match(await schedules(concert.id, 'mallory', forged), { status: 401, body: { code: 'QUEUE_TOKEN_INVALID' } })
     t.match(await schedules(concert.id, 'bob', aliceToken), { status: 403, body: { code: 'QUEUE_TOKEN_USER_MISMATCH' } })
@@ -88,9 +91,16 @@ t.test('the active-token gate', async (t) => {
     const after = await call(url, 'GET', `/api/admin/queues/${concert.id}`, { headers: { authorization: 'Bearer test-admin-token-0123456789' } })
     t.equal(after.body.active, before.body.active - 1, 'slot freed')
 
+    // A new turn after the payment: the paid token still gets its retry through (the marker is
+    // of that user and turn), and the retry leaves the new turn alone.
+    const next = await enter(url, concert.id, user)
+    t.equal(next.status, 201)
+    t.not(next.body.token, token)
     const retry = await pay()
     t.ok([200, 201].includes(retry.status), `retry answered ${retry.status}`)
     t.equal(retry.body.id, paid.body.id, 'same payment')
+    t.equal((await state(url, concert.id, user, next.body.token)).status, 200, 'the new turn is still live')
+    t.match(await state(url, concert.id, user, token), { status: 410, body: { code: 'QUEUE_TOKEN_EXPIRED' } })
     const balance = await call(url, 'GET', '/api/users/me/balance', { headers: as(user) })
     t.equal(balance.body.balance, 4000, 'charged once')
   })

@@ -26,7 +26,7 @@ export async function requireActiveToken(
   const userId = requireUser(request, ctx.config)
   try {
     const presented = checkPresentedToken(request, ctx.line.signer, userId, concertId)
-    const state = await ctx.line.lookup(presented.claims, presented.token)
+    const state = await ctx.line.lookup(presented.claims)
     switch (state.status) {
       case 'ACTIVE':
         return { ...presented, userId, activeUntil: state.activeUntil }

@@ -81,7 +81,7 @@ export class Admission {
         return redis.rgAdmit(
           k.waiting,
           k.active,
-          k.tokens,
+          k.activeSeq,
           k.settings,
           k.state,
           now,

@@ -9,7 +9,7 @@ import type { LineScripts } from '../redis/scripts.ts'
 import type { LineSettings } from './settings.ts'
 import type { TokenClaims, TokenSigner } from './tokens.ts'
 
-/** How long the "ended by a payment" marker of a token is kept. */
+/** How long the "ended by a payment" marker of a turn is kept. */
 const PAID_MARKER_SECONDS = 86_400
 /**
  * estimatedWaitSeconds when admitPerTick is 0 (the line does not move): a day, a large but
@@ -37,34 +37,35 @@ export class WaitingLine {
   /** Enters the user (201) or returns the live token they already hold (200). */
   async enter(user: string, concertId: number): Promise<{ created: boolean; state: QueueTokenState }> {
     const k = this.keys.concert(concertId)
-    const [token, created, status, value, admitPerTick] = await this.redis.rgEnter(
-      k.tokens,
+    const [seq, created, status, value, admitPerTick] = await this.redis.rgEnter(
       k.waiting,
       k.active,
+      k.activeSeq,
       k.seq,
       k.settings,
       user,
-      this.signer.issue(user, concertId),
       Date.now(),
     )
     const state: LineState =
       status === 'ACTIVE'
         ? { status: 'ACTIVE', activeUntil: Number(value) }
         : this.waiting(Number(value) + 1, admitPerTick)
-    return { created: created === 1, state: this.toResponse(String(token), concertId, state) }
+    // The same turn signs into the same token: a re-entry gets back the string it already holds.
+    const token = this.signer.issue(user, concertId, Number(seq))
+    return { created: created === 1, state: this.toResponse(token, concertId, state) }
   }
 
   /** The state of a token whose signature, user and concert were already checked. */
-  async lookup(claims: TokenClaims, token: string): Promise<LineState> {
+  async lookup(claims: TokenClaims): Promise<LineState> {
     const k = this.keys.concert(claims.concertId)
     const reply = await this.redis.rgStatus(
-      k.tokens,
       k.waiting,
       k.active,
+      k.activeSeq,
       k.settings,
-      this.keys.paid(claims.concertId, claims.nonce),
+      this.keys.paid(claims.concertId, claims.user, claims.seq),
       claims.user,
-      token,
+      claims.seq,
       Date.now(),
     )
     switch (reply[0]) {
@@ -80,21 +81,21 @@ export class WaitingLine {
   }
 
   /** Leaves the line or frees the active slot; false when the token had already ended. */
-  async leave(claims: TokenClaims, token: string): Promise<boolean> {
+  async leave(claims: TokenClaims): Promise<boolean> {
     const k = this.keys.concert(claims.concertId)
-    return (await this.redis.rgLeave(k.tokens, k.waiting, k.active, claims.user, token, Date.now())) === 1
+    return (await this.redis.rgLeave(k.waiting, k.active, k.activeSeq, claims.user, claims.seq, Date.now())) === 1
   }
 
-  /** Ends the token after a successful payment and remembers that it was paid. */
-  async finishPaid(claims: TokenClaims, token: string): Promise<void> {
+  /** Ends the token's turn after a successful payment and remembers that it was paid. */
+  async finishPaid(claims: TokenClaims): Promise<void> {
     const k = this.keys.concert(claims.concertId)
     await this.redis.rgFinishPaid(
-      k.tokens,
       k.waiting,
       k.active,
-      this.keys.paid(claims.concertId, claims.nonce),
+      k.activeSeq,
+      this.keys.paid(claims.concertId, claims.user, claims.seq),
       claims.user,
-      token,
+      claims.seq,
       PAID_MARKER_SECONDS,
     )
   }

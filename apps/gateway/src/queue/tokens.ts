@@ -1,30 +1,23 @@
 /**
  * Queue tokens: `base64url(payload).base64url(hmac-sha256(payload))`, payload
- * `{ u: userId, c: concertId, n: 128-bit random nonce }`. The signature is checked (in constant
- * time) before anything inside is believed, so a forged or altered token never costs a Redis call.
+ * `{ u: userId, c: concertId, s: arrival sequence number }` — `s` is the user's turn in the line
+ * (the INCR value, also their score in the waiting ZSET), so Redis keeps no per-user token: a
+ * token is current when the user's line entry still carries its `s`.
+ *
+ * Unguessable without a nonce: the payload is predictable, but the token is only accepted with
+ * its HMAC-SHA256 under TOKEN_SECRET, which never leaves the gateways; without the key nobody can
+ * produce the signature of any payload (HMAC is a PRF), and a valid token of one (user, concert, s)
+ * says nothing about the signature of another. Signing is deterministic, so re-entry with a live
+ * turn hands back the very same token string. The signature is checked (in constant time) before
+ * anything inside is believed, so a forged or altered token never costs a Redis call.
  */
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
+import { createHmac, timingSafeEqual } from 'node:crypto'
 
 export interface TokenClaims {
   user: string
   concertId: number
-  nonce: string
-}
-
-/** Nonces are cut from a pool of random bytes: one getrandom call per 256 tokens, not per token. */
-const NONCE_BYTES = 16
-const POOL_BYTES = NONCE_BYTES * 256
-let pool = randomBytes(POOL_BYTES)
-let poolOffset = 0
-
-function nonce(): string {
-  if (poolOffset + NONCE_BYTES > POOL_BYTES) {
-    pool = randomBytes(POOL_BYTES)
-    poolOffset = 0
-  }
-  const n = pool.toString('base64url', poolOffset, poolOffset + NONCE_BYTES)
-  poolOffset += NONCE_BYTES
-  return n
+  /** The turn: the user's arrival sequence number in this concert's line. */
+  seq: number
 }
 
 /** Verified tokens remembered, so a client polling every second costs no HMAC after the first. */
@@ -38,9 +31,8 @@ export class TokenSigner {
     this.secret = Buffer.from(secret)
   }
 
-  issue(user: string, concertId: number): string {
-    const payload = Buffer.from(JSON.stringify({ u: user, c: concertId, n: nonce() }))
-    const body = payload.toString('base64url')
+  issue(user: string, concertId: number, seq: number): string {
+    const body = Buffer.from(JSON.stringify({ u: user, c: concertId, s: seq })).toString('base64url')
     return `${body}.${this.sign(body).toString('base64url')}`
   }
 
@@ -67,9 +59,9 @@ export class TokenSigner {
     const expected = Buffer.from(this.sign(body).toString('base64url'))
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null
     try {
-      const claims = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as { u?: unknown; c?: unknown; n?: unknown }
-      if (typeof claims.u !== 'string' || typeof claims.c !== 'number' || typeof claims.n !== 'string') return null
-      return { user: claims.u, concertId: claims.c, nonce: claims.n }
+      const claims = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as { u?: unknown; c?: unknown; s?: unknown }
+      if (typeof claims.u !== 'string' || typeof claims.c !== 'number' || !Number.isSafeInteger(claims.s)) return null
+      return { user: claims.u, concertId: claims.c, seq: claims.s as number }
     } catch {
       return null
     }

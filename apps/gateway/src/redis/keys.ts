@@ -6,12 +6,15 @@
 export interface ConcertKeys {
   /** INCR counter: the arrival order of the line (never a wall clock). */
   seq: string
-  /** ZSET member=userId, score=arrival sequence number. */
+  /** ZSET member=userId, score=arrival sequence number (the `s` signed into the token). */
   waiting: string
   /** ZSET member=userId, score=expiry (epoch ms). */
   active: string
-  /** HASH userId → the user's current queue token for this concert. */
-  tokens: string
+  /**
+   * HASH userId → `s` of the turn that made the user active. Active users only (bounded by
+   * maxActive, or admitPerTick × the active time): waiting users cost nothing but their ZSET entry.
+   */
+  activeSeq: string
   /** HASH admitPerTick, maxActive, activeTtlSeconds, paused (missing fields → env defaults). */
   settings: string
   /** HASH admittedTotal, lastTick, admittingTicks: the admission bookkeeping. */
@@ -49,7 +52,7 @@ export class RedisKeys {
         seq: `${base}:seq`,
         waiting: `${base}:waiting`,
         active: `${base}:active`,
-        tokens: `${base}:tokens`,
+        activeSeq: `${base}:active-seq`,
         settings: `${base}:settings`,
         state: `${base}:state`,
       }
@@ -58,8 +61,8 @@ export class RedisKeys {
     return keys
   }
 
-  /** "This token was ended by a payment", keyed by the token's nonce; kept for a day. */
-  paid(concertId: number, nonce: string): string {
-    return `${this.prefix}:{c:${concertId}}:paid:${nonce}`
+  /** "This turn was ended by a payment", keyed by the user and the turn's `s`; kept for a day. */
+  paid(concertId: number, user: string, seq: number): string {
+    return `${this.prefix}:{c:${concertId}}:paid:${seq}:${user}`
   }
 }

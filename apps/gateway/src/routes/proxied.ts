@@ -146,7 +146,7 @@ export async function proxiedRoutes(app: FastifyInstance, ctx: GatewayContext): 
           }
           // The slot is freed before the client hears of the payment.
           line
-            .finishPaid(admitted.claims, admitted.token)
+            .finishPaid(admitted.claims)
             .catch((err: Error) => request.log.error({ err: err.message }, 'could not end the token after a payment'))
             .finally(() => r.send(res.stream))
         },

@@ -46,7 +46,7 @@ export async function queueRoutes(app: FastifyInstance, ctx: GatewayContext): Pr
     async (request) => {
       const userId = requireUser(request, config)
       const { token, claims } = checkPresentedToken(request, line.signer, userId, request.params.concertId)
-      const state = await line.lookup(claims, token)
+      const state = await line.lookup(claims)
       return line.toResponse(token, claims.concertId, state)
     },
   )
@@ -65,8 +65,8 @@ export async function queueRoutes(app: FastifyInstance, ctx: GatewayContext): Pr
     },
     async (request, reply) => {
       const userId = requireUser(request, config)
-      const { token, claims } = checkPresentedToken(request, line.signer, userId, request.params.concertId)
-      if (!(await line.leave(claims, token))) throw expired()
+      const { claims } = checkPresentedToken(request, line.signer, userId, request.params.concertId)
+      if (!(await line.leave(claims))) throw expired()
       return reply.code(204).send()
     },
   )

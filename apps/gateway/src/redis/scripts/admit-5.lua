@@ -1,11 +1,11 @@
 --[[
   One admission tick for one concert.
 
-  KEYS[1] waiting   ZSET userId scored by arrival sequence
-  KEYS[2] active    ZSET userId scored by expiry (epoch ms)
-  KEYS[3] tokens    HASH userId -> current queue token
-  KEYS[4] settings  HASH admitPerTick, maxActive (0 = none), activeTtlSeconds, paused (0|1)
-  KEYS[5] state     HASH admittedTotal, lastTick, admittingTicks
+  KEYS[1] waiting    ZSET userId scored by arrival sequence number (s)
+  KEYS[2] active     ZSET userId scored by expiry (epoch ms)
+  KEYS[3] activeSeq  HASH userId -> s of the turn that made them active (active users only)
+  KEYS[4] settings   HASH admitPerTick, maxActive (0 = none), activeTtlSeconds, paused (0|1)
+  KEYS[5] state      HASH admittedTotal, lastTick, admittingTicks
 
   ARGV[1] now (epoch ms)
   ARGV[2] the tick: the scheduled time (epoch ms) of the BullMQ job running it
@@ -14,9 +14,9 @@
 
   Returns { admitted, expired } or { -1, 0 } when this tick was already processed.
 
-  (a) actives whose time ran out are dropped with their tokens; (b) unless paused, up to
-  admitPerTick users move from the head of the line (lowest sequence first) to active, never
-  past maxActive; (c) admittedTotal grows by that many. A tick is processed at most once: a job
+  (a) actives whose time ran out are dropped with their activeSeq entries; (b) unless paused, up
+  to admitPerTick users move from the head of the line (lowest sequence first) to active, never
+  past maxActive, each keeping its s in activeSeq so its token stays current; (c) admittedTotal grows by that many. A tick is processed at most once: a job
   retried or duplicated across replicas carries the same tick time and finds lastTick >= it.
 ]]
 -- unpack() of a long list overflows Lua's stack: send big argument lists in slices.
@@ -62,12 +62,16 @@ local popped = redis.call('ZPOPMIN', KEYS[1], room)
 local admitted = #popped / 2
 if admitted > 0 then
   local args = {}
+  local seqs = {}
   local expiry = now + ttlMs
   for i = 1, #popped, 2 do
     args[#args + 1] = expiry
     args[#args + 1] = popped[i]
+    seqs[#seqs + 1] = popped[i]
+    seqs[#seqs + 1] = popped[i + 1]
   end
   inSlices('ZADD', KEYS[2], args, 1000)
+  inSlices('HSET', KEYS[3], seqs, 1000)
   redis.call('HINCRBY', KEYS[5], 'admittedTotal', admitted)
 end
 return { admitted, #expiredUsers }
