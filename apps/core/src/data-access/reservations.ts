@@ -24,26 +24,49 @@ const columns = sql`id, user_id as "userId", concert_id as "concertId", schedule
   seat_number as "seatNumber", price, status, ${iso(sql`expires_at`)} as "expiresAt", payment_id as "paymentId",
   (status = 'HELD' and expires_at > now()) as live`
 
-export async function countLiveHolds(tx: Tx, userId: string): Promise<number> {
-  const r = await tx.execute<{ n: number }>(
-    sql`select count(*)::int as n from reservations where user_id = ${userId} and status = 'HELD' and expires_at > now()`,
-  )
-  return r.rows[0]?.n ?? 0
+/**
+ * The user's live holds, and whether the schedule is one of this concert's, in one round trip
+ * (a hold's 404s are decided before its hold limit, as ever).
+ */
+export async function countLiveHolds(
+  tx: Tx,
+  args: { userId: string; concertId: number; scheduleId: number },
+): Promise<{ live: number; scheduleFound: boolean }> {
+  const r = await tx.execute<{ live: number; scheduleFound: boolean }>(sql`
+    select (select count(*) from reservations
+        where user_id = ${args.userId} and status = 'HELD' and expires_at > now())::int as live,
+      exists (select 1 from schedules where id = ${args.scheduleId} and concert_id = ${args.concertId}) as "scheduleFound"`)
+  return r.rows[0]!
 }
 
-/** A HELD row left on a seat that was just re-taken has run out: record it as EXPIRED. */
-export async function expireHeldOnSeat(tx: Tx, scheduleId: number, seatNumber: number): Promise<void> {
-  await tx.execute(sql`update reservations set status = 'EXPIRED'
-    where schedule_id = ${scheduleId} and seat_number = ${seatNumber} and status = 'HELD'`)
-}
-
+/**
+ * Inserts the HELD reservation `id` (drawn by `claimSeat`, whose seat row lock the caller holds), first
+ * marking EXPIRED any HELD row left on that seat — it has run out, or the seat would not have been
+ * free. One statement; the insert reads the count of expired rows, so the expiry is done before it
+ * (the partial unique index allows one HELD row per seat).
+ */
 export async function insertReservation(
   tx: Tx,
-  r: { userId: string; concertId: number; scheduleId: number; seatNumber: number; price: number; expiresAt: string },
+  r: {
+    id: number
+    userId: string
+    concertId: number
+    scheduleId: number
+    seatNumber: number
+    price: number
+    expiresAt: string
+  },
 ): Promise<ReservationRow> {
   const res = await tx.execute<ReservationRow & Record<string, unknown>>(sql`
-    insert into reservations (user_id, concert_id, schedule_id, seat_number, price, status, expires_at)
-    values (${r.userId}, ${r.concertId}, ${r.scheduleId}, ${r.seatNumber}, ${r.price}, 'HELD', ${r.expiresAt})
+    with expired as (
+      update reservations set status = 'EXPIRED'
+      where schedule_id = ${r.scheduleId} and seat_number = ${r.seatNumber} and status = 'HELD'
+      returning 1
+    )
+    insert into reservations (id, user_id, concert_id, schedule_id, seat_number, price, status, expires_at)
+    select ${r.id}::int, ${r.userId}::text, ${r.concertId}::int, ${r.scheduleId}::int, ${r.seatNumber}::int,
+      ${r.price}::bigint, 'HELD', ${r.expiresAt}::timestamptz
+    from (select count(*) from expired) as done
     returning ${columns}`)
   return res.rows[0]!
 }

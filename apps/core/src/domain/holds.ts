@@ -1,6 +1,7 @@
 /**
  * Seat holds (reservations). A hold is one conditional UPDATE of the seat row followed, in the same
  * transaction, by the reservation insert; locks are always taken seat first, then reservation.
+ * Five round trips: BEGIN, the user lock, count + schedule check, claim, expire-old + insert.
  */
 import { ApiError, type HoldRequest, type Reservation } from '@rushgate/shared'
 import { requireSchedule } from './catalog.ts'
@@ -22,11 +23,14 @@ export async function holdSeat(
   input: { userId: string; concertId: number; activeUntil: Date | null } & HoldRequest,
 ): Promise<Reservation> {
   const { userId, concertId, scheduleId, seatNumber } = input
-  await requireSchedule(db, concertId, scheduleId)
   return db.transaction(async (tx) => {
     // One user's holds run one at a time, so the count below cannot be raced past the limit.
     await lockUser(tx, userId)
-    const live = await reservations.countLiveHolds(tx, userId)
+    const { live, scheduleFound } = await reservations.countLiveHolds(tx, { userId, concertId, scheduleId })
+    if (!scheduleFound) {
+      await requireSchedule(tx, concertId, scheduleId)
+      throw new Error(`schedule ${scheduleId} of concert ${concertId} vanished during a hold`)
+    }
     if (live >= settings.maxHoldsPerUser) {
       throw new ApiError('HOLD_LIMIT_REACHED', `at most ${settings.maxHoldsPerUser} live holds per user`, {
         limit: settings.maxHoldsPerUser,
@@ -45,9 +49,8 @@ export async function holdSeat(
       }
       throw new ApiError('SEAT_UNAVAILABLE', `seat ${seatNumber} is held or sold`)
     }
-    // We own the seat row lock: any HELD reservation left on it has run out.
-    await reservations.expireHeldOnSeat(tx, scheduleId, seatNumber)
     const row = await reservations.insertReservation(tx, {
+      id: claimed.reservationId,
       userId,
       concertId,
       scheduleId,
@@ -55,7 +58,6 @@ export async function holdSeat(
       price: claimed.price,
       expiresAt: claimed.expiresAt,
     })
-    await seats.attachReservation(tx, scheduleId, seatNumber, row.id)
     return reservationView(row)
   })
 }
@@ -75,7 +77,7 @@ export async function releaseHold(db: Db, input: { userId: string; concertId: nu
     if (r.status === 'PAID') throw new ApiError('RESERVATION_PAID', `reservation ${reservationId} is paid`)
     if (r.status !== 'HELD') return
     await reservations.setStatus(tx, r.id, r.live ? 'CANCELLED' : 'EXPIRED')
-    await seats.releaseSeat(tx, r.id)
+    await seats.releaseSeat(tx, { scheduleId: r.scheduleId, seatNumber: r.seatNumber, reservationId: r.id })
   })
 }
 
