@@ -3,14 +3,15 @@
  * costs, and the latency of a position lookup at that size.
  *
  * The line is filled with the gateway's own `enter-5.lua` (read from apps/gateway, sent as EVALSHA in
- * pipelined batches), its own key layout (`RedisKeys`) and real signed tokens (`TokenSigner` with the
- * stack's TOKEN_SECRET) — exactly what N calls of `POST /tokens` would leave, minus the HTTP. So every
- * one of the N users can then be polled through the gateway's status route (ZRANK inside the status
- * script), and the lookups are spread over the whole depth of the line.
+ * pipelined batches) and its own key layout (`RedisKeys`); the tokens of a sample of the users are
+ * signed with its `TokenSigner` and the stack's TOKEN_SECRET — exactly what N calls of `POST /tokens`
+ * would leave, minus the HTTP. So any sampled user can then be polled through the gateway's status
+ * route (ZRANK inside the status script), and the lookups are spread over the whole depth of the line.
  *
- * Memory is measured twice: `MEMORY USAGE` of the line's two keys (exact, immune to other users of
- * the same Redis), and the growth of INFO `used_memory` (includes allocator overhead; noisy when
- * others use the server). The concert's keys are UNLINKed afterwards; nothing else is touched.
+ * Memory is measured twice: `MEMORY USAGE` of every key of the concert (exact, whatever the layout,
+ * immune to other users of the same Redis), and the growth of INFO `used_memory` (includes allocator
+ * overhead; noisy when others use the server). The concert's keys are UNLINKed afterwards; nothing
+ * else is touched.
  */
 import { readFileSync } from 'node:fs'
 import { Headers as H } from '@rushgate/shared'
@@ -32,7 +33,7 @@ export interface LineResult {
   waiting: number
   method: string
   fillMs: number
-  /** MEMORY USAGE of the waiting ZSET + the tokens HASH */
+  /** MEMORY USAGE of all the concert's keys */
   memoryBytes: number
   bytesPerUser: number
   keys: Record<string, number>
@@ -64,25 +65,30 @@ export async function runLineBench(o: { stack: Stack; api: Api; waiting: number;
     for (let from = 0; from < waiting; from += BATCH) {
       const pipeline = redis.pipeline()
       const now = Date.now()
+      const users: string[] = []
       for (let i = from; i < Math.min(waiting, from + BATCH); i++) {
         const user = `w${runId}-${i}`
-        const token = signer.issue(user, concert.id)
-        if (i % every === 0) sample.push({ user, token })
-        pipeline.evalsha(sha, 5, keys.tokens, keys.waiting, keys.active, keys.seq, keys.settings, user, token, now)
+        users.push(user)
+        pipeline.evalsha(sha, 5, keys.waiting, keys.active, keys.activeSeq, keys.seq, keys.settings, user, now)
       }
-      const results = await pipeline.exec()
-      const failed = results?.find(([err]) => err)
-      if (failed) throw failed[0]
+      const results = (await pipeline.exec()) ?? []
+      results.forEach(([err, reply], j) => {
+        if (err) throw err
+        const i = from + j
+        // The script answers the user's turn; the gateway signs it into the token the same way.
+        if (i % every === 0) {
+          const user = users[j]!
+          sample.push({ user, token: signer.issue(user, concert.id, Number((reply as unknown[])[0])) })
+        }
+      })
       if ((from / BATCH) % 50 === 0) log(`line: ${from.toLocaleString('en-US')} users in`)
     }
     const fillMs = performance.now() - started
     const usedAfter = await usedMemory(redis)
     const usage: Record<string, number> = {}
     const encoding: Record<string, string> = {}
-    for (const [name, key] of [
-      ['waiting ZSET', keys.waiting],
-      ['tokens HASH', keys.tokens],
-    ] as const) {
+    for (const key of await concertKeys(redis, stack.redisPrefix, concert.id)) {
+      const name = key.slice(key.lastIndexOf(':') + 1)
       usage[name] = Number(await redis.call('MEMORY', 'USAGE', key, 'SAMPLES', '0'))
       encoding[name] = String(await redis.call('OBJECT', 'ENCODING', key))
     }
@@ -139,9 +145,22 @@ export async function runLineBench(o: { stack: Stack; api: Api; waiting: number;
     }
   } finally {
     // UNLINK frees a million-element key in the background: Redis stays responsive.
-    await redis.unlink(keys.waiting, keys.tokens, keys.seq, keys.active, keys.state, keys.settings)
+    const left = await concertKeys(redis, stack.redisPrefix, concert.id)
+    if (left.length > 0) await redis.unlink(...left)
     redis.disconnect()
   }
+}
+
+/** Every key of one concert (they share its hash tag), found with SCAN. */
+async function concertKeys(redis: Redis, prefix: string, concertId: number): Promise<string[]> {
+  const keys: string[] = []
+  let cursor = '0'
+  do {
+    const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}:{c:${concertId}}:*`, 'COUNT', 1000)
+    cursor = next
+    keys.push(...found)
+  } while (cursor !== '0')
+  return keys
 }
 
 async function usedMemory(redis: Redis): Promise<number> {
