@@ -52,6 +52,8 @@ export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): 
       // While closing, a request that still arrives on an open connection is served (Fastify
       // answers it with `Connection: close`), not refused with a 503 outside the contract.
       return503OnClosing: false,
+      // Behind a load balancer, request.ip (the per-IP rate limit) comes from X-Forwarded-For.
+      trustProxy: trustProxyOption(config.trustProxy),
       ...opts.server,
     }),
   )
@@ -100,4 +102,10 @@ export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): 
     await Promise.allSettled([redis.quit(), bullConnection.quit(), core.close()])
   })
   return app
+}
+
+/** A hop count becomes proxy-addr's own rule ("the nearest n hops are proxies"); Fastify's types lack the number form. */
+function trustProxyOption(value: GatewayConfig['trustProxy']): FastifyServerOptions['trustProxy'] {
+  if (typeof value !== 'number') return value
+  return (_address: string, hop: number) => hop < value
 }

@@ -31,6 +31,7 @@ const ConfigSchema = Type.Object({
   JWT_SECRET: Type.Optional(Type.String({ minLength: 1 })),
   RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, maximum: 1_000_000_000, default: 600 }),
   TOKEN_SECRET: Type.Optional(Type.String({ minLength: 16 })),
+  TRUST_PROXY: Type.String({ default: 'false' }),
   LOG_LEVEL: LogLevel,
 })
 
@@ -58,6 +59,12 @@ export interface GatewayConfig {
   rateLimitPerMinute: number
   /** Key of the queue-token HMAC; identical on every replica. */
   tokenSecret: string
+  /**
+   * Fastify's `trustProxy`: false (default: the client is the socket's peer), true (trust every
+   * hop), a number of hops, or a comma-separated list of proxy addresses/CIDRs. When on, the
+   * per-IP rate limit behind a load balancer keys on the X-Forwarded-For client address.
+   */
+  trustProxy: boolean | number | string
   logLevel: string
 }
 
@@ -106,6 +113,19 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     rateLimitPerMinute: raw.RATE_LIMIT_PER_MINUTE,
     // Derived, not random: every replica started with the same INTERNAL_TOKEN signs alike.
     tokenSecret: raw.TOKEN_SECRET ?? createHmac('sha256', internalToken).update('rushgate queue tokens').digest('hex'),
+    trustProxy: parseTrustProxy(raw.TRUST_PROXY),
     logLevel: raw.LOG_LEVEL,
   }
+}
+
+/** TRUST_PROXY: `false`/empty, `true`, a hop count, or proxy addresses (`10.0.0.1,10.1.0.0/16`). */
+function parseTrustProxy(value: string): boolean | number | string {
+  const v = value.trim()
+  if (v === '' || v === 'false' || v === '0') return false
+  if (v === 'true') return true
+  if (/^\d+$/.test(v)) return Number(v)
+  if (!/^[0-9A-Fa-f:./]+(\s*,\s*[0-9A-Fa-f:./]+)*$/.test(v)) {
+    throw new ConfigError(`invalid configuration: TRUST_PROXY must be true, false, a hop count or a list of addresses, not "${v}"`)
+  }
+  return v
 }

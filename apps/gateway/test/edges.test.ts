@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs'
 import { request } from 'node:http'
 import Fastify from 'fastify'
 import t from 'tap'
+import { loadConfig } from '../src/config.ts'
 import { startGateway } from '../test-support/start-gateway.ts'
 import { admin, as, call, createConcert, startStack } from './helpers.ts'
 
@@ -74,6 +75,32 @@ t.test('rate limit: 429 RATE_LIMITED with Retry-After, per user; health exempt',
     }
     t.same(statuses, [200, 200, 200, 200, 200, 200, 429, 429], '6 per minute across both replicas')
   })
+})
+
+t.test('TRUST_PROXY: behind a load balancer the per-IP limit keys on X-Forwarded-For', async (t) => {
+  const anonymous = (url: string, ip: string) => call(url, 'GET', '/api/concerts', { headers: { 'x-forwarded-for': ip } })
+  // The proxy named by address, and by hop count.
+  const trusted = [
+    (await startStack(t, { RATE_LIMIT_PER_MINUTE: '3', TRUST_PROXY: '127.0.0.1' })).gw,
+    (await startStack(t, { RATE_LIMIT_PER_MINUTE: '3', TRUST_PROXY: '1' })).gw,
+  ]
+  const direct = (await startStack(t, { RATE_LIMIT_PER_MINUTE: '3' })).gw
+  await awayFromWindowEdge()
+  for (const gw of trusted) {
+    const behind: number[] = []
+    for (let i = 0; i < 4; i++) behind.push((await anonymous(gw.url, '203.0.113.7')).status)
+    t.same(behind, [200, 200, 200, 429], 'one client behind the proxy is limited')
+    t.equal((await anonymous(gw.url, '203.0.113.8')).status, 200, 'another client behind the same proxy is not')
+  }
+  // Default off: a client cannot dodge the limit by sending its own X-Forwarded-For.
+  const spoofed: number[] = []
+  for (let i = 0; i < 4; i++) spoofed.push((await anonymous(direct.url, `198.51.100.${i}`)).status)
+  t.same(spoofed, [200, 200, 200, 429], 'X-Forwarded-For ignored when TRUST_PROXY is off')
+  t.throws(() => loadConfig({ TRUST_PROXY: 'everyone' }), /TRUST_PROXY/)
+  t.same(
+    ['true', 'false', '2', '10.0.0.0/8, 10.1.2.3'].map((v) => loadConfig({ TRUST_PROXY: v }).trustProxy),
+    [true, false, 2, '10.0.0.0/8, 10.1.2.3'],
+  )
 })
 
 t.test('docs, health and metrics', async (t) => {
