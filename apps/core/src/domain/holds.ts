@@ -1,7 +1,7 @@
 /**
  * Seat holds (reservations). A hold is one conditional UPDATE of the seat row followed, in the same
  * transaction, by the reservation insert; locks are always taken seat first, then reservation.
- * Five round trips: BEGIN, the user lock, count + schedule check, claim, expire-old + insert.
+ * Six round trips: BEGIN, the user lock, count + schedule check, claim, expire-old + insert, COMMIT.
  */
 import { ApiError, type HoldRequest, type Reservation } from '@rushgate/shared'
 import { requireSchedule } from './catalog.ts'
