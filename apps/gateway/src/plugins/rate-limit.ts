@@ -36,6 +36,10 @@ export async function installRateLimit(
       },
     }) as never,
     skipOnError: true,
+    // No X-RateLimit-* on the answers that pass: three headers on every response of the rush for
+    // figures that, with the batched store, are only this replica's estimate. A 429 still carries
+    // them and Retry-After (the contract asks for the latter).
+    addHeadersOnExceeding: { 'x-ratelimit-limit': false, 'x-ratelimit-remaining': false, 'x-ratelimit-reset': false },
     allowList: (request: FastifyRequest) => EXEMPT.test(request.url),
     keyGenerator: (request: FastifyRequest) => (request.callerId ? `u:${request.callerId}` : `ip:${request.ip}`),
     errorResponseBuilder: (_request, context) =>

@@ -24,20 +24,21 @@ local user = ARGV[1]
 local s = tonumber(ARGV[2])
 local now = tonumber(ARGV[3])
 
-local expiry = redis.call('ZSCORE', KEYS[2], user)
-if expiry then
-  if tonumber(redis.call('HGET', KEYS[3], user)) == s then
+-- Waiting first: most tokens polled are waiting ones. A user is never in both ZSETs at once.
+local waiting = redis.call('ZSCORE', KEYS[1], user)
+if waiting then
+  if tonumber(waiting) == s then
+    return { 'WAITING', redis.call('ZRANK', KEYS[1], user), redis.call('HGET', KEYS[4], 'admitPerTick') }
+  end
+else
+  local expiry = redis.call('ZSCORE', KEYS[2], user)
+  if expiry and tonumber(redis.call('HGET', KEYS[3], user)) == s then
     if tonumber(expiry) > now then
       return { 'ACTIVE', tonumber(expiry) }
     end
     -- Current but its time ran out: tidy up so the next enter starts a fresh turn.
     redis.call('ZREM', KEYS[2], user)
     redis.call('HDEL', KEYS[3], user)
-  end
-else
-  local waiting = redis.call('ZSCORE', KEYS[1], user)
-  if waiting and tonumber(waiting) == s then
-    return { 'WAITING', redis.call('ZRANK', KEYS[1], user), redis.call('HGET', KEYS[4], 'admitPerTick') }
   end
 end
 
