@@ -79,7 +79,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   for (const name of OPTIONAL) if (data[name] === '') delete data[name]
   let raw: RawConfig
   try {
-    raw = envSchema<RawConfig>({ schema: ConfigSchema, data, dotenv: false })
+    // `env: false`: read only `data`, so a variable removed above cannot come back from process.env.
+    raw = envSchema<RawConfig>({ schema: ConfigSchema, data, env: false, dotenv: false })
   } catch (err) {
     throw new ConfigError(`invalid configuration: ${(err as Error).message}`)
   }

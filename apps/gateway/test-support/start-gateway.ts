@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto'
 import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import type { FastifyInstance } from 'fastify'
-import { Redis } from 'ioredis'
+import { Cluster, Redis } from 'ioredis'
 import { buildApp } from '../src/app.ts'
 import { loadConfig } from '../src/config.ts'
 
@@ -37,11 +37,19 @@ export function randomPrefix(): string {
   return `rgt_${randomBytes(5).toString('hex')}`
 }
 
+/**
+ * With REDIS_CLUSTER_NODES in the environment, the whole suite runs against that Redis Cluster
+ * (`pnpm --filter @rushgate/system-tests test:gateway-on-cluster`) — except gateways a test points
+ * at a Redis of its own with REDIS_URL.
+ */
+const CLUSTER_NODES = process.env.REDIS_CLUSTER_NODES ?? ''
+
 function environment(opts: GatewayOptions, prefix: string): Record<string, string> {
   return {
     LOG_LEVEL: 'silent',
     ADMIN_TOKEN: TEST_ADMIN_TOKEN,
     RATE_LIMIT_PER_MINUTE: '1000000',
+    REDIS_CLUSTER_NODES: opts.env?.REDIS_URL ? '' : CLUSTER_NODES,
     ...opts.env,
     CORE_URL: opts.coreUrl,
     INTERNAL_TOKEN: opts.internalToken,
@@ -49,15 +57,34 @@ function environment(opts: GatewayOptions, prefix: string): Record<string, strin
   }
 }
 
-/** Deletes every key of the prefix (the line's and BullMQ's). */
+/**
+ * A client of the Redis the tests' gateways use: the shared local one, or the cluster. A Cluster
+ * client answers the single-slot commands the tests send like a plain one, hence the cast.
+ */
+export function testRedis(url = 'redis://127.0.0.1:6379'): Redis {
+  const client = CLUSTER_NODES
+    ? (new Cluster(CLUSTER_NODES.split(',').map((n) => {
+        const [host, port] = n.split(':')
+        return { host: host!, port: Number(port) }
+      })) as unknown as Redis)
+    : new Redis(url, { maxRetriesPerRequest: 1 })
+  client.on('error', () => {})
+  return client
+}
+
+/** Deletes every key of the prefix (the line's and BullMQ's), on every primary of a cluster. */
 export async function deletePrefix(redis: Redis, prefix: string): Promise<void> {
-  for (const pattern of [`${prefix}:*`, `{${prefix}-bull}:*`]) {
-    let cursor = '0'
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000)
-      cursor = next
-      if (keys.length > 0) await redis.del(...keys)
-    } while (cursor !== '0')
+  const nodes = redis instanceof Cluster ? (redis as Cluster).nodes('master') : [redis]
+  for (const node of nodes) {
+    for (const pattern of [`${prefix}:*`, `{${prefix}-bull}:*`]) {
+      let cursor = '0'
+      do {
+        const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000)
+        cursor = next
+        // One key per command: in a cluster, keys of different concerts live in different slots.
+        for (const key of keys) await node.unlink(key)
+      } while (cursor !== '0')
+    }
   }
 }
 
@@ -68,8 +95,7 @@ export async function startGateway(opts: GatewayOptions): Promise<StartedGateway
   await app.listen({ host: '127.0.0.1', port: 0 })
   const address = app.server.address()
   const port = typeof address === 'object' && address ? address.port : 0
-  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1 })
-  redis.on('error', () => {})
+  const redis = testRedis(config.redisUrl)
   let closed = false
   return {
     url: `http://127.0.0.1:${port}`,

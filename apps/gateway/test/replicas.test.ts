@@ -4,9 +4,8 @@
  * admission script.
  */
 import { startCore } from '@rushgate/core/test-support'
-import { Redis } from 'ioredis'
 import t from 'tap'
-import { deletePrefix, randomPrefix, spawnGateway } from '../test-support/start-gateway.ts'
+import { deletePrefix, randomPrefix, spawnGateway, testRedis } from '../test-support/start-gateway.ts'
 import { admin, call, createConcert, enter, setQueue } from './helpers.ts'
 
 const INTERVAL_MS = 250
@@ -17,7 +16,7 @@ t.test('three gateway processes admit admitPerTick per tick in total', async (t)
   const core = await startCore()
   t.teardown(() => core.close())
   const prefix = randomPrefix()
-  const redis = new Redis('redis://127.0.0.1:6379')
+  const redis = testRedis()
   t.teardown(async () => {
     await deletePrefix(redis, prefix)
     redis.disconnect()
