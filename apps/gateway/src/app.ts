@@ -66,7 +66,7 @@ export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): 
   const metrics = new Metrics(redis, keys, concerts)
   const settings = new LineSettings(redis, keys, config)
   const line = new WaitingLine(redis, keys, new TokenSigner(config.tokenSecret), settings, config)
-  const ctx: GatewayContext = { config, keys, redis, line, settings, concerts, core, metrics }
+  const ctx: GatewayContext = { config, keys, redis, line, settings, concerts, core, metrics, lifecycle: { draining: false } }
   app.decorate('gateway', ctx)
 
   const admission = opts.admission === false ? null : new Admission({ config, keys, redis, bullConnection, concerts, metrics, log: app.log })

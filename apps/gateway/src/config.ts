@@ -32,6 +32,7 @@ const ConfigSchema = Type.Object({
   RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, maximum: 1_000_000_000, default: 600 }),
   TOKEN_SECRET: Type.Optional(Type.String({ minLength: 16 })),
   TRUST_PROXY: Type.String({ default: 'false' }),
+  SHUTDOWN_DRAIN_MS: Type.Integer({ minimum: 0, maximum: 120_000, default: 0 }),
   LOG_LEVEL: LogLevel,
 })
 
@@ -65,6 +66,8 @@ export interface GatewayConfig {
    * per-IP rate limit behind a load balancer keys on the X-Forwarded-For client address.
    */
   trustProxy: boolean | number | string
+  /** On SIGTERM, answer /health/ready 503 this long before closing, so a load balancer drains us. */
+  shutdownDrainMs: number
   logLevel: string
 }
 
@@ -115,6 +118,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     // Derived, not random: every replica started with the same INTERNAL_TOKEN signs alike.
     tokenSecret: raw.TOKEN_SECRET ?? createHmac('sha256', internalToken).update('rushgate queue tokens').digest('hex'),
     trustProxy: parseTrustProxy(raw.TRUST_PROXY),
+    shutdownDrainMs: raw.SHUTDOWN_DRAIN_MS,
     logLevel: raw.LOG_LEVEL,
   }
 }

@@ -18,4 +18,6 @@ export interface GatewayContext {
   concerts: ConcertRegistry
   core: CoreClient
   metrics: Metrics
+  /** Set on SIGTERM: /health/ready answers 503 while the server drains, then it closes. */
+  lifecycle: { draining: boolean }
 }

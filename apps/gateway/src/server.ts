@@ -18,9 +18,13 @@ async function main(): Promise<void> {
     throw err
   }
   const app = await buildApp(config)
-  closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
+  closeWithGrace({ delay: config.shutdownDrainMs + 10_000 }, async ({ signal, err }) => {
     if (err) app.log.error({ err }, 'closing after an error')
     else app.log.info({ signal }, 'closing')
+    // Out of rotation first (readiness 503) while still serving, then stop listening: a load
+    // balancer that watches /health/ready sends nothing more before the listener closes.
+    app.gateway.lifecycle.draining = true
+    if (!err && app.server.listening) await new Promise((r) => setTimeout(r, config.shutdownDrainMs))
     await app.close()
   })
   await app.listen({ port: config.port, host: config.host })

@@ -25,6 +25,9 @@ export async function operationsRoutes(app: FastifyInstance, ctx: GatewayContext
       },
     },
     async () => {
+      if (ctx.lifecycle.draining) {
+        throw new ApiError('UPSTREAM_UNAVAILABLE', 'not ready: shutting down', { status: 'unavailable' })
+      }
       const [redisOk, coreOk] = await Promise.all([pingRedis(ctx), core.ready(CHECK_TIMEOUT_MS)])
       const checks = { redis: redisOk ? 'ok' : 'down', core: coreOk ? 'ok' : 'down' } as const
       if (redisOk && coreOk) return { status: 'ok' as const, checks }
