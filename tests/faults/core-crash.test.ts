@@ -8,7 +8,7 @@ import { activeToken, charge, createConcert, hold, pay } from '../support/flows.
 import { type Answer, as, call } from '../support/http.ts'
 import { checkBooks } from '../support/ledger.ts'
 import { waitFor } from '../support/ports.ts'
-import { scratchDatabase, spawnCore, spawnGateway, uniqueName, dropPrefix } from '../support/stack.ts'
+import { startStack } from '../support/stack.ts'
 
 const FAST_MS = 1500
 const USERS = 8
@@ -17,16 +17,7 @@ const PRICE = 500
 const failed = (err: unknown) => ({ status: -1, text: String(err), body: undefined, ms: 0, headers: {} }) as Answer
 
 t.test('when the core is killed mid-payment, then the gateway says 503 and nothing is half done', async (t) => {
-  const db = scratchDatabase('core_crash')
-  const core = await spawnCore(db.url, { HOLD_TTL_SECONDS: '600' })
-  const prefix = uniqueName('rg_corecrash')
-  const gateway = await spawnGateway({ coreUrl: core.url, prefix })
-  t.teardown(async () => {
-    await gateway.kill()
-    await core.kill()
-    await db.drop()
-    await dropPrefix(prefix)
-  })
+  const { db, core, gateway } = await startStack((fn) => t.teardown(fn), 'core_crash', { HOLD_TTL_SECONDS: '600' })
   const concert = await createConcert(gateway.url, USERS * 3, PRICE)
   const scheduleId = concert.scheduleIds[0]!
   const users = Array.from({ length: USERS }, (_, i) => ({ id: `crash-user-${i}`, token: '', held: 0 }))

@@ -9,18 +9,9 @@ import t from 'tap'
 import { activeToken, charge, createConcert, hold, pay, queueStats, setQueue, tokenState } from '../support/flows.ts'
 import { as, call, isContractError } from '../support/http.ts'
 import { REPO_ROOT } from '../support/services.ts'
-import { ADMIN_TOKEN, INTERNAL_TOKEN, scratchDatabase, spawnCore, spawnGateway, uniqueName, dropPrefix } from '../support/stack.ts'
+import { ADMIN_TOKEN, INTERNAL_TOKEN, startStack } from '../support/stack.ts'
 
-const db = scratchDatabase('abuse')
-const core = await spawnCore(db.url)
-const prefix = uniqueName('rg_abuse')
-const gateway = await spawnGateway({ coreUrl: core.url, prefix })
-t.teardown(async () => {
-  await gateway.kill()
-  await core.kill()
-  await db.drop()
-  await dropPrefix(prefix)
-})
+const { core, gateway } = await startStack((fn) => t.teardown(fn), 'abuse')
 const concert = await createConcert(gateway.url, 6, 1000)
 const C = concert.id
 const S = concert.scheduleIds[0]!

@@ -8,18 +8,9 @@ import t, { type Test as Tap } from 'tap'
 import { activeToken, admin, charge, createConcert, enter, hold, queueStats, setQueue } from '../support/flows.ts'
 import { type Answer, as, call, isContractError } from '../support/http.ts'
 import { rawRequest } from '../support/raw.ts'
-import { INTERNAL_TOKEN, scratchDatabase, spawnCore, spawnGateway, uniqueName, dropPrefix } from '../support/stack.ts'
+import { INTERNAL_TOKEN, startStack } from '../support/stack.ts'
 
-const db = scratchDatabase('hostile')
-const core = await spawnCore(db.url)
-const prefix = uniqueName('rg_hostile')
-const gateway = await spawnGateway({ coreUrl: core.url, prefix })
-t.teardown(async () => {
-  await gateway.kill()
-  await core.kill()
-  await db.drop()
-  await dropPrefix(prefix)
-})
+const { core, gateway } = await startStack((fn) => t.teardown(fn), 'hostile')
 
 const VICTIM = 'hostile-victim'
 const concert = await createConcert(gateway.url, 6, 1000)

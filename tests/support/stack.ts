@@ -84,3 +84,32 @@ export async function dropPrefix(prefix: string, url = SHARED_REDIS): Promise<vo
     redis.disconnect()
   }
 }
+
+export interface SystemStack {
+  db: { url: string }
+  core: ServiceProcess
+  gateway: ServiceProcess
+  prefix: string
+}
+
+/**
+ * A core on a scratch database and a gateway on a fresh prefix of the shared Redis, both real
+ * processes; `teardown` (tap's `t.teardown`) kills them and removes the database and the keys.
+ */
+export async function startStack(
+  teardown: (fn: () => Promise<void>) => void,
+  label: string,
+  coreEnv: Record<string, string> = {},
+): Promise<SystemStack> {
+  const db = scratchDatabase(label)
+  const core = await spawnCore(db.url, coreEnv)
+  const prefix = uniqueName(`rg_${label.replace(/_/g, '')}`)
+  const gateway = await spawnGateway({ coreUrl: core.url, prefix })
+  teardown(async () => {
+    await gateway.kill()
+    await core.kill()
+    await db.drop()
+    await dropPrefix(prefix)
+  })
+  return { db, core, gateway, prefix }
+}
