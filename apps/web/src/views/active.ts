@@ -10,6 +10,7 @@ import { formatClock, formatCount, formatDate, formatWon, plural } from '../form
 import { describeFailure, LINE_UP_AGAIN } from '../messages.ts'
 import { retryDelay } from '../retry.ts'
 import { createBalancePanel } from './balance.ts'
+import { bindLeave } from './leave.ts'
 import type { Notice } from './notice.ts'
 import { createSeatMap } from './seat-map.ts'
 import type { View } from './waiting.ts'
@@ -341,16 +342,8 @@ export function activeView(options: ActiveOptions): View {
     payButton.disabled = holds.length === 0
   })
 
-  leave.addEventListener('click', async () => {
-    leave.disabled = true
-    stop()
-    try {
-      await api.leaveQueue(concert.id, token)
-    } catch {
-      // Already ended or unreachable: the user is leaving either way.
-    }
-    options.onLeave()
-  })
+  // `stop` is declared below; the arrow reads it at click time.
+  bindLeave(leave, { api, concertId: concert.id, token, stop: () => stop(), onLeave: options.onLeave })
 
   const ticker = setInterval(tick, 1000)
   const stop = () => {

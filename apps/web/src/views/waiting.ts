@@ -9,6 +9,7 @@ import { formatWait } from '../format.ts'
 import { describeFailure } from '../messages.ts'
 import { retryDelay } from '../retry.ts'
 import { store } from '../store.ts'
+import { bindLeave } from './leave.ts'
 
 /** Never poll faster than this, whatever the server says: a floor against a tight loop. */
 const MIN_POLL_MS = 250
@@ -105,16 +106,7 @@ export function waitingView(options: WaitingOptions): View {
     clearTimeout(timer)
   }
 
-  leave.addEventListener('click', async () => {
-    leave.disabled = true
-    stop()
-    try {
-      await api.leaveQueue(concert.id, token)
-    } catch {
-      // Already ended or unreachable: either way the user no longer wants this place.
-    }
-    options.onLeave()
-  })
+  bindLeave(leave, { api, concertId: concert.id, token, stop, onLeave: options.onLeave })
 
   render(options.state)
   schedule(options.state.pollAfterMs)
