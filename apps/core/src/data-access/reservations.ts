@@ -99,15 +99,8 @@ export async function setStatus(tx: Tx, id: number, status: StoredStatus): Promi
   await tx.execute(sql`update reservations set status = ${status} where id = ${id}`)
 }
 
-export interface ReservationView {
-  id: number
-  concertId: number
-  scheduleId: number
-  seatNumber: number
-  price: number
-  status: StoredStatus
-  expiresAt: string
-}
+/** A reservation as the caller's history shows it (status already EXPIRED when a hold ran out). */
+export type ReservationView = Pick<ReservationRow, 'id' | 'concertId' | 'scheduleId' | 'seatNumber' | 'price' | 'status' | 'expiresAt'>
 
 export async function listForUser(ex: Executor, userId: string): Promise<ReservationView[]> {
   const r = await ex.execute<ReservationView & Record<string, unknown>>(sql`
