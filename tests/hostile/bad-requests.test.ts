@@ -198,15 +198,32 @@ function verify(t: Tap, name: string, answer: Answer, status: number | number[],
   if (code) t.equal(answer.body?.code, code, `${name}: ${code}`)
 }
 
+/** A body well over the limit: the server may answer 413 and close before the client has written it all. */
+function isOversized(text: string | Buffer | undefined): boolean {
+  return text !== undefined && text.length > 1024 * 1024
+}
+
+/**
+ * The same request over a raw socket, which keeps the answer that arrived before the server closed;
+ * undici reports only the EPIPE of its unfinished write when it loses that race.
+ */
+async function rawAnswer(port: number, c: (typeof cases)[number]): Promise<Answer> {
+  const body = Buffer.isBuffer(c.text) ? c.text : Buffer.from(c.text ?? '')
+  const headers = Object.entries(c.headers ?? {}).map(([k, v]) => `${k}: ${v}`)
+  const head = [`${c.method} ${c.path} HTTP/1.1`, 'Host: x', ...headers, `Content-Length: ${body.length}`].join('\r\n')
+  const answer = await rawRequest(port, head, { parts: [body], timeoutMs: 15_000 })
+  return { status: answer.status, body: answer.json, text: answer.body, headers: {}, ms: 0 }
+}
+
 const before = await snapshot()
 
 t.test(`when ${cases.length} hostile requests arrive, then each gets its 4xx with a contract code`, async (t) => {
   t.ok(cases.length >= 60, `${cases.length} cases in the table`)
   for (const c of cases) {
     const base = c.core ? core.url : gateway.url
-    const answer = await call(base, c.method, c.path, { headers: c.headers, body: c.text ?? c.json, timeoutMs: 15_000 }).catch(
-      (err) => ({ status: -1, text: String(err), body: undefined, ms: 0, headers: {} }) as Answer,
-    )
+    const answer = await call(base, c.method, c.path, { headers: c.headers, body: c.text ?? c.json, timeoutMs: 15_000 })
+      .catch((err) => (isOversized(c.text) ? rawAnswer(c.core ? core.port : gateway.port, c) : Promise.reject(err)))
+      .catch((err) => ({ status: -1, text: String(err), body: undefined, ms: 0, headers: {} }) as Answer)
     const expected = (Array.isArray(c.status) ? c.status : [c.status]).includes(answer.status) && (!c.code || answer.body?.code === c.code)
     if (c.todo && !expected) await t.test(c.name, { todo: c.todo }, async (t) => verify(t, c.name, answer, c.status, c.code))
     else verify(t, c.name, answer, c.status, c.code)
