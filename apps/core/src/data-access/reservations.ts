@@ -47,15 +47,7 @@ export async function countLiveHolds(
  */
 export async function insertReservation(
   tx: Tx,
-  r: {
-    id: number
-    userId: string
-    concertId: number
-    scheduleId: number
-    seatNumber: number
-    price: number
-    expiresAt: string
-  },
+  r: Pick<ReservationRow, 'id' | 'userId' | 'concertId' | 'scheduleId' | 'seatNumber' | 'price' | 'expiresAt'>,
 ): Promise<ReservationRow> {
   const res = await tx.execute<ReservationRow & Record<string, unknown>>(sql`
     with expired as (
