@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import t, { type Test as Tap } from 'tap'
 import { activeToken, admin, charge, createConcert, enter, hold, queueStats, setQueue } from '../support/flows.ts'
 import { type Answer, as, call, isContractError } from '../support/http.ts'
+import { BODY_LIMIT_BYTES } from '@rushgate/shared'
 import { rawRequest } from '../support/raw.ts'
 import { INTERNAL_TOKEN, startStack } from '../support/stack.ts'
 
@@ -198,9 +199,9 @@ function verify(t: Tap, name: string, answer: Answer, status: number | number[],
   if (code) t.equal(answer.body?.code, code, `${name}: ${code}`)
 }
 
-/** A body well over the limit: the server may answer 413 and close before the client has written it all. */
+/** A body over the services' limit: the server may answer 413 and close before the client has written it all. */
 function isOversized(text: string | Buffer | undefined): boolean {
-  return text !== undefined && text.length > 1024 * 1024
+  return text !== undefined && text.length > BODY_LIMIT_BYTES
 }
 
 /**
