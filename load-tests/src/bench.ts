@@ -1,5 +1,5 @@
 /**
- * `pnpm bench [token|poll|seats|holds|payments|rtt|line …] [--url URL] [--duration S] [--rounds N]
+ * `pnpm bench [token|poll|seats|holds|payments|rtt|line …] [--url URL] [--duration S] [--warmup S] [--rounds N]
  *             [--connections N] [--users N] [--waiting N] [--profile DIR] [--experiment NAME] [--all]`
  *
  * Runs the benchmarks (all by default, `line` only when named or with --all) against the stack at
@@ -12,17 +12,31 @@ import { parseArgs } from 'node:util'
 import { Api, HttpClient } from './client.ts'
 import { BENCHES, baselineMeasurement } from './bench/benches.ts'
 import { runLineBench, type LineResult } from './bench/line.ts'
+import { localRedisPid, type Watched } from './bench/cpu.ts'
 import { combineRounds, measure, type Row } from './bench/measure.ts'
 import { describeMachine, fmt, load, machine, stamp, table, writeResults } from './report.ts'
 import { externalStack, startBaseline, startStack } from './stack.ts'
 
-const HEADERS = ['bench', 'measured', 'req/s', 'p50 ms', 'p97.5 ms', 'p99 ms', '× baseline', 'its baseline req/s', '× core', 'statuses']
+const HEADERS = [
+  'bench',
+  'measured',
+  'req/s',
+  'p50 ms',
+  'p97.5 ms',
+  'p99 ms',
+  '× baseline',
+  'its baseline req/s',
+  '× core',
+  'CPU µs/req: server · redis · autocannon',
+  'statuses',
+]
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
     url: { type: 'string' },
     duration: { type: 'string', default: '5' },
+    warmup: { type: 'string', default: '1' },
     rounds: { type: 'string', default: '3' },
     connections: { type: 'string', default: '100' },
     users: { type: 'string', default: '2500' },
@@ -40,7 +54,7 @@ if (unknown.length > 0) {
   process.exit(2)
 }
 const selected = positionals.length > 0 ? positionals : values.all ? known : BENCHES.map((b) => b.name)
-const settings = { connections: Number(values.connections), duration: Number(values.duration) }
+const settings = { connections: Number(values.connections), duration: Number(values.duration), warmup: Number(values.warmup) }
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`)
 
 const stack = values.url
@@ -51,6 +65,10 @@ const stack = values.url
       gatewayImports: values.experiment ? [experimentModule(values.experiment)] : [],
     })
 const baseline = await startBaseline(stack.redisUrl)
+// CPU per request of the server under test, Redis and autocannon (this process), where readable.
+const redisPid = await localRedisPid(stack.redisUrl)
+const common: Watched = { autocannon: process.pid, ...(redisPid ? { redis: redisPid } : {}) }
+const watchServer = (pid: number | undefined): Watched => (pid ? { server: pid, ...common } : common)
 const http = new HttpClient(stack.gatewayUrl, 64)
 const api = new Api(http, stack.adminToken)
 const runId = randomBytes(3).toString('hex')
@@ -70,9 +88,10 @@ try {
     for (let r = 0; r < rounds; r++) {
       for (const m of measurements) {
         log(`${bench.name}: round ${r + 1}/${rounds}: baseline, then ${m.name}`)
-        const base = await measure(baselineMeasurement(bench.name, baseline.url), settings)
+        const base = await measure(baselineMeasurement(bench.name, baseline.url), settings, watchServer(baseline.pid))
         baselines.push(base)
-        taken.set(m.name, [...(taken.get(m.name) ?? []), { row: await measure(m, settings), baseline: base }])
+        const watch = watchServer(m.url === stack.gatewayUrl ? stack.gatewayPid : undefined)
+        taken.set(m.name, [...(taken.get(m.name) ?? []), { row: await measure(m, settings, watch), baseline: base }])
       }
     }
     const measured = measurements.map((m) => combineRounds(taken.get(m.name)!))
@@ -89,7 +108,7 @@ try {
   }
   if (selected.includes('line')) {
     log('line: baseline')
-    const base = await measure(baselineMeasurement('line', baseline.url), settings)
+    const base = await measure(baselineMeasurement('line', baseline.url), settings, watchServer(baseline.pid))
     line = await runLineBench({ stack, api, waiting: Number(values.waiting), runId, log })
     line.poll.vsBaseline = line.poll.rps / Math.max(base.rps, 1)
     line.poll.baselineRps = base.rps
@@ -109,12 +128,13 @@ const m = machine()
 const markdown = [
   `# Benchmark run ${new Date().toISOString()}`,
   '',
-  `Machine: ${describeMachine(m)}. ${settings.connections} connections, ${settings.duration} s per measurement,`,
+  `Machine: ${describeMachine(m)}. ${settings.connections} connections, ${settings.duration} s per measurement after ${settings.warmup} s of warm-up,`,
   `${values.rounds} rounds each beside its own baseline round; a row shows its median round by ratio, and`,
   "`its baseline req/s` is the baseline round measured just before it (the baseline row is the median of all).",
   `1-minute load average ${loadAtStart} at the start, ${load()} at the end (${m.cpus} CPUs; other work on the machine included).`,
   'Steps with a fixed amount (holds, payments) run once, until their prepared requests are used up.',
   'autocannon runs in the same process as the orchestration, on the same cores as the servers.',
+  'CPU µs/req: user + system CPU time of each process over the timed measurement (/proc), divided by its requests.',
   ...(values.experiment ? ['', `**Experiment \`${values.experiment}\` preloaded into the gateway.**`] : []),
   '',
   table(HEADERS, rows.map(toCells)),
@@ -168,8 +188,15 @@ function toCells(r: Row): (string | number)[] {
     fmt.ratio(r.vsBaseline),
     r.baselineRps === undefined ? '' : fmt.int(r.baselineRps),
     fmt.ratio(r.vsCore),
+    cpuCell(r.cpu),
     statuses,
   ]
+}
+
+/** `server · redis · autocannon` in µs, a blank for a process that was not watched. */
+function cpuCell(cpu: Row['cpu']): string {
+  if (!cpu) return ''
+  return ['server', 'redis', 'autocannon'].map((k) => (cpu[k] === undefined ? '–' : cpu[k].toFixed(1))).join(' · ')
 }
 
 function lineMarkdown(l: LineResult): string {

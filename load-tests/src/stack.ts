@@ -35,6 +35,8 @@ export interface Stack {
   tokenSecret: string
   /** true when the stack was started elsewhere and is left running. */
   external: boolean
+  /** The gateway's pid when this run started it (for CPU per request). */
+  gatewayPid?: number
   stop(): Promise<void>
 }
 
@@ -137,6 +139,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       redisPrefix,
       tokenSecret,
       external: false,
+      gatewayPid: gateway.child.pid,
       stop,
     }
   } catch (err) {
@@ -146,7 +149,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 }
 
 /** The one-Redis-round-trip Fastify server every benchmark compares against. */
-export async function startBaseline(redisUrl: string): Promise<{ url: string; stop(): Promise<void> }> {
+export async function startBaseline(redisUrl: string): Promise<{ url: string; pid?: number; stop(): Promise<void> }> {
   const key = `rglt-baseline-${randomBytes(5).toString('hex')}`
   const service = startService('baseline', 'load-tests/src/baseline-server.ts', {
     REDIS_URL: redisUrl,
@@ -164,7 +167,7 @@ export async function startBaseline(redisUrl: string): Promise<{ url: string; st
     })
     service.child.once('exit', (code) => reject(new Error(`baseline server exited (${code}): ${service.output()}`)))
   })
-  return { url: `${address}/baseline`, stop: () => service.stop() }
+  return { url: `${address}/baseline`, pid: service.child.pid, stop: () => service.stop() }
 }
 
 interface Service {

@@ -1,10 +1,13 @@
 /** One autocannon run and the row of the report it becomes. */
 import autocannon, { type Request } from 'autocannon'
+import { perRequest, snapshot, type Watched } from './cpu.ts'
 
 export interface BenchSettings {
   connections: number
   /** seconds */
   duration: number
+  /** seconds of load before each timed measurement, not counted: JIT, connection pools, caches */
+  warmup?: number
 }
 
 export interface Row {
@@ -29,6 +32,8 @@ export interface Row {
   vsCore?: number
   /** rps of each round and the baseline's rps beside it, when measured in several rounds */
   rounds?: { rps: number; baselineRps: number }[]
+  /** µs of CPU per request of each watched process (the server measured, Redis, autocannon) */
+  cpu?: Record<string, number>
 }
 
 export interface Measurement {
@@ -45,14 +50,13 @@ export interface Measurement {
   compareToCore?: string
 }
 
-export async function measure(m: Measurement, settings: BenchSettings): Promise<Row> {
-  const result = await autocannon({
-    url: m.url,
-    connections: settings.connections,
-    ...(m.amount ? { amount: m.amount } : { duration: settings.duration }),
-    requests: m.requests,
-    timeout: 10,
-  })
+export async function measure(m: Measurement, settings: BenchSettings, watch: Watched = {}): Promise<Row> {
+  const base = { url: m.url, connections: settings.connections, requests: m.requests, timeout: 10 }
+  // Steps with a fixed amount use up what was prepared, so they get no warm-up.
+  if (settings.warmup && !m.amount) await autocannon({ ...base, duration: settings.warmup })
+  const before = snapshot(watch)
+  const result = await autocannon({ ...base, ...(m.amount ? { amount: m.amount } : { duration: settings.duration }) })
+  const cpu = perRequest(before, snapshot(watch), result.latency.totalCount)
   const statuses: Record<string, number> = {}
   let unexpected = result.errors + result.timeouts
   for (const [status, { count }] of Object.entries(result.statusCodeStats)) {
@@ -77,6 +81,7 @@ export async function measure(m: Measurement, settings: BenchSettings): Promise<
     p99: result.latency.p99,
     statuses,
     unexpected,
+    ...(Object.keys(cpu).length > 0 ? { cpu } : {}),
   }
 }
 
