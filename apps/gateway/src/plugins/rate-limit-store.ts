@@ -8,14 +8,27 @@
  *
  * Why: the limiter runs on every request of the rush; a synchronous INCR per request doubled the
  * Redis work of the hottest routes (token issue, polling). A local view can be stale (the other
- * replicas' requests since this one last heard), so once a caller has used half the budget every
- * request of theirs goes to Redis at once and is answered with the exact shared count: batching
- * only applies far from the limit, where staleness cannot matter. If Redis is down the request
+ * replicas' requests since this one last heard), so once a caller has used half the budget, or has
+ * more than a LOCAL_SHARE-th of it unconfirmed by Redis on this replica, every request of theirs goes
+ * to Redis at once and is answered with the exact shared count: batching only applies far from the
+ * limit. The second rule bounds a burst spread over R replicas before any of them has heard of the
+ * others: at most (R - 1) × max / LOCAL_SHARE requests over the limit. If Redis is down the request
  * passes (the plugin's skipOnError): the limiter never turns an outage into an error.
+ *
+ * A caller this replica has counted fewer than SHARE_AFTER times in the window is not sent at all:
+ * most callers of a rush ask once (to join) and then rarely, and writing a count of 1 for each of
+ * them cost as much Redis work as the token issue itself. What that hides from the other replicas is
+ * under SHARE_AFTER requests per replica and caller, and it is sent with the caller's next request
+ * once near the limit, so it can only let through (replicas − 1) × (SHARE_AFTER − 1) extra requests
+ * a window.
  */
 import type { LineScripts } from '../redis/scripts.ts'
 
 const FLUSH_MS = 25
+/** A replica passes at most max / LOCAL_SHARE requests of a caller that Redis has not confirmed. */
+export const LOCAL_SHARE = 8
+/** Callers counted fewer times than this here in the window stay local (see above). */
+export const SHARE_AFTER = 3
 
 interface Count {
   /** Which window (start / window length) the figures belong to. */
@@ -26,6 +39,8 @@ interface Count {
   pending: number
   /** Requests sent and not yet acknowledged. */
   inFlight: number
+  /** Requests this replica has counted in the window, sent or not. */
+  seen: number
 }
 
 type Callback = (err: Error | null, result: { current: number; ttl: number } | null) => void
@@ -108,15 +123,19 @@ export function sharedRateLimitStore({ redis, windowKey, onError }: SharedStoreO
       const ttl = (window + 1) * windowMs - now
       let c = counts.get(caller)
       if (!c || c.window !== window) {
-        c = { window, shared: 0, pending: 0, inFlight: 0 }
+        c = { window, shared: 0, pending: 0, inFlight: 0, seen: 0 }
         counts.set(caller, c)
       }
-      if ((c.shared + c.inFlight + c.pending + 1) * 2 < max) {
+      c.seen++
+      const unconfirmed = c.inFlight + c.pending + 1
+      if ((c.shared + unconfirmed) * 2 < max && unconfirmed * LOCAL_SHARE < max) {
         c.pending++
-        dirty.add(caller)
-        if (!scheduled) {
-          scheduled = true
-          setTimeout(flush, FLUSH_MS).unref()
+        if (c.seen >= SHARE_AFTER) {
+          dirty.add(caller)
+          if (!scheduled) {
+            scheduled = true
+            setTimeout(flush, FLUSH_MS).unref()
+          }
         }
         cb(null, { current: c.shared + c.inFlight + c.pending, ttl })
         return

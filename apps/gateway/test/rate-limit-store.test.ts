@@ -1,0 +1,72 @@
+/**
+ * The shared rate-limit store on its own, against the real Redis: what it writes, when, and how
+ * far several replicas counting together can overshoot the limit.
+ */
+import { randomBytes } from 'node:crypto'
+import t from 'tap'
+import { LOCAL_SHARE, SHARE_AFTER, sharedRateLimitStore } from '../src/plugins/rate-limit-store.ts'
+import { registerScripts } from '../src/redis/scripts.ts'
+import { testRedis } from '../test-support/start-gateway.ts'
+
+const WINDOW_MS = 60_000
+const prefix = `rgtest-rl-${randomBytes(4).toString('hex')}`
+const redis = registerScripts(testRedis())
+const used = new Set<string>()
+t.teardown(async () => {
+  // By name, one at a time: on a Redis Cluster the windows' keys live on different nodes.
+  for (const key of used) await redis.del(key)
+  redis.disconnect()
+})
+
+/** A replica's store, as the plugin builds it. */
+function replica() {
+  const Store = sharedRateLimitStore({ redis, windowKey, onError: () => {} })
+  return new Store({ timeWindow: WINDOW_MS })
+}
+
+type Store = ReturnType<typeof replica>
+
+function count(store: Store, caller: string, max: number): Promise<number> {
+  return new Promise((resolve, reject) =>
+    store.incr(caller, (err, result) => (err || !result ? reject(err) : resolve(result.current)), WINDOW_MS, max),
+  )
+}
+
+const flushed = () => new Promise((r) => setTimeout(r, 80))
+function windowKey(window = Math.floor(Date.now() / WINDOW_MS)): string {
+  const key = `${prefix}:rl:${window}`
+  used.add(key)
+  return key
+}
+
+/** Windows are fixed minutes: start well inside one. */
+async function awayFromWindowEdge(): Promise<void> {
+  const into = Date.now() % WINDOW_MS
+  if (into > WINDOW_MS - 10_000) await new Promise((r) => setTimeout(r, WINDOW_MS - into + 50))
+}
+
+t.test('a caller seen fewer than SHARE_AFTER times costs Redis nothing; from then on it is shared', async (t) => {
+  await awayFromWindowEdge()
+  const store = replica()
+  for (let i = 1; i < SHARE_AFTER; i++) t.equal(await count(store, 'once', 1000), i)
+  await flushed()
+  t.equal(await redis.hget(windowKey(), 'once'), null, 'nothing written for a caller below SHARE_AFTER')
+  t.equal(await count(store, 'once', 1000), SHARE_AFTER)
+  await flushed()
+  t.equal(await redis.hget(windowKey(), 'once'), String(SHARE_AFTER), 'every request counted so far is sent at once')
+})
+
+t.test('a burst over three replicas at once: the overshoot stays within (replicas - 1) x max / LOCAL_SHARE', async (t) => {
+  await awayFromWindowEdge()
+  const max = 30
+  const replicas = [replica(), replica(), replica()]
+  // Round-robin like a load balancer, many requests in flight at once.
+  const answers = await Promise.all(
+    Array.from({ length: 90 }, (_, i) => count(replicas[i % replicas.length]!, 'spread', max)),
+  )
+  const allowed = answers.filter((current) => current <= max).length
+  t.ok(allowed >= max, `at least the limit passes (${allowed})`)
+  t.ok(allowed <= max + (replicas.length - 1) * Math.ceil(max / LOCAL_SHARE), `at most the bound more (${allowed})`)
+  await flushed()
+  t.equal(await redis.hget(windowKey(), 'spread'), '90', 'every request ends up in the shared count')
+})
