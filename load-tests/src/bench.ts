@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util'
 import { Api, HttpClient } from './client.ts'
 import { BENCHES, baselineMeasurement } from './bench/benches.ts'
 import { runLineBench, type LineResult } from './bench/line.ts'
-import { localRedisPid, type Watched } from './bench/cpu.ts'
+import { localRedisPid, pinLoadGenerator, type Watched } from './bench/cpu.ts'
 import { combineRounds, measure, type Row } from './bench/measure.ts'
 import { describeMachine, fmt, load, machine, stamp, table, writeResults } from './report.ts'
 import { externalStack, startBaseline, startStack } from './stack.ts'
@@ -44,6 +44,7 @@ const { values, positionals } = parseArgs({
     profile: { type: 'string' },
     experiment: { type: 'string' },
     all: { type: 'boolean', default: false },
+    'share-cpus': { type: 'boolean', default: false },
   },
 })
 
@@ -57,14 +58,18 @@ const selected = positionals.length > 0 ? positionals : values.all ? known : BEN
 const settings = { connections: Number(values.connections), duration: Number(values.duration), warmup: Number(values.warmup) }
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`)
 
+// autocannon on a CPU of its own, the servers on the others (unless --share-cpus or --url).
+const pinned = values['share-cpus'] || values.url ? undefined : pinLoadGenerator()
+if (pinned) log(`autocannon on CPU ${pinned.loadGenerator}, the servers on CPU ${pinned.servers}`)
 const stack = values.url
   ? externalStack(values.url)
   : await startStack({
       log,
       profileDir: values.profile,
       gatewayImports: values.experiment ? [experimentModule(values.experiment)] : [],
+      cpus: pinned?.servers,
     })
-const baseline = await startBaseline(stack.redisUrl)
+const baseline = await startBaseline(stack.redisUrl, pinned?.servers)
 // CPU per request of the server under test, Redis and autocannon (this process), where readable.
 const redisPid = await localRedisPid(stack.redisUrl)
 const common: Watched = { autocannon: process.pid, ...(redisPid ? { redis: redisPid } : {}) }

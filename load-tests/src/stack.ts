@@ -49,6 +49,8 @@ export interface StackOptions {
   profileDir?: string
   /** Modules preloaded into the gateway (`--import`), for experiments that leave its code alone. */
   gatewayImports?: string[]
+  /** CPUs the services may run on (`taskset -c` list), to keep them off the load generator's. */
+  cpus?: string
   log?: (line: string) => void
 }
 
@@ -111,7 +113,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       CORE_PORT: String(corePort),
       DATABASE_URL: databaseUrl,
       ...options.coreEnv,
-    }, options.profileDir)
+    }, { profileDir: options.profileDir, cpus: options.cpus })
     children.push(core)
     await waitReady(core, `${coreUrl}/health/ready`)
     log(`starting gateway on ${gatewayUrl} (Redis prefix ${redisPrefix})`)
@@ -126,7 +128,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       // Benchmarks measure throughput, not the limiter; a rush sets its own value.
       RATE_LIMIT_PER_MINUTE: '10000000',
       ...options.gatewayEnv,
-    }, options.profileDir, options.gatewayImports)
+    }, { profileDir: options.profileDir, imports: options.gatewayImports, cpus: options.cpus })
     children.push(gateway)
     await waitReady(gateway, `${gatewayUrl}/health/ready`)
     return {
@@ -149,13 +151,16 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 }
 
 /** The one-Redis-round-trip Fastify server every benchmark compares against. */
-export async function startBaseline(redisUrl: string): Promise<{ url: string; pid?: number; stop(): Promise<void> }> {
+export async function startBaseline(
+  redisUrl: string,
+  cpus?: string,
+): Promise<{ url: string; pid?: number; stop(): Promise<void> }> {
   const key = `rglt-baseline-${randomBytes(5).toString('hex')}`
   const service = startService('baseline', 'load-tests/src/baseline-server.ts', {
     REDIS_URL: redisUrl,
     BASELINE_KEY: key,
     BASELINE_PORT: '0',
-  })
+  }, { cpus })
   const address = await new Promise<string>((resolveAddress, reject) => {
     const timer = setTimeout(() => reject(new Error('baseline server did not start')), READY_TIMEOUT_MS)
     service.child.stdout?.on('data', (chunk: Buffer) => {
@@ -177,12 +182,17 @@ interface Service {
   stop(): Promise<void>
 }
 
+interface ServiceOptions {
+  profileDir?: string
+  imports?: string[]
+  cpus?: string
+}
+
 function startService(
   name: string,
   script: string,
   env: Record<string, string>,
-  profileDir?: string,
-  imports: string[] = [],
+  { profileDir, imports = [], cpus }: ServiceOptions = {},
 ): Service {
   const flags = ['--import', TSX, ...imports.flatMap((m) => ['--import', m])]
   if (profileDir) {
@@ -192,7 +202,9 @@ function startService(
     mkdirSync(dir, { recursive: true })
     flags.push('--cpu-prof', `--cpu-prof-dir=${dir}`)
   }
-  const child = spawn(process.execPath, [...flags, resolve(ROOT, script)], {
+  const node = [process.execPath, ...flags, resolve(ROOT, script)]
+  const [command, ...args] = cpus ? ['taskset', '-c', cpus, ...node] : node
+  const child = spawn(command!, args, {
     cwd: resolve(ROOT, dirname(dirname(script))),
     env: { ...process.env, NODE_ENV: 'production', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

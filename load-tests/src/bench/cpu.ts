@@ -3,7 +3,9 @@
  * how many µs of CPU each process spent per request. On two shared cores req/s swings with whatever
  * else runs; CPU per request barely does, so it says where a ratio comes from.
  */
+import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
 import { Redis } from 'ioredis'
 
 /** The clock tick of /proc figures: 100 Hz on every Linux this runs on (`getconf CLK_TCK`). */
@@ -57,4 +59,22 @@ export async function localRedisPid(redisUrl: string): Promise<number | undefine
   } finally {
     redis.disconnect()
   }
+}
+
+/**
+ * Moves this process (autocannon runs in it) with all its threads onto the last CPU and returns the
+ * `taskset` list of the others for the servers, so the load generator never takes CPU from the
+ * server it measures, the baseline or the gateway alike. Undefined (nothing pinned) on one CPU or
+ * without `taskset`. Redis is not ours to move: the kernel places it.
+ */
+export function pinLoadGenerator(): { loadGenerator: string; servers: string } | undefined {
+  const cpus = availableParallelism()
+  if (cpus < 2) return undefined
+  const last = String(cpus - 1)
+  try {
+    execFileSync('taskset', ['-a', '-p', '-c', last, String(process.pid)], { stdio: 'ignore' })
+  } catch {
+    return undefined
+  }
+  return { loadGenerator: last, servers: cpus === 2 ? '0' : `0-${cpus - 2}` }
 }
