@@ -138,7 +138,9 @@ const markdown = [
   "`its baseline req/s` is the baseline round measured just before it (the baseline row is the median of all).",
   `1-minute load average ${loadAtStart} at the start, ${load()} at the end (${m.cpus} CPUs; other work on the machine included).`,
   'Steps with a fixed amount (holds, payments) run once, until their prepared requests are used up.',
-  'autocannon runs in the same process as the orchestration, on the same cores as the servers.',
+  pinned
+    ? `autocannon runs in the same process as the orchestration, on CPU ${pinned.loadGenerator}; the servers on CPU ${pinned.servers}, Redis where the kernel puts it.`
+    : 'autocannon runs in the same process as the orchestration, on the same cores as the servers.',
   'CPU µs/req: user + system CPU time of each process over the timed measurement (/proc), divided by its requests.',
   ...(values.experiment ? ['', `**Experiment \`${values.experiment}\` preloaded into the gateway.**`] : []),
   '',

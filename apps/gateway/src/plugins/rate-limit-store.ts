@@ -17,8 +17,8 @@
  *
  * A caller this replica has counted fewer than SHARE_AFTER times in the window is neither sent nor
  * kept one by one: most callers of a rush ask once to join and then every few seconds, and one
- * Map entry per caller of a million-user minute cost the gateway a quarter of its CPU (GC) and as
- * much Redis work as the token issue itself. Their counts live in a fixed table of small counters
+ * Map entry per caller of a million-user minute cost the gateway a fifth of its CPU (GC), besides a
+ * Redis write per caller. Their counts live in a fixed table of small counters
  * indexed by a hash of the caller (LightCounts); callers sharing a counter only reach SHARE_AFTER
  * sooner, which counts them more strictly, never less. What this hides from the other replicas is
  * under SHARE_AFTER requests per replica and caller, so it can let through at most
