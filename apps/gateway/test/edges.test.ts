@@ -5,7 +5,7 @@ import Fastify from 'fastify'
 import t from 'tap'
 import { loadConfig } from '../src/config.ts'
 import { startGateway } from '../test-support/start-gateway.ts'
-import { admin, as, call, createConcert, startStack } from './helpers.ts'
+import { admin, as, awayFromWindowEdge, call, createConcert, startStack } from './helpers.ts'
 
 t.test('admin API auth', async (t) => {
   const { gw, core } = await startStack(t)
@@ -41,12 +41,6 @@ t.test('admin API auth', async (t) => {
     t.equal(await gw.redis.sismember(`${gw.prefix}:concerts`, String(concert.id)), 1)
   })
 })
-
-/** Rate-limit windows are fixed minutes: start a sequence well inside one, not across two. */
-async function awayFromWindowEdge(): Promise<void> {
-  const into = Date.now() % 60_000
-  if (into > 50_000) await new Promise((r) => setTimeout(r, 60_000 - into + 50))
-}
 
 t.test('rate limit: 429 RATE_LIMITED with Retry-After, per user; health exempt', async (t) => {
   const { gw } = await startStack(t, { RATE_LIMIT_PER_MINUTE: '5' })

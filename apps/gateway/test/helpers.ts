@@ -85,3 +85,9 @@ export async function activeToken(gw: string, concertId: number, user: string): 
   await waitFor(`${user} active`, async () => (await state(gw, concertId, user, token)).body.status === 'ACTIVE')
   return token
 }
+
+/** Rate-limit windows are fixed minutes: start a sequence well inside one, not across two. */
+export async function awayFromWindowEdge(): Promise<void> {
+  const into = Date.now() % 60_000
+  if (into > 50_000) await new Promise((r) => setTimeout(r, 60_000 - into + 50))
+}

@@ -7,6 +7,7 @@ import t from 'tap'
 import { LOCAL_SHARE, SHARE_AFTER, sharedRateLimitStore } from '../src/plugins/rate-limit-store.ts'
 import { registerScripts } from '../src/redis/scripts.ts'
 import { testRedis } from '../test-support/start-gateway.ts'
+import { awayFromWindowEdge } from './helpers.ts'
 
 const WINDOW_MS = 60_000
 const prefix = `rgtest-rl-${randomBytes(4).toString('hex')}`
@@ -37,12 +38,6 @@ function windowKey(window = Math.floor(Date.now() / WINDOW_MS)): string {
   const key = `${prefix}:rl:${window}`
   used.add(key)
   return key
-}
-
-/** Windows are fixed minutes: start well inside one. */
-async function awayFromWindowEdge(): Promise<void> {
-  const into = Date.now() % WINDOW_MS
-  if (into > WINDOW_MS - 10_000) await new Promise((r) => setTimeout(r, WINDOW_MS - into + 50))
 }
 
 t.test('a caller seen fewer than SHARE_AFTER times costs Redis nothing; from then on it is shared', async (t) => {
