@@ -1,7 +1,8 @@
 /**
  * Redis connections. Those on the HTTP path fail fast (no offline queue, one retry, a command
- * timeout) so that Redis being down becomes a quick 503; BullMQ's connection waits and retries
- * for ever, as its workers must. Both log `error` events instead of crashing on them.
+ * timeout) so that Redis being down becomes a quick 503, and coalesce their writes; BullMQ's
+ * connection waits and retries for ever, as its workers must. Both log `error` events instead of
+ * crashing on them.
  */
 import { Cluster, Redis, type RedisOptions } from 'ioredis'
 import type { FastifyBaseLogger } from 'fastify'
@@ -27,19 +28,21 @@ export function createRedis(
           maxRetriesPerRequest: 1,
           connectTimeout: CONNECT_TIMEOUT_MS,
           commandTimeout: COMMAND_TIMEOUT_MS,
-          // Commands of concurrent requests share one write: far fewer syscalls under a rush.
-          enableAutoPipelining: true,
           retryStrategy,
         }
       : { maxRetriesPerRequest: null, connectTimeout: CONNECT_TIMEOUT_MS * 5, retryStrategy }
   const client: RedisClient = config.redisClusterNodes
     ? new Cluster(config.redisClusterNodes, {
         redisOptions: options,
-        enableAutoPipelining: options.enableAutoPipelining ?? false,
         enableOfflineQueue: options.enableOfflineQueue ?? true,
         clusterRetryStrategy: retryStrategy,
       })
     : new Redis(config.redisUrl, options)
+  if (purpose === 'http') {
+    // Every node connection of a cluster, or the one connection.
+    if (client instanceof Cluster) client.on('+node', coalesceWrites)
+    else coalesceWrites(client)
+  }
   let lastLogged = 0
   client.on('error', (err: Error) => {
     // A down Redis emits an error per reconnect attempt; one line every 5 s is enough.
@@ -50,6 +53,31 @@ export function createRedis(
     }
   })
   return client
+}
+
+/**
+ * Commands sent in one turn of the event loop leave in one socket write: the connection's socket is
+ * corked at the first command of the turn and uncorked after the turn's I/O (setImmediate). Under a
+ * rush that batches the commands of concurrent requests, so Redis and the gateway make one syscall
+ * for dozens of commands. ioredis's `enableAutoPipelining` batches the same way, but builds a
+ * Pipeline and three more promises per command: twice the client CPU per script call
+ * (load-tests/RESULTS.md, "Writes coalesced by cork").
+ */
+export function coalesceWrites(connection: Redis): void {
+  const send = connection.sendCommand.bind(connection)
+  let corked = false
+  connection.sendCommand = (command, stream) => {
+    const socket = connection.stream
+    if (!corked && connection.status === 'ready' && socket?.writable) {
+      corked = true
+      socket.cork()
+      setImmediate(() => {
+        corked = false
+        socket.uncork()
+      })
+    }
+    return send(command, stream)
+  }
 }
 
 /** Resolves once the client is ready, or after `timeoutMs` (the app starts anyway; routes 503). */
