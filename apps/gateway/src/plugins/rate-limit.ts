@@ -12,7 +12,7 @@ import type { RedisKeys } from '../redis/keys.ts'
 import type { LineScripts } from '../redis/scripts.ts'
 import { sharedRateLimitStore } from './rate-limit-store.ts'
 
-const EXEMPT = /^\/(health|metrics|docs)(\/|\?|$)/
+const EXEMPT = /^\/(health|metrics|docs)(\/|$)/
 
 export async function installRateLimit(
   app: FastifyInstance,
@@ -21,6 +21,12 @@ export async function installRateLimit(
   keys: RedisKeys,
 ): Promise<void> {
   let lastWarned = 0
+  // Exempt routes get no limiter hook at all (the plugin skips routes with `rateLimit: false`),
+  // rather than an allowList the limiter would await on every request. Added before the plugin,
+  // so this onRoute hook runs before the plugin's.
+  app.addHook('onRoute', (route) => {
+    if (EXEMPT.test(route.url)) route.config = { ...route.config, rateLimit: false }
+  })
   await app.register(fastifyRateLimit, {
     global: true,
     max: config.rateLimitPerMinute,
@@ -40,7 +46,6 @@ export async function installRateLimit(
     // figures that, with the batched store, are only this replica's estimate. A 429 still carries
     // them and Retry-After (the contract asks for the latter).
     addHeadersOnExceeding: { 'x-ratelimit-limit': false, 'x-ratelimit-remaining': false, 'x-ratelimit-reset': false },
-    allowList: (request: FastifyRequest) => EXEMPT.test(request.url),
     keyGenerator: (request: FastifyRequest) => (request.callerId ? `u:${request.callerId}` : `ip:${request.ip}`),
     errorResponseBuilder: (_request, context) =>
       new ApiError('RATE_LIMITED', `more than ${context.max} requests per minute; retry in ${context.after}`),
