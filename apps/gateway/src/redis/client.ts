@@ -60,8 +60,8 @@ export function createRedis(
  * corked at the first command of the turn and uncorked after the turn's I/O (setImmediate). Under a
  * rush that batches the commands of concurrent requests, so Redis and the gateway make one syscall
  * for dozens of commands. ioredis's `enableAutoPipelining` batches the same way, but builds a
- * Pipeline and three more promises per command: twice the client CPU per script call
- * (load-tests/RESULTS.md, "Writes coalesced by cork").
+ * Pipeline and three more promises per command: 1.5 times the client CPU per script call, 1.8 times
+ * per GET (`load-tests/src/redis-client-cost.ts`; RESULTS.md, fourth session).
  */
 export function coalesceWrites(connection: Redis): void {
   const send = connection.sendCommand.bind(connection)

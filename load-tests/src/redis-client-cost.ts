@@ -1,0 +1,77 @@
+/**
+ * `tsx src/redis-client-cost.ts [--seconds S] [--concurrency N]`: the CPU this process spends per
+ * Redis command, by how commands reach the socket — one write each, ioredis's auto-pipelining, or the
+ * gateway's `coalesceWrites` (one corked write per event-loop turn) — for the gateway's own `enter`
+ * script and for a plain GET. No HTTP: it isolates the Redis client, which the gateway's profile
+ * showed as the largest cost of token issue. N workers each send a command and await its answer,
+ * again and again; the figures are user and system µs of this process per command
+ * (`process.cpuUsage`). Its keys are prefixed `rglt-client-<random>` and deleted afterwards.
+ */
+import { randomBytes } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { parseArgs } from 'node:util'
+import { Redis } from 'ioredis'
+import { coalesceWrites } from '../../apps/gateway/src/redis/client.ts'
+
+const { values } = parseArgs({
+  options: { seconds: { type: 'string', default: '4' }, concurrency: { type: 'string', default: '100' } },
+})
+const seconds = Number(values.seconds)
+const concurrency = Number(values.concurrency)
+const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
+const ENTER_LUA = readFileSync(new URL('../../apps/gateway/src/redis/scripts/enter-5.lua', import.meta.url), 'utf8')
+const prefix = `rglt-client-${randomBytes(4).toString('hex')}`
+// One concert's keys (one hash tag), as the gateway's enter script takes them.
+const keys = ['waiting', 'active', 'activeSeq', 'seq', 'settings'].map((k) => `${prefix}:{c:1}:${k}`)
+
+type Mode = 'one write each' | 'ioredis auto-pipelining' | 'coalesceWrites (the gateway)'
+const MODES: Mode[] = ['one write each', 'ioredis auto-pipelining', 'coalesceWrites (the gateway)']
+
+function connect(mode: Mode): Redis & { rgEnter(...args: (string | number)[]): Promise<unknown> } {
+  const redis = new Redis(redisUrl, { enableAutoPipelining: mode === 'ioredis auto-pipelining', commandTimeout: 1000 })
+  if (mode === 'coalesceWrites (the gateway)') coalesceWrites(redis)
+  redis.defineCommand('rgEnter', { numberOfKeys: 5, lua: ENTER_LUA })
+  return redis as never
+}
+
+async function measure(mode: Mode, command: 'enter script' | 'GET'): Promise<string> {
+  const redis = connect(mode)
+  let user = 0
+  const call =
+    command === 'GET'
+      ? () => redis.get(`${prefix}:string`)
+      : () => redis.rgEnter(...keys, `u${user++ % 50_000}`, Date.now())
+  const run = async (ms: number) => {
+    let done = 0
+    const end = Date.now() + ms
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (Date.now() < end) {
+          await call()
+          done++
+        }
+      }),
+    )
+    return done
+  }
+  await run(1000) // warm-up: JIT, the script loaded on the connection
+  const before = process.cpuUsage()
+  const done = await run(seconds * 1000)
+  const cpu = process.cpuUsage(before)
+  redis.disconnect()
+  const per = (us: number) => (us / done).toFixed(2).padStart(6)
+  return `| ${command} | ${mode} | ${Math.round(done / seconds).toLocaleString('en')} | ${per(cpu.user)} | ${per(cpu.system)} | ${per(cpu.user + cpu.system)} |`
+}
+
+console.log(`${concurrency} workers, ${seconds} s each, Node ${process.version}\n`)
+console.log('| command | writes | commands/s | user µs | system µs | CPU µs per command |')
+console.log('| --- | --- | --- | --- | --- | --- |')
+try {
+  for (const command of ['enter script', 'GET'] as const) {
+    for (const mode of MODES) console.log(await measure(mode, command))
+  }
+} finally {
+  const cleanup = new Redis(redisUrl)
+  await cleanup.del(...keys, `${prefix}:string`)
+  cleanup.disconnect()
+}
