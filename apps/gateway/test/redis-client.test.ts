@@ -38,10 +38,12 @@ function countWrites(redis: RedisClient): () => number {
 
 t.test('commands of one turn leave in one write and each gets its own answer', async (t) => {
   const redis = createRedis(config, log, 'http')
-  t.teardown(() => redis.disconnect())
-  t.ok(await whenReady(redis, 3000), 'connected')
   const keys = Array.from({ length: 200 }, (_, i) => `${prefix}:${i}`)
-  t.teardown(() => redis.del(...keys))
+  t.teardown(async () => {
+    await redis.del(...keys)
+    redis.disconnect()
+  })
+  t.ok(await whenReady(redis, 3000), 'connected')
   // Also connects the node that serves the keys, on a cluster.
   await Promise.all(keys.map((key, i) => redis.set(key, String(i))))
 
