@@ -12,6 +12,7 @@ import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { Redis } from 'ioredis'
 import { coalesceWrites } from '../../apps/gateway/src/redis/client.ts'
+import { RedisKeys } from '../../apps/gateway/src/redis/keys.ts'
 
 const { values } = parseArgs({
   options: { seconds: { type: 'string', default: '4' }, concurrency: { type: 'string', default: '100' } },
@@ -21,8 +22,9 @@ const concurrency = Number(values.concurrency)
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
 const ENTER_LUA = readFileSync(new URL('../../apps/gateway/src/redis/scripts/enter-5.lua', import.meta.url), 'utf8')
 const prefix = `rglt-client-${randomBytes(4).toString('hex')}`
-// One concert's keys (one hash tag), as the gateway's enter script takes them.
-const keys = ['waiting', 'active', 'activeSeq', 'seq', 'settings'].map((k) => `${prefix}:{c:1}:${k}`)
+// One concert's keys in the gateway's own layout, in the order its enter script takes them.
+const concert = new RedisKeys(prefix).concert(1)
+const keys = [concert.waiting, concert.active, concert.activeSeq, concert.seq, concert.settings]
 
 type Mode = 'one write each' | 'ioredis auto-pipelining' | 'coalesceWrites (the gateway)'
 const MODES: Mode[] = ['one write each', 'ioredis auto-pipelining', 'coalesceWrites (the gateway)']
