@@ -2,7 +2,7 @@
  * The core as a Fastify app: what the server process and the tests build, the same way.
  * Order: config → error contract → infrastructure (db, metrics, health) → auth → routes.
  */
-import { ErrorResponse, installContractErrors, serverOptions } from '@rushgate/shared'
+import { installContractErrors, serverOptions } from '@rushgate/shared/fastify'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import type { CoreConfig } from './config.ts'
 import { isDbUnavailable } from './db/client.ts'
@@ -29,7 +29,6 @@ export async function buildApp(config: CoreConfig, opts: BuildOptions = {}): Pro
   const app = Fastify(serverOptions({ logger: opts.logger ?? { level: config.logLevel } }))
   app.decorate('config', config)
   installContractErrors(app, { isUnavailable: isDbUnavailable })
-  app.addSchema(ErrorResponse)
 
   installDatabase(app)
   installMetrics(app, { defaultMetrics: opts.defaultMetrics })

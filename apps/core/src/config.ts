@@ -2,11 +2,10 @@
  * The core's configuration: one schema with defaults, read once from the environment.
  * A bad value stops the start with a message that names the variable.
  */
-import { envSchema } from 'env-schema'
-import Type, { type Static } from 'typebox'
+import { internalTokenFrom, LogLevel, readEnv } from '@rushgate/shared/fastify'
+import Type from 'typebox'
 
-/** Development default of the gateway's credential; refused when NODE_ENV=production. */
-export const DEV_INTERNAL_TOKEN = 'rushgate-dev-internal-token'
+export { ConfigError, DEV_INTERNAL_TOKEN } from '@rushgate/shared/fastify'
 export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/rushgate'
 
 const ConfigSchema = Type.Object({
@@ -18,14 +17,9 @@ const ConfigSchema = Type.Object({
   HOLD_TTL_SECONDS: Type.Integer({ minimum: 1, maximum: 86_400, default: 300 }),
   MAX_HOLDS_PER_USER: Type.Integer({ minimum: 1, maximum: 100, default: 4 }),
   INTERNAL_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
-  LOG_LEVEL: Type.Union(
-    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
-    { default: 'info' },
-  ),
+  LOG_LEVEL: LogLevel,
   SEED_DEMO: Type.Boolean({ default: false }),
 })
-
-type RawConfig = Static<typeof ConfigSchema>
 
 export interface CoreConfig {
   nodeEnv: string
@@ -40,10 +34,6 @@ export interface CoreConfig {
   seedDemo: boolean
 }
 
-export class ConfigError extends Error {
-  override name = 'ConfigError'
-}
-
 /** Reads and checks the configuration; throws a ConfigError naming the bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): CoreConfig {
   // env-schema treats '1'/'0' for booleans loosely; accept the usual spellings explicitly.
@@ -53,15 +43,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     if (['1', 'true', 'yes', 'on'].includes(v)) data.SEED_DEMO = true
     else if (['', '0', 'false', 'no', 'off'].includes(v)) data.SEED_DEMO = false
   }
-  let raw: RawConfig
-  try {
-    raw = envSchema<RawConfig>({ schema: ConfigSchema, data, dotenv: false })
-  } catch (err) {
-    throw new ConfigError(`invalid configuration: ${(err as Error).message}`)
-  }
-  if (!raw.INTERNAL_TOKEN && raw.NODE_ENV === 'production') {
-    throw new ConfigError('invalid configuration: INTERNAL_TOKEN is required when NODE_ENV=production')
-  }
+  const raw = readEnv(ConfigSchema, data, ['INTERNAL_TOKEN'])
   return {
     nodeEnv: raw.NODE_ENV,
     port: raw.CORE_PORT,
@@ -70,7 +52,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dbPoolMax: raw.DB_POOL_MAX,
     holdTtlSeconds: raw.HOLD_TTL_SECONDS,
     maxHoldsPerUser: raw.MAX_HOLDS_PER_USER,
-    internalToken: raw.INTERNAL_TOKEN ?? DEV_INTERNAL_TOKEN,
+    internalToken: internalTokenFrom(raw),
     logLevel: raw.LOG_LEVEL,
     seedDemo: raw.SEED_DEMO,
   }

@@ -75,7 +75,9 @@ t.test('a payment: 201 with what is left; seats SOLD; reservations PAID; paying 
   const schedules = await call(core, 'GET', `/api/concerts/${concert.id}/schedules`)
   t.equal(schedules.body[0].availableSeats, 0)
   const history = await call(core, 'GET', '/api/users/me/payments', { user: 'buyer' })
-  t.same(history.body, [{ id: first.body.id, reservationIds: first.body.reservationIds, amount: 5000, paidAt: first.body.paidAt }])
+  t.same(history.body, [
+    { id: first.body.id, reservationIds: first.body.reservationIds, amount: 5000, paidAt: first.body.paidAt, status: 'PAID', refundedAt: null },
+  ])
   const reservations = await call(core, 'GET', '/api/users/me/reservations', { user: 'buyer' })
   t.same(reservations.body.map((r: { status: string }) => r.status), ['HELD', 'PAID', 'PAID'], 'newest first')
   t.equal((await hold('someone', concert.id, scheduleId, 1)).body.code, 'SEAT_UNAVAILABLE', 'sold seats cannot be held')

@@ -6,24 +6,26 @@
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import fastifyStatic from '@fastify/static'
-import { installContractErrors, serverOptions } from '@rushgate/shared'
+import { installContractErrors, serverOptions } from '@rushgate/shared/fastify'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import type { GatewayConfig } from './config.ts'
 import type { GatewayContext } from './context.ts'
 import { Metrics } from './metrics.ts'
 import { installDocs } from './plugins/docs.ts'
 import { installIdentity } from './plugins/identity.ts'
-import { installRateLimit } from './plugins/rate-limit.ts'
-import { CoreClient } from './proxy/core-client.ts'
-import { installProxy } from './proxy/forward.ts'
+import { CoreClient } from './core/client.ts'
+import { installProxy } from './core/forward.ts'
+import { ActiveGate } from './queue/active-gate.ts'
 import { Admission } from './queue/admission.ts'
 import { ConcertRegistry } from './queue/concerts.ts'
 import { WaitingLine } from './queue/line.ts'
+import { withLineScripts } from './queue/scripts.ts'
 import { LineSettings } from './queue/settings.ts'
 import { TokenSigner } from './queue/tokens.ts'
 import { createRedis, isRedisUnavailable, whenReady } from './redis/client.ts'
+import { installRateLimit } from './rate-limit/plugin.ts'
+import { withRateLimitScripts } from './rate-limit/scripts.ts'
 import { RedisKeys } from './redis/keys.ts'
-import { registerScripts } from './redis/scripts.ts'
 import { adminRoutes } from './routes/admin.ts'
 import { operationsRoutes } from './routes/operations.ts'
 import { proxiedRoutes } from './routes/proxied.ts'
@@ -59,14 +61,15 @@ export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): 
   )
 
   const keys = new RedisKeys(config.redisKeyPrefix)
-  const redis = registerScripts(createRedis(config, app.log, 'http'))
+  const redis = withRateLimitScripts(withLineScripts(createRedis(config, app.log, 'http')))
   const bullConnection = createRedis(config, app.log, 'bullmq')
   const core = new CoreClient(config.coreUrl, config.internalToken)
   const concerts = new ConcertRegistry(redis, keys, core, app.log)
-  const metrics = new Metrics(redis, keys, concerts)
   const settings = new LineSettings(redis, keys, config)
+  const metrics = new Metrics(async () => settings.sizes(await concerts.list()))
   const line = new WaitingLine(redis, keys, new TokenSigner(config.tokenSecret), settings, config)
-  const ctx: GatewayContext = { config, keys, redis, line, settings, concerts, core, metrics, lifecycle: { draining: false } }
+  const gate = new ActiveGate(config, line, metrics)
+  const ctx: GatewayContext = { config, keys, redis, line, gate, settings, concerts, core, metrics, lifecycle: { draining: false } }
   app.decorate('gateway', ctx)
 
   const admission = opts.admission === false ? null : new Admission({ config, keys, redis, bullConnection, concerts, metrics, log: app.log })

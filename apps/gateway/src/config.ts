@@ -3,16 +3,10 @@
  * A bad value stops the start with a message that names the variable.
  */
 import { createHmac } from 'node:crypto'
-import { envSchema } from 'env-schema'
-import Type, { type Static } from 'typebox'
+import { ConfigError, internalTokenFrom, LogLevel, readEnv } from '@rushgate/shared/fastify'
+import Type from 'typebox'
 
-/** Development default of the credential at the core; must equal the core's own default. */
-export const DEV_INTERNAL_TOKEN = 'rushgate-dev-internal-token'
-
-const LogLevel = Type.Union(
-  ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
-  { default: 'info' },
-)
+export { ConfigError } from '@rushgate/shared/fastify'
 
 const ConfigSchema = Type.Object({
   NODE_ENV: Type.String({ default: 'development' }),
@@ -35,8 +29,6 @@ const ConfigSchema = Type.Object({
   SHUTDOWN_DRAIN_MS: Type.Integer({ minimum: 0, maximum: 120_000, default: 0 }),
   LOG_LEVEL: LogLevel,
 })
-
-type RawConfig = Static<typeof ConfigSchema>
 
 const OPTIONAL = ['REDIS_CLUSTER_NODES', 'ADMIN_TOKEN', 'INTERNAL_TOKEN', 'JWT_SECRET', 'TOKEN_SECRET']
 
@@ -71,29 +63,13 @@ export interface GatewayConfig {
   logLevel: string
 }
 
-export class ConfigError extends Error {
-  override name = 'ConfigError'
-}
-
 /** Reads and checks the configuration; throws a ConfigError naming the bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): GatewayConfig {
-  const data: Record<string, unknown> = { ...env }
-  // An empty optional variable (as compose files often pass) means "not set".
-  for (const name of OPTIONAL) if (data[name] === '') delete data[name]
-  let raw: RawConfig
-  try {
-    // `env: false`: read only `data`, so a variable removed above cannot come back from process.env.
-    raw = envSchema<RawConfig>({ schema: ConfigSchema, data, env: false, dotenv: false })
-  } catch (err) {
-    throw new ConfigError(`invalid configuration: ${(err as Error).message}`)
-  }
-  if (!raw.INTERNAL_TOKEN && raw.NODE_ENV === 'production') {
-    throw new ConfigError('invalid configuration: INTERNAL_TOKEN is required when NODE_ENV=production')
-  }
+  const raw = readEnv(ConfigSchema, env, OPTIONAL)
   if (raw.AUTH_MODE === 'jwt' && !raw.JWT_SECRET) {
     throw new ConfigError('invalid configuration: JWT_SECRET is required when AUTH_MODE=jwt')
   }
-  const internalToken = raw.INTERNAL_TOKEN ?? DEV_INTERNAL_TOKEN
+  const internalToken = internalTokenFrom(raw)
   return {
     nodeEnv: raw.NODE_ENV,
     port: raw.GATEWAY_PORT,

@@ -1,19 +1,22 @@
 /** What the routes share: built once in app.ts and handed to each route module. */
 import type { GatewayConfig } from './config.ts'
+import type { CoreClient } from './core/client.ts'
 import type { Metrics } from './metrics.ts'
-import type { CoreClient } from './proxy/core-client.ts'
+import type { ActiveGate } from './queue/active-gate.ts'
 import type { ConcertRegistry } from './queue/concerts.ts'
 import type { WaitingLine } from './queue/line.ts'
+import type { LineScripts } from './queue/scripts.ts'
 import type { LineSettings } from './queue/settings.ts'
 import type { RedisClient } from './redis/client.ts'
 import type { RedisKeys } from './redis/keys.ts'
-import type { LineScripts } from './redis/scripts.ts'
 
 export interface GatewayContext {
   config: GatewayConfig
   keys: RedisKeys
   redis: RedisClient & LineScripts
   line: WaitingLine
+  /** Lets only ACTIVE tokens through to the core's concert routes. */
+  gate: ActiveGate
   settings: LineSettings
   concerts: ConcertRegistry
   core: CoreClient

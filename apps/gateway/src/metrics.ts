@@ -1,11 +1,11 @@
 /**
  * Prometheus metrics of one gateway process, in a registry of its own (several apps can live in
- * one test process). The per-concert line gauges are read from Redis when scraped.
+ * one test process). The per-concert line gauges are read when scraped, by the function given.
  */
 import { Counter, Gauge, Registry } from 'prom-client'
-import type { ConcertRegistry } from './queue/concerts.ts'
-import type { RedisClient } from './redis/client.ts'
-import type { RedisKeys } from './redis/keys.ts'
+
+/** concertId → waiting and active users, as one scrape reads them. */
+export type LineSizes = Map<number, { waiting: number; active: number }>
 
 export class Metrics {
   readonly registry = new Registry()
@@ -13,7 +13,7 @@ export class Metrics {
   readonly proxied: Counter<'route' | 'method' | 'status'>
   readonly rejected: Counter<'code'>
 
-  constructor(redis: RedisClient, keys: RedisKeys, concerts: ConcertRegistry) {
+  constructor(readLineSizes: () => Promise<LineSizes>) {
     const registers = [this.registry]
     this.admissions = new Counter({
       name: 'rushgate_admissions_total',
@@ -34,21 +34,10 @@ export class Metrics {
       registers,
     })
     // One scrape reads both gauges; the second collect reuses the first's figures.
-    let pending: Promise<Map<number, readonly [number, number]>> | null = null
-    const readLines = (): Promise<Map<number, readonly [number, number]>> => {
-      pending ??= (async () => {
-        const ids = await concerts.list()
-        const now = Date.now()
-        const figures = await Promise.all(
-          ids.map(async (id) => {
-            const k = keys.concert(id)
-            const [waiting, active] = await Promise.all([redis.zcard(k.waiting), redis.zcount(k.active, `(${now}`, '+inf')])
-            return [id, [waiting, active]] as const
-          }),
-        )
-        return new Map(figures)
-      })().finally(() => setTimeout(() => (pending = null), 0))
-      return pending!
+    let pending: Promise<LineSizes> | null = null
+    const readLines = (): Promise<LineSizes> => {
+      pending ??= readLineSizes().finally(() => setTimeout(() => (pending = null), 0))
+      return pending
     }
     new Gauge({
       name: 'rushgate_queue_waiting',
@@ -57,7 +46,7 @@ export class Metrics {
       registers,
       async collect() {
         this.reset()
-        for (const [id, [waiting]] of await readLines()) this.set({ concert: String(id) }, waiting)
+        for (const [id, { waiting }] of await readLines()) this.set({ concert: String(id) }, waiting)
       },
     })
     new Gauge({
@@ -67,7 +56,7 @@ export class Metrics {
       registers,
       async collect() {
         this.reset()
-        for (const [id, [, active]] of await readLines()) this.set({ concert: String(id) }, active)
+        for (const [id, { active }] of await readLines()) this.set({ concert: String(id) }, active)
       },
     })
   }

@@ -2,21 +2,13 @@
  * The gateway process: configuration, logger, listen, and a graceful close on SIGTERM/SIGINT
  * (stop accepting, finish in-flight requests, close the worker, queues and Redis).
  */
+import { startOrExit } from '@rushgate/shared/fastify'
 import closeWithGrace from 'close-with-grace'
 import { buildApp } from './app.ts'
-import { ConfigError, loadConfig } from './config.ts'
+import { loadConfig } from './config.ts'
 
-async function main(): Promise<void> {
-  let config: ReturnType<typeof loadConfig>
-  try {
-    config = loadConfig()
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message)
-      process.exit(1)
-    }
-    throw err
-  }
+await startOrExit(async () => {
+  const config = loadConfig()
   const app = await buildApp(config)
   closeWithGrace({ delay: config.shutdownDrainMs + 10_000 }, async ({ signal, err }) => {
     if (err) app.log.error({ err }, 'closing after an error')
@@ -28,6 +20,4 @@ async function main(): Promise<void> {
     await app.close()
   })
   await app.listen({ port: config.port, host: config.host })
-}
-
-await main()
+})

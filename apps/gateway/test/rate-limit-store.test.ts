@@ -4,14 +4,14 @@
  */
 import { randomBytes } from 'node:crypto'
 import t from 'tap'
-import { LOCAL_SHARE, SHARE_AFTER, sharedRateLimitStore } from '../src/plugins/rate-limit-store.ts'
-import { registerScripts } from '../src/redis/scripts.ts'
+import { LOCAL_SHARE, SHARE_AFTER, sharedRateLimitStore } from '../src/rate-limit/store.ts'
+import { withRateLimitScripts } from '../src/rate-limit/scripts.ts'
 import { testRedis } from '../test-support/start-gateway.ts'
 import { awayFromWindowEdge } from './helpers.ts'
 
 const WINDOW_MS = 60_000
 const prefix = `rgtest-rl-${randomBytes(4).toString('hex')}`
-const redis = registerScripts(testRedis())
+const redis = withRateLimitScripts(testRedis())
 const used = new Set<string>()
 t.teardown(async () => {
   // By name, one at a time: on a Redis Cluster the windows' keys live on different nodes.

@@ -3,15 +3,16 @@
  * an `ApiFailure` carrying the contract's error code, so the views have one thing to handle: a
  * network error or a timeout is `UPSTREAM_UNAVAILABLE`, just like a 503 from the gateway.
  */
-import type {
-  Balance,
-  ChargeResponse,
-  ConcertSummary,
-  Payment,
-  QueueTokenState,
-  Reservation,
-  Schedule,
-  Seat,
+import {
+  type Balance,
+  type ChargeResponse,
+  type ConcertSummary,
+  Headers,
+  type Payment,
+  type QueueTokenState,
+  type Reservation,
+  type Schedule,
+  type Seat,
 } from '@rushgate/shared'
 
 /** A request that hangs longer than this is given up and reported as the service being unavailable. */
@@ -60,9 +61,9 @@ function codeForStatus(status: number): string {
 
 async function call<T>(path: string, options: CallOptions): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' }
-  if (options.userId) headers['x-user-id'] = options.userId
-  if (options.queueToken) headers['x-queue-token'] = options.queueToken
-  if (options.idempotencyKey) headers['idempotency-key'] = options.idempotencyKey
+  if (options.userId) headers[Headers.userId] = options.userId
+  if (options.queueToken) headers[Headers.queueToken] = options.queueToken
+  if (options.idempotencyKey) headers[Headers.idempotencyKey] = options.idempotencyKey
   let body: string | undefined
   if (options.body !== undefined) {
     headers['content-type'] = 'application/json'

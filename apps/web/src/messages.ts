@@ -2,7 +2,7 @@
  * One clear sentence for every error code of the contract, written for the person in front of the
  * page rather than for a developer. Typed against `ErrorCode`, so a new code cannot be forgotten here.
  */
-import type { ErrorCode } from '@rushgate/shared'
+import type { ErrorCode, ExpiredReason } from '@rushgate/shared'
 import { ApiFailure } from './api.ts'
 import { formatClock, formatWon } from './format.ts'
 
@@ -10,6 +10,15 @@ type Body = Record<string, unknown>
 type Sentence = string | ((body: Body, failure: ApiFailure) => string)
 
 const num = (body: Body, key: string): number | null => (typeof body[key] === 'number' ? (body[key] as number) : null)
+
+/** Why a place in line ended, as the 410's `reason` says. */
+const EXPIRED_SENTENCES: Record<ExpiredReason, string> = {
+  EXPIRED: 'Your time to buy has run out, so your place in line has ended. You can line up again.',
+  PAID: 'Your turn ended with your payment. You can line up again for more.',
+  LEFT: 'You left the line. You can line up again.',
+  ABANDONED: 'Your place was given up because this page stopped asking for it. You can line up again, at the back.',
+  REPLACED: 'You lined up again elsewhere, so this older place has ended.',
+}
 
 const sentences: Record<ErrorCode, Sentence> = {
   VALIDATION_ERROR: (_b, f) => `That was not accepted: ${f.message}`,
@@ -24,14 +33,29 @@ const sentences: Record<ErrorCode, Sentence> = {
       ? 'It is not your turn yet. Please wait in line.'
       : `It is not your turn yet: you are number ${position} in line.`
   },
+  PROOF_OF_WORK_REQUIRED: 'This line asks your browser to solve a short puzzle before you join. Please try again.',
+  PROOF_OF_WORK_INVALID: 'The puzzle your browser solved was not accepted (it may have expired). Please try again.',
   NOT_FOUND: 'That page of the service does not exist.',
   CONCERT_NOT_FOUND: 'This concert no longer exists.',
   SCHEDULE_NOT_FOUND: 'This date no longer exists. Please choose another date.',
   SEAT_NOT_FOUND: 'This seat does not exist. Please choose another seat.',
   RESERVATION_NOT_FOUND: 'This hold could not be found. It may have been released.',
+  PAYMENT_NOT_FOUND: 'This payment could not be found.',
   SEAT_UNAVAILABLE: 'Sorry, someone else has just taken this seat. Please choose another one.',
   HOLD_LIMIT_REACHED: 'You are already holding as many seats as you may. Pay for them or release one first.',
+  TICKET_LIMIT_REACHED: (body) => {
+    const limit = num(body, 'limit')
+    return limit === null
+      ? 'You already have as many tickets for this concert as one person may buy.'
+      : `You already have as many tickets for this concert as one person may buy (${limit}).`
+  },
   HOLD_EXPIRED: 'Your hold ran out before you paid, so the seat was released. Please hold it again.',
+  HOLD_ALREADY_EXTENDED: 'This hold has already been extended once.',
+  SCHEDULE_CLOSED: 'This show has already started, so its seats can no longer be held or refunded.',
+  PAYMENT_REFUNDED: 'This payment has already been refunded.',
+  QUEUE_CLOSED: 'This line is closed: it takes no new places.',
+  NOT_OPEN_YET: 'The line has not opened yet.',
+  ALREADY_OPEN: 'The line has already opened.',
   RESERVATION_PAID: 'Some of these seats are already paid for. Your seats have been refreshed.',
   INSUFFICIENT_BALANCE: (body) => {
     const balance = num(body, 'balance')
@@ -40,7 +64,7 @@ const sentences: Record<ErrorCode, Sentence> = {
     return `Your balance is too low: these seats cost ${formatWon(amount)} and you have ${formatWon(balance)}. Charge at least ${formatWon(amount - balance)} and pay again.`
   },
   BALANCE_LIMIT: 'Your balance cannot go above 1,000,000,000 won. Please charge a smaller amount.',
-  QUEUE_TOKEN_EXPIRED: 'Your time to buy has run out, so your place in line has ended. You can line up again.',
+  QUEUE_TOKEN_EXPIRED: (body) => EXPIRED_SENTENCES[body.reason as ExpiredReason] ?? EXPIRED_SENTENCES.EXPIRED,
   REQUEST_TIMEOUT: 'The request took too long. Please try again.',
   PAYLOAD_TOO_LARGE: 'That request was too large to send.',
   UNSUPPORTED_MEDIA_TYPE: 'That request could not be understood by the service.',

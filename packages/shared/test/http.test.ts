@@ -1,7 +1,8 @@
 import net from 'node:net'
 import Fastify from 'fastify'
 import t from 'tap'
-import { ApiError, ChargeRequest, ConcertParams, installContractErrors, serverOptions } from '../src/index.ts'
+import { ApiError, ChargeRequest, ConcertParams } from '../src/contract/index.ts'
+import { installContractErrors, serverOptions } from '../src/fastify/index.ts'
 
 async function build() {
   const app = Fastify(serverOptions({ logger: false }))

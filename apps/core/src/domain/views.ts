@@ -16,5 +16,6 @@ export function reservationView(r: ReservationView): Reservation {
 }
 
 export function paymentView(p: PaymentRow): PaymentHistoryItem {
-  return { id: p.id, reservationIds: p.reservationIds, amount: p.amount, paidAt: p.paidAt }
+  // No payment is refunded yet: refunds do not exist in the core so far.
+  return { id: p.id, reservationIds: p.reservationIds, amount: p.amount, paidAt: p.paidAt, status: 'PAID', refundedAt: null }
 }

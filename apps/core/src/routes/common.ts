@@ -1,21 +1,10 @@
-/** Pieces every route file uses: error responses by status, and the Idempotency-Key header schema. */
-import { IDEMPOTENCY_KEY_MAX } from '@rushgate/shared'
+/** Pieces every route file uses: error responses by status, idempotency, sending prepared JSON. */
+import { errorResponses } from '@rushgate/shared/fastify'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import Type from 'typebox'
 import type { IdempotencyScope, Outcome } from '../domain/idempotency.ts'
 
-const errorRef = { $ref: 'ErrorResponse#' }
-
 /** Response schemas of the error statuses a route can answer with (plus 401 and 503, always possible). */
-export function errors(...statuses: number[]): Record<number, typeof errorRef> {
-  const out: Record<number, typeof errorRef> = { 401: errorRef, 503: errorRef }
-  for (const s of statuses) out[s] = errorRef
-  return out
-}
-
-export const IdempotencyHeaders = Type.Object({
-  'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: IDEMPOTENCY_KEY_MAX })),
-})
+export const errors = (...statuses: number[]) => errorResponses(401, 503, ...statuses)
 
 export function idempotencyScope(request: FastifyRequest): IdempotencyScope {
   const key = request.headers['idempotency-key']

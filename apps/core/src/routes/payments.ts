@@ -1,11 +1,11 @@
 /** Paying held seats; idempotent with Idempotency-Key. */
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import { ConcertParams, Payment, PaymentRequest } from '@rushgate/shared'
+import { ConcertParams, IdempotencyHeaders, Payment, PaymentRequest } from '@rushgate/shared'
 import { runIdempotent } from '../domain/idempotency.ts'
 import { pay } from '../domain/payments.ts'
 import { requireUser } from '../plugins/identity.ts'
-import { errors, IdempotencyHeaders, idempotencyScope, sendOutcome } from './common.ts'
+import { errors, idempotencyScope, sendOutcome } from './common.ts'
 
 export async function paymentRoutes(fastify: FastifyInstance): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()

@@ -1,13 +1,13 @@
 /** The caller's balance, charges and history (identity only). */
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import { Balance, ChargeRequest, ChargeResponse, PaymentHistory, ReservationList } from '@rushgate/shared'
+import { Balance, ChargeRequest, ChargeResponse, IdempotencyHeaders, PaymentHistory, ReservationList } from '@rushgate/shared'
 import { charge, getBalance } from '../domain/balance.ts'
 import { listReservations } from '../domain/holds.ts'
 import { runIdempotent } from '../domain/idempotency.ts'
 import { listPayments } from '../domain/payments.ts'
 import { requireUser } from '../plugins/identity.ts'
-import { errors, IdempotencyHeaders, idempotencyScope, sendOutcome } from './common.ts'
+import { errors, idempotencyScope, sendOutcome } from './common.ts'
 
 export async function userRoutes(fastify: FastifyInstance): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()

@@ -9,6 +9,8 @@ import type { GatewayConfig } from '../config.ts'
 
 export async function installDocs(app: FastifyInstance, config: GatewayConfig): Promise<void> {
   await app.register(fastifySwagger, {
+    // Shared schemas (the error body) appear under their own $id, not as def-0.
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
     openapi: {
       openapi: '3.0.3',
       info: {

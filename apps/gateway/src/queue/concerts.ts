@@ -6,7 +6,7 @@
  */
 import { ApiError } from '@rushgate/shared'
 import type { FastifyBaseLogger } from 'fastify'
-import type { CoreClient } from '../proxy/core-client.ts'
+import type { CoreClient } from '../core/client.ts'
 import type { RedisClient } from '../redis/client.ts'
 import type { RedisKeys } from '../redis/keys.ts'
 

@@ -1,11 +1,11 @@
 /**
  * The waiting line of each concert: enter, look up, leave, and end after a payment. Each is
- * one Lua script, so one Redis round trip (see ../redis/scripts/).
+ * one Lua script, so one Redis round trip (see ./scripts/).
  */
-import { ApiError, type QueueTokenState } from '@rushgate/shared'
+import { type QueueTokenState, queueTokenExpired } from '@rushgate/shared'
 import type { GatewayConfig } from '../config.ts'
 import type { RedisKeys } from '../redis/keys.ts'
-import type { LineScripts } from '../redis/scripts.ts'
+import type { LineScripts } from './scripts.ts'
 import type { LineSettings } from './settings.ts'
 import type { TokenClaims, TokenSigner } from './tokens.ts'
 
@@ -110,11 +110,12 @@ export class WaitingLine {
         position: null,
         estimatedWaitSeconds: 0,
         activeUntil: new Date(state.activeUntil).toISOString(),
+        opensAt: null,
         // An active user mostly needs to learn when the slot ends; no need to ask often.
         pollAfterMs: clamp(Math.floor(left / 4), POLL_MIN_MS, POLL_MAX_MS * 2),
       }
     }
-    if (state.status !== 'WAITING') throw expired()
+    if (state.status !== 'WAITING') throw queueTokenExpired(state.status)
     return {
       token,
       concertId,
@@ -122,6 +123,7 @@ export class WaitingLine {
       position: state.position,
       estimatedWaitSeconds: state.estimatedWaitSeconds,
       activeUntil: null,
+      opensAt: null,
       // A fifth of the expected wait: about 1 s near the front, rarely far back.
       pollAfterMs: clamp(Math.floor((state.estimatedWaitSeconds * 1000) / 5), POLL_MIN_MS, POLL_MAX_MS),
     }
@@ -138,10 +140,6 @@ export class WaitingLine {
     const seconds = Math.ceil((Math.ceil(position / perTick) * this.config.admitIntervalMs) / 1000)
     return Math.min(seconds, STALLED_WAIT_SECONDS)
   }
-}
-
-export function expired(): ApiError {
-  return new ApiError('QUEUE_TOKEN_EXPIRED', 'the queue token has ended (active time ran out, paid, or left)')
 }
 
 function clamp(n: number, min: number, max: number): number {

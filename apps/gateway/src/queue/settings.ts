@@ -5,6 +5,7 @@
  */
 import type { QueueSettings, QueueSettingsPatch } from '@rushgate/shared'
 import type { GatewayConfig } from '../config.ts'
+import type { LineSizes } from '../metrics.ts'
 import type { RedisClient } from '../redis/client.ts'
 import type { RedisKeys } from '../redis/keys.ts'
 
@@ -42,7 +43,29 @@ export class LineSettings {
       activeTtlSeconds: activeTtlSeconds ? Number(activeTtlSeconds) : this.config.activeTtlSeconds,
       paused: paused === '1',
       admittedTotal: Number(results[3]![1] ?? 0),
+      // The line has no sale window, modes, abandonment or proof of work yet: their neutral values.
+      mode: 'fifo',
+      opensAt: null,
+      closesAt: null,
+      ghostAfterSeconds: null,
+      proofOfWork: null,
+      abandonedTotal: 0,
+      state: paused === '1' ? 'PAUSED' : 'OPEN',
+      seedCommitment: null,
     }
+  }
+
+  /** Waiting and active users of each concert, as a scrape of the metrics reads them. */
+  async sizes(concertIds: number[]): Promise<LineSizes> {
+    const now = Date.now()
+    const figures = await Promise.all(
+      concertIds.map(async (id) => {
+        const k = this.keys.concert(id)
+        const [waiting, active] = await Promise.all([this.redis.zcard(k.waiting), this.redis.zcount(k.active, `(${now}`, '+inf')])
+        return [id, { waiting, active }] as const
+      }),
+    )
+    return new Map(figures)
   }
 
   async update(concertId: number, patch: QueueSettingsPatch): Promise<QueueSettings> {

@@ -61,7 +61,7 @@ export function createRedis(
  * rush that batches the commands of concurrent requests, so Redis and the gateway make one syscall
  * for dozens of commands. ioredis's `enableAutoPipelining` batches the same way, but builds a
  * Pipeline and three more promises per command: 1.5 times the client CPU per script call, 1.8 times
- * per GET (`load-tests/src/redis-client-cost.ts`; RESULTS.md, fourth session).
+ * per GET (measured by `load-tests/src/redis-client-cost.ts`).
  */
 export function coalesceWrites(connection: Redis): void {
   const send = connection.sendCommand.bind(connection)

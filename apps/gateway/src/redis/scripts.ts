@@ -1,41 +1,31 @@
 /**
- * The Lua scripts of the waiting line, registered once per connection with `defineCommand`
- * (ioredis then sends EVALSHA and falls back to EVAL after a Redis restart). The number of
- * keys is read from the file name (`enter-5.lua` takes 5 keys).
+ * Lua scripts registered once per connection with `defineCommand` (ioredis then sends EVALSHA and
+ * falls back to EVAL after a Redis restart). Each folder of scripts belongs to the module that uses
+ * it; a script's command is `rg` + its file name in camel case, and the number of keys it takes is
+ * read from the file name (`enter-5.lua` is `rgEnter` with 5 keys).
  */
-import { readFileSync, readdirSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import type { RedisClient } from './client.ts'
 
-const SCRIPTS_DIR = new URL('./scripts/', import.meta.url)
-
-type Reply = (string | number | null)[]
-
-/** Typed calls of the scripts; the names are `rg` + the file name in camel case. */
-export interface LineScripts {
-  rgEnter(...args: (string | number)[]): Promise<Reply>
-  rgStatus(...args: (string | number)[]): Promise<Reply>
-  rgLeave(...args: (string | number)[]): Promise<number>
-  rgFinishPaid(...args: (string | number)[]): Promise<number>
-  rgAdmit(...args: (string | number)[]): Promise<[number, number]>
-  rgRateLimit(...args: (string | number)[]): Promise<number[]>
-}
+/** The reply of a script that answers a list. */
+export type ScriptReply = (string | number | null)[]
 
 function commandName(file: string): string {
   const stem = file.replace(/-\d+\.lua$/, '')
   return 'rg' + stem.replace(/(^|-)([a-z])/g, (_, __, c: string) => c.toUpperCase())
 }
 
-const sources = readdirSync(SCRIPTS_DIR)
-  .filter((f) => f.endsWith('.lua'))
-  .map((file) => ({
-    name: commandName(file),
-    numberOfKeys: Number(/-(\d+)\.lua$/.exec(file)?.[1]),
-    lua: readFileSync(new URL(file, SCRIPTS_DIR), 'utf8'),
-  }))
-
-export function registerScripts(client: RedisClient): RedisClient & LineScripts {
-  for (const { name, numberOfKeys, lua } of sources) {
-    client.defineCommand(name, { numberOfKeys, lua })
+/** Registers every `*.lua` of `dir` on `client`; `T` types the commands it adds. */
+export function defineScripts<T>(dir: URL): <C extends RedisClient>(client: C) => C & T {
+  const sources = readdirSync(dir)
+    .filter((f) => f.endsWith('.lua'))
+    .map((file) => ({
+      name: commandName(file),
+      numberOfKeys: Number(/-(\d+)\.lua$/.exec(file)?.[1]),
+      lua: readFileSync(new URL(file, dir), 'utf8'),
+    }))
+  return (client) => {
+    for (const { name, numberOfKeys, lua } of sources) client.defineCommand(name, { numberOfKeys, lua })
+    return client as typeof client & T
   }
-  return client as RedisClient & LineScripts
 }

@@ -6,11 +6,11 @@ import {
   QueueSettings,
   QueueSettingsPatch,
 } from '@rushgate/shared'
+import { errorResponses } from '@rushgate/shared/fastify'
 import type { FastifyInstance } from 'fastify'
 import type { GatewayContext } from '../context.ts'
 import { adminGuard } from '../plugins/admin-auth.ts'
-import { forward, readBody } from '../proxy/forward.ts'
-import { errors } from './schemas.ts'
+import { forward, readBody } from '../core/forward.ts'
 
 export async function adminRoutes(app: FastifyInstance, ctx: GatewayContext): Promise<void> {
   const { config, concerts, settings } = ctx
@@ -26,7 +26,7 @@ export async function adminRoutes(app: FastifyInstance, ctx: GatewayContext): Pr
         summary: 'Create a concert (its waiting line exists at once)',
         security: admin,
         body: NewConcert,
-        response: { 201: CreatedConcert, ...errors(400, 401, 429, 503) },
+        response: { 201: CreatedConcert, ...errorResponses(400, 401, 429, 503) },
       },
     },
     async (request, reply) =>
@@ -58,7 +58,7 @@ export async function adminRoutes(app: FastifyInstance, ctx: GatewayContext): Pr
         summary: 'The line of a concert: sizes and settings',
         security: admin,
         params: ConcertParams,
-        response: { 200: QueueSettings, ...errors(400, 401, 404, 429, 503) },
+        response: { 200: QueueSettings, ...errorResponses(400, 401, 404, 429, 503) },
       },
     },
     async (request) => {
@@ -76,7 +76,7 @@ export async function adminRoutes(app: FastifyInstance, ctx: GatewayContext): Pr
         security: admin,
         params: ConcertParams,
         body: QueueSettingsPatch,
-        response: { 200: QueueSettings, ...errors(400, 401, 404, 429, 503) },
+        response: { 200: QueueSettings, ...errorResponses(400, 401, 404, 429, 503) },
       },
     },
     async (request) => {

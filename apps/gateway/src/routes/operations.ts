@@ -1,8 +1,8 @@
 /** /health/live, /health/ready (Redis and the core, short timeouts) and /metrics. */
 import { ApiError, Health } from '@rushgate/shared'
+import { errorResponses } from '@rushgate/shared/fastify'
 import type { FastifyInstance } from 'fastify'
 import type { GatewayContext } from '../context.ts'
-import { errors } from './schemas.ts'
 
 const CHECK_TIMEOUT_MS = 1000
 
@@ -21,7 +21,7 @@ export async function operationsRoutes(app: FastifyInstance, ctx: GatewayContext
       schema: {
         tags: ['operations'],
         summary: 'Redis and the core are reachable (503 otherwise)',
-        response: { 200: Health, ...errors(503) },
+        response: { 200: Health, ...errorResponses(503) },
       },
     },
     async () => {

@@ -9,9 +9,11 @@ import {
   ConcertList,
   ConcertParams,
   HoldRequest,
+  IdempotencyHeaders,
   Payment,
   PaymentHistory,
   PaymentRequest,
+  QueueTokenHeaders,
   Reservation,
   ReservationList,
   ReservationParams,
@@ -19,19 +21,18 @@ import {
   ScheduleParams,
   SeatList,
 } from '@rushgate/shared'
+import { errorResponses } from '@rushgate/shared/fastify'
 import Type from 'typebox'
 import type { FastifyInstance } from 'fastify'
 import type { GatewayContext } from '../context.ts'
-import { requireActiveToken } from '../proxy/active-token.ts'
-import { forward } from '../proxy/forward.ts'
+import { forward } from '../core/forward.ts'
 import { requireUser } from '../plugins/identity.ts'
-import { errors, IdempotencyHeader, QueueTokenHeader } from './schemas.ts'
 
-const gated = errors(400, 401, 403, 404, 410, 429, 503)
+const gated = errorResponses(400, 401, 403, 404, 410, 429, 503)
 const user = [{ user: [] }]
 
 export async function proxiedRoutes(app: FastifyInstance, ctx: GatewayContext): Promise<void> {
-  const { config, metrics, line } = ctx
+  const { config, metrics, line, gate } = ctx
 
   app.addHook('onResponse', async (request, reply) => {
     metrics.proxied.inc({ route: request.routeOptions.url ?? 'unknown', method: request.method, status: String(reply.statusCode) })
@@ -43,7 +44,7 @@ export async function proxiedRoutes(app: FastifyInstance, ctx: GatewayContext): 
       schema: {
         tags: ['catalog'],
         summary: 'All concerts (public)',
-        response: { 200: ConcertList, ...errors(429, 503) },
+        response: { 200: ConcertList, ...errorResponses(429, 503) },
       },
     },
     async (request, reply) => forward(config, request, reply, { userId: request.callerId }),
@@ -57,12 +58,12 @@ export async function proxiedRoutes(app: FastifyInstance, ctx: GatewayContext): 
         summary: 'The dates of a concert, by startsAt',
         security: user,
         params: ConcertParams,
-        headers: QueueTokenHeader,
+        headers: QueueTokenHeaders,
         response: { 200: ScheduleList, ...gated },
       },
     },
     async (request, reply) => {
-      const { userId } = await requireActiveToken(ctx, request, request.params.concertId)
+      const { userId } = await gate.admit(request, request.params.concertId)
       return forward(config, request, reply, { userId })
     },
   )
@@ -75,12 +76,12 @@ export async function proxiedRoutes(app: FastifyInstance, ctx: GatewayContext): 
         summary: 'The seats of one date, by seat number',
         security: user,
         params: ScheduleParams,
-        headers: QueueTokenHeader,
+        headers: QueueTokenHeaders,
         response: { 200: SeatList, ...gated },
       },
     },
     async (request, reply) => {
-      const { userId } = await requireActiveToken(ctx, request, request.params.concertId)
+      const { userId } = await gate.admit(request, request.params.concertId)
       return forward(config, request, reply, { userId })
     },
   )
@@ -93,13 +94,13 @@ export async function proxiedRoutes(app: FastifyInstance, ctx: GatewayContext): 
         summary: 'Hold a seat (never past the token’s activeUntil)',
         security: user,
         params: ConcertParams,
-        headers: QueueTokenHeader,
+        headers: QueueTokenHeaders,
         body: HoldRequest,
-        response: { 201: Reservation, ...errors(400, 401, 403, 404, 409, 410, 429, 503) },
+        response: { 201: Reservation, ...errorResponses(400, 401, 403, 404, 409, 410, 429, 503) },
       },
     },
     async (request, reply) => {
-      const { userId, activeUntil } = await requireActiveToken(ctx, request, request.params.concertId)
+      const { userId, activeUntil } = await gate.admit(request, request.params.concertId)
       return forward(config, request, reply, { userId, activeUntil: activeUntil ?? undefined })
     },
   )
@@ -112,12 +113,12 @@ export async function proxiedRoutes(app: FastifyInstance, ctx: GatewayContext): 
         summary: 'Release one of the caller’s holds',
         security: user,
         params: ReservationParams,
-        headers: QueueTokenHeader,
-        response: { 204: Type.Null({ description: 'released' }), ...errors(400, 401, 403, 404, 409, 410, 429, 503) },
+        headers: QueueTokenHeaders,
+        response: { 204: Type.Null({ description: 'released' }), ...errorResponses(400, 401, 403, 404, 409, 410, 429, 503) },
       },
     },
     async (request, reply) => {
-      const { userId } = await requireActiveToken(ctx, request, request.params.concertId)
+      const { userId } = await gate.admit(request, request.params.concertId)
       return forward(config, request, reply, { userId })
     },
   )
@@ -130,13 +131,13 @@ export async function proxiedRoutes(app: FastifyInstance, ctx: GatewayContext): 
         summary: 'Pay for holds; ends the queue token (a retry with it still gets the first answer)',
         security: user,
         params: ConcertParams,
-        headers: Type.Intersect([QueueTokenHeader, IdempotencyHeader]),
+        headers: Type.Intersect([QueueTokenHeaders, IdempotencyHeaders]),
         body: PaymentRequest,
-        response: { 200: Payment, 201: Payment, ...errors(400, 401, 403, 404, 409, 410, 422, 429, 503) },
+        response: { 200: Payment, 201: Payment, ...errorResponses(400, 401, 403, 404, 409, 410, 422, 429, 503) },
       },
     },
     async (request, reply) => {
-      const admitted = await requireActiveToken(ctx, request, request.params.concertId, { payment: true })
+      const admitted = await gate.admit(request, request.params.concertId, { payment: true })
       return forward(config, request, reply, {
         userId: admitted.userId,
         onResponse: (r, res) => {
@@ -164,14 +165,14 @@ export async function proxiedRoutes(app: FastifyInstance, ctx: GatewayContext): 
     app.route({
       method,
       url,
-      schema: { tags: ['users'], summary, security: user, response: { ...response, ...errors(400, 401, 429, 503) }, ...extra },
+      schema: { tags: ['users'], summary, security: user, response: { ...response, ...errorResponses(400, 401, 429, 503) }, ...extra },
       handler: async (request, reply) => forward(config, request, reply, { userId: requireUser(request, config) }),
     })
 
   identityOnly('GET', '/api/users/me/balance', 'The caller’s balance', { 200: Balance })
-  identityOnly('POST', '/api/users/me/balance/charges', 'Add money to the balance', { 201: ChargeResponse, 409: errors(409)[409]!, 422: errors(422)[422]! }, {
+  identityOnly('POST', '/api/users/me/balance/charges', 'Add money to the balance', { 201: ChargeResponse, 409: errorResponses(409)[409]!, 422: errorResponses(422)[422]! }, {
     body: ChargeRequest,
-    headers: IdempotencyHeader,
+    headers: IdempotencyHeaders,
   })
   identityOnly('GET', '/api/users/me/reservations', 'The caller’s reservations, newest first', { 200: ReservationList })
   identityOnly('GET', '/api/users/me/payments', 'The caller’s payments, newest first', { 200: PaymentHistory })

@@ -1,12 +1,16 @@
 /** The waiting line: enter, look up, leave (contract § Waiting line). */
-import { ConcertParams, QueueTokenState } from '@rushgate/shared'
+import {
+  ConcertParams,
+  queueTokenExpired,
+  QueueTokenHeaders,
+  QueueTokenState,
+} from '@rushgate/shared'
+import { errorResponses } from '@rushgate/shared/fastify'
 import Type from 'typebox'
 import type { FastifyInstance } from 'fastify'
 import type { GatewayContext } from '../context.ts'
 import { requireUser } from '../plugins/identity.ts'
-import { expired } from '../queue/line.ts'
 import { checkPresentedToken } from '../queue/token-check.ts'
-import { errors, QueueTokenHeader } from './schemas.ts'
 
 export async function queueRoutes(app: FastifyInstance, ctx: GatewayContext): Promise<void> {
   const { config, line, concerts } = ctx
@@ -19,7 +23,7 @@ export async function queueRoutes(app: FastifyInstance, ctx: GatewayContext): Pr
         summary: 'Enter the waiting line (201), or get back the live token already held (200)',
         security: [{ user: [] }],
         params: ConcertParams,
-        response: { 200: QueueTokenState, 201: QueueTokenState, ...errors(400, 401, 404, 429, 503) },
+        response: { 200: QueueTokenState, 201: QueueTokenState, ...errorResponses(400, 401, 404, 429, 503) },
       },
     },
     async (request, reply) => {
@@ -39,8 +43,8 @@ export async function queueRoutes(app: FastifyInstance, ctx: GatewayContext): Pr
         summary: "The state of the caller's queue token",
         security: [{ user: [] }],
         params: ConcertParams,
-        headers: QueueTokenHeader,
-        response: { 200: QueueTokenState, ...errors(400, 401, 403, 410, 429, 503) },
+        headers: QueueTokenHeaders,
+        response: { 200: QueueTokenState, ...errorResponses(400, 401, 403, 410, 429, 503) },
       },
     },
     async (request) => {
@@ -59,14 +63,14 @@ export async function queueRoutes(app: FastifyInstance, ctx: GatewayContext): Pr
         summary: 'Leave the line, or give up the active slot',
         security: [{ user: [] }],
         params: ConcertParams,
-        headers: QueueTokenHeader,
-        response: { 204: Type.Null({ description: 'left' }), ...errors(400, 401, 403, 410, 429, 503) },
+        headers: QueueTokenHeaders,
+        response: { 204: Type.Null({ description: 'left' }), ...errorResponses(400, 401, 403, 410, 429, 503) },
       },
     },
     async (request, reply) => {
       const userId = requireUser(request, config)
       const { claims } = checkPresentedToken(request, line.signer, userId, request.params.concertId)
-      if (!(await line.leave(claims))) throw expired()
+      if (!(await line.leave(claims))) throw queueTokenExpired('EXPIRED')
       return reply.code(204).send()
     },
   )

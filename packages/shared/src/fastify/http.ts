@@ -13,14 +13,13 @@ import type {
   FastifyServerOptions,
   FastifySchemaCompiler,
 } from 'fastify'
-import { ApiError, type ErrorBody, ErrorCodes, type ErrorCode } from './errors.ts'
+import { ApiError, type ErrorBody, type ErrorCode, ErrorCodes } from '../contract/errors.ts'
+import { BODY_LIMIT_BYTES } from '../contract/limits.ts'
+import { ErrorResponse } from '../contract/schemas/common.ts'
 
 // ajv-formats is CommonJS; its default export arrives wrapped under ESM.
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ??
   addFormatsModule) as (ajv: Ajv) => Ajv
-
-/** Request bodies above this size are 413 PAYLOAD_TOO_LARGE. The API's bodies are tiny. */
-export const BODY_LIMIT_BYTES = 64 * 1024
 
 const AJV_BASE: AjvOptions = { allErrors: false, removeAdditional: false, useDefaults: true, strict: false }
 
@@ -50,6 +49,13 @@ export function serverOptions(extra: FastifyServerOptions = {}): FastifyServerOp
     ajv: { customOptions: { coerceTypes: 'array' } },
     ...extra,
   }
+}
+
+const errorRef = { $ref: 'ErrorResponse#', description: 'error' } as const
+
+/** Response schemas of a route's error statuses: the contract's error body, by reference. */
+export function errorResponses(...statuses: number[]): Record<number, typeof errorRef> {
+  return Object.fromEntries(statuses.map((s) => [s, errorRef]))
 }
 
 export function sendError(reply: FastifyReply, err: ApiError): FastifyReply {
@@ -105,11 +111,13 @@ export interface ContractErrorOptions {
 }
 
 /**
- * Installs the contract's HTTP rules on the root instance: the error and not-found handlers (a 4xx
+ * Installs the contract's HTTP rules on the root instance: the error body's schema (for
+ * `errorResponses`), the error and not-found handlers (a 4xx
  * keeps its message; a 5xx is logged with its stack and answered with a generic message), JSON-only
  * bodies, and a graceful close that sends clients elsewhere instead of failing them.
  */
 export function installContractErrors(app: FastifyInstance, opts: ContractErrorOptions = {}): void {
+  app.addSchema(ErrorResponse)
   app.setValidatorCompiler(buildValidatorCompiler())
   // JSON only: a text/plain body is 415 UNSUPPORTED_MEDIA_TYPE, not a string that fails validation.
   app.removeContentTypeParser('text/plain')

@@ -24,7 +24,7 @@
  * under SHARE_AFTER requests per replica and caller, so it can let through at most
  * (replicas − 1) × (SHARE_AFTER − 1) extra requests of a caller a window.
  */
-import type { LineScripts } from '../redis/scripts.ts'
+import type { RateLimitScripts } from './scripts.ts'
 
 const FLUSH_MS = 25
 /** A replica passes at most max / LOCAL_SHARE requests of a caller that Redis has not confirmed. */
@@ -69,7 +69,7 @@ class LightCounts {
 type Callback = (err: Error | null, result: { current: number; ttl: number } | null) => void
 
 export interface SharedStoreOptions {
-  redis: LineScripts
+  redis: RateLimitScripts
   /** Builds the key of a window's hash from its number. */
   windowKey: (window: number) => string
   onError: (err: Error) => void

@@ -1,7 +1,7 @@
 /**
  * `@fastify/rate-limit` counting in the shared Redis, so all replicas count together:
  * RATE_LIMIT_PER_MINUTE per user, per IP for requests without identity. Health, metrics and docs
- * are exempt. The store (./rate-limit-store.ts) batches its Redis writes off the request path;
+ * are exempt. The store (./store.ts) batches its Redis writes off the request path;
  * if Redis is down the limiter keeps counting locally and the routes themselves answer 503.
  */
 import fastifyRateLimit from '@fastify/rate-limit'
@@ -9,15 +9,15 @@ import { ApiError } from '@rushgate/shared'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { GatewayConfig } from '../config.ts'
 import type { RedisKeys } from '../redis/keys.ts'
-import type { LineScripts } from '../redis/scripts.ts'
-import { sharedRateLimitStore } from './rate-limit-store.ts'
+import type { RateLimitScripts } from './scripts.ts'
+import { sharedRateLimitStore } from './store.ts'
 
 const EXEMPT = /^\/(health|metrics|docs)(\/|$)/
 
 export async function installRateLimit(
   app: FastifyInstance,
   config: GatewayConfig,
-  redis: LineScripts,
+  redis: RateLimitScripts,
   keys: RedisKeys,
 ): Promise<void> {
   let lastWarned = 0

@@ -1,0 +1,52 @@
+/**
+ * The gate in front of the core's concert routes: only an ACTIVE token of the route's concert
+ * gets through. Checks run in the contract's order and the first failure answers; none of the
+ * rejections reaches the core. A token ended by a payment still passes for POST …/payments, so
+ * a retried payment gets its first answer back from the core.
+ */
+import { ApiError, queueTokenExpired } from '@rushgate/shared'
+import type { FastifyRequest } from 'fastify'
+import type { GatewayConfig } from '../config.ts'
+import type { Metrics } from '../metrics.ts'
+import { requireUser } from '../plugins/identity.ts'
+import type { WaitingLine } from './line.ts'
+import { checkPresentedToken, type PresentedToken } from './token-check.ts'
+
+export interface Admitted extends PresentedToken {
+  userId: string
+  /** Epoch ms the active slot ends; null for a token already ended by a payment. */
+  activeUntil: number | null
+}
+
+export class ActiveGate {
+  constructor(
+    private readonly config: GatewayConfig,
+    private readonly line: WaitingLine,
+    private readonly metrics: Pick<Metrics, 'rejected'>,
+  ) {}
+
+  async admit(request: FastifyRequest, concertId: number, opts: { payment?: boolean } = {}): Promise<Admitted> {
+    const userId = requireUser(request, this.config)
+    try {
+      const presented = checkPresentedToken(request, this.line.signer, userId, concertId)
+      const state = await this.line.lookup(presented.claims)
+      switch (state.status) {
+        case 'ACTIVE':
+          return { ...presented, userId, activeUntil: state.activeUntil }
+        case 'PAID':
+          if (opts.payment) return { ...presented, userId, activeUntil: null }
+          throw queueTokenExpired('PAID')
+        case 'EXPIRED':
+          throw queueTokenExpired('EXPIRED')
+        case 'WAITING':
+          throw new ApiError('QUEUE_NOT_ACTIVE', 'the queue token is still waiting in line', {
+            position: state.position,
+            estimatedWaitSeconds: state.estimatedWaitSeconds,
+          })
+      }
+    } catch (err) {
+      if (err instanceof ApiError) this.metrics.rejected.inc({ code: err.code })
+      throw err
+    }
+  }
+}

@@ -1,0 +1,26 @@
+/** The contract's numeric limits: each written once, used by schemas, apps and the page alike. */
+
+/** Request bodies above this size are 413 PAYLOAD_TOO_LARGE. The API's bodies are tiny. */
+export const BODY_LIMIT_BYTES = 64 * 1024
+
+/** `Idempotency-Key` is 1–64 characters. */
+export const IDEMPOTENCY_KEY_MAX = 64
+
+/** A balance never exceeds this many won; one charge is 1..MAX_CHARGE. */
+export const MAX_BALANCE = 1_000_000_000
+export const MAX_CHARGE = 10_000_000
+/** Seats per schedule when a concert is created. */
+export const MAX_SEATS_PER_SCHEDULE = 1000
+
+/** `ghostAfterSeconds` of a line: 1 s to a day, or null for never. */
+export const GHOST_AFTER_MAX_SECONDS = 86_400
+/** `proofOfWork` difficulty (the challenge's `maxnumber`), or null for none. */
+export const PROOF_OF_WORK_MIN = 1_000
+export const PROOF_OF_WORK_MAX = 10_000_000
+/** A proof-of-work challenge lasts this long. */
+export const CHALLENGE_TTL_SECONDS = 300
+/** `maxTicketsPerUser` of a concert, or null for no limit. */
+export const MAX_TICKETS_PER_USER = 100
+/** The line's history spans at most a day, in at most this many samples. */
+export const HISTORY_MAX_MINUTES = 1440
+export const HISTORY_MAX_SAMPLES = 1440

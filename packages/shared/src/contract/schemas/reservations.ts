@@ -1,0 +1,66 @@
+/** Holds, payments and refunds. */
+import Type, { type Static } from 'typebox'
+import { MAX_SEATS_PER_SCHEDULE } from '../limits.ts'
+import { Id, NullableTimestamp, Timestamp, Won } from './common.ts'
+
+export const HoldRequest = Type.Object(
+  { scheduleId: Id, seatNumber: Type.Integer({ minimum: 1, maximum: MAX_SEATS_PER_SCHEDULE }) },
+  { additionalProperties: false },
+)
+export type HoldRequest = Static<typeof HoldRequest>
+
+export const ReservationStatus = Type.Union([
+  Type.Literal('HELD'),
+  Type.Literal('EXPIRED'),
+  Type.Literal('CANCELLED'),
+  Type.Literal('PAID'),
+  Type.Literal('REFUNDED'),
+])
+export type ReservationStatus = Static<typeof ReservationStatus>
+
+export const Reservation = Type.Object({
+  id: Id,
+  concertId: Id,
+  scheduleId: Id,
+  seatNumber: Type.Integer({ minimum: 1 }),
+  price: Won,
+  status: ReservationStatus,
+  expiresAt: Timestamp,
+})
+export const ReservationList = Type.Array(Reservation)
+export type Reservation = Static<typeof Reservation>
+
+export const PaymentRequest = Type.Object(
+  {
+    // The per-user bound (MAX_HOLDS_PER_USER) is configuration, checked by the core; this is a sanity cap.
+    reservationIds: Type.Array(Id, { minItems: 1, maxItems: 100, uniqueItems: true }),
+  },
+  { additionalProperties: false },
+)
+export type PaymentRequest = Static<typeof PaymentRequest>
+
+export const Payment = Type.Object({
+  id: Id,
+  reservationIds: Type.Array(Id),
+  amount: Won,
+  balance: Won,
+  paidAt: Timestamp,
+})
+export type Payment = Static<typeof Payment>
+
+export const PaymentStatus = Type.Union([Type.Literal('PAID'), Type.Literal('REFUNDED')])
+export type PaymentStatus = Static<typeof PaymentStatus>
+
+export const PaymentHistoryItem = Type.Object({
+  id: Id,
+  reservationIds: Type.Array(Id),
+  amount: Won,
+  paidAt: Timestamp,
+  status: PaymentStatus,
+  refundedAt: NullableTimestamp,
+})
+export const PaymentHistory = Type.Array(PaymentHistoryItem)
+export type PaymentHistoryItem = Static<typeof PaymentHistoryItem>
+
+export const Refund = Type.Object({ id: Id, amount: Won, balance: Won, refundedAt: Timestamp })
+export type Refund = Static<typeof Refund>

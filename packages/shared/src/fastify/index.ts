@@ -1,0 +1,3 @@
+/** The Fastify side of the contract: server options, the error plumbing, configuration helpers. */
+export * from './config.ts'
+export * from './http.ts'
