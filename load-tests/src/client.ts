@@ -1,10 +1,23 @@
 /**
- * A thin client of the public contract (../../shared/api.md) over an undici Pool: many kept-alive
+ * A thin client of the public contract (docs/api.md) over an undici Pool: many kept-alive
  * connections shared by thousands of virtual users. Every call resolves with the status and the parsed
  * body — a non-2xx is data for the caller to count, not an exception. Only a network failure throws.
  */
 import { randomUUID } from 'node:crypto'
-import { Headers as H } from '@rushgate/shared'
+import {
+  type Balance,
+  type ChargeResponse,
+  type CreatedConcert,
+  type ErrorBody as ErrorReply,
+  Headers as H,
+  type Payment,
+  type PaymentHistoryItem,
+  type QueueSettings,
+  type QueueTokenState as TokenState,
+  type Reservation as Hold,
+  type Schedule,
+  type Seat,
+} from '@rushgate/shared'
 import { Pool } from 'undici'
 
 export interface Reply<T = unknown> {
@@ -14,73 +27,9 @@ export interface Reply<T = unknown> {
   retryAfter?: number
 }
 
-/** The body of every error response of the contract. */
-export interface ErrorReply {
-  statusCode: number
-  code: string
-  message: string
-  [extra: string]: unknown
-}
-
-export interface TokenState {
-  token: string
-  concertId: number
-  status: 'WAITING' | 'ACTIVE'
-  position: number | null
-  estimatedWaitSeconds: number
-  activeUntil: string | null
-  pollAfterMs: number
-}
-
-export interface QueueSettings {
-  concertId: number
-  waiting: number
-  active: number
-  admitPerTick: number
-  maxActive: number | null
-  activeTtlSeconds: number
-  paused: boolean
-  admittedTotal: number
-}
-
-export interface Schedule {
-  id: number
-  concertId: number
-  startsAt: string
-  totalSeats: number
-  availableSeats: number
-}
-
-export interface Seat {
-  seatNumber: number
-  status: 'AVAILABLE' | 'HELD' | 'SOLD'
-  price: number
-}
-
-export interface Hold {
-  id: number
-  concertId: number
-  scheduleId: number
-  seatNumber: number
-  price: number
-  status: string
-  expiresAt: string
-}
-
-export interface Payment {
-  id: number
-  reservationIds: number[]
-  amount: number
-  balance?: number
-  paidAt: string
-}
-
-export interface CreatedConcert {
-  id: number
-  title: string
-  venue: string
-  schedules: { id: number; startsAt: string; totalSeats: number; price: number }[]
-}
+/** The contract's shapes, as the load tests read them (a hold is the contract's Reservation). */
+export type { CreatedConcert, ErrorBody as ErrorReply, Payment, QueueSettings, Schedule, Seat } from '@rushgate/shared'
+export type { QueueTokenState as TokenState, Reservation as Hold } from '@rushgate/shared'
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE'
 
@@ -150,7 +99,7 @@ export class Api {
   }
 
   charge(userId: string, amount: number, idempotencyKey: string = randomUUID()) {
-    return this.http.call<{ userId: string; balance: number; charged: number }>(
+    return this.http.call<ChargeResponse>(
       'POST',
       '/api/users/me/balance/charges',
       { [H.userId]: userId, [H.idempotencyKey]: idempotencyKey },
@@ -159,7 +108,7 @@ export class Api {
   }
 
   balance(userId: string) {
-    return this.http.call<{ userId: string; balance: number }>('GET', '/api/users/me/balance', { [H.userId]: userId })
+    return this.http.call<Balance>('GET', '/api/users/me/balance', { [H.userId]: userId })
   }
 
   reservations(userId: string) {
@@ -167,7 +116,7 @@ export class Api {
   }
 
   payments(userId: string) {
-    return this.http.call<Payment[]>('GET', '/api/users/me/payments', { [H.userId]: userId })
+    return this.http.call<PaymentHistoryItem[]>('GET', '/api/users/me/payments', { [H.userId]: userId })
   }
 
   join(userId: string, concertId: number) {
