@@ -1,5 +1,5 @@
 /**
- * A thin client of the public contract (../../shared/api.md) over an undici Pool: many kept-alive
+ * A thin client of the public API (docs/api.md) over an undici Pool: many kept-alive
  * connections shared by thousands of virtual users. Every call resolves with the status and the parsed
  * body — a non-2xx is data for the caller to count, not an exception. Only a network failure throws.
  */
