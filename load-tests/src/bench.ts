@@ -1,6 +1,6 @@
 /**
  * `pnpm bench [token|poll|seats|holds|payments|rtt|line …] [--url URL] [--duration S] [--warmup S] [--rounds N]
- *             [--connections N] [--users N] [--waiting N] [--profile DIR] [--experiment NAME] [--all]`
+ *             [--connections N] [--users N] [--waiting N] [--profile DIR] [--all]`
  *
  * Runs the benchmarks (all by default, `line` only when named or with --all) against the stack at
  * --url, or against one it starts. Beside each it measures the one-Redis-round-trip baseline, prints a
@@ -42,7 +42,6 @@ const { values, positionals } = parseArgs({
     users: { type: 'string', default: '2500' },
     waiting: { type: 'string', default: '1000000' },
     profile: { type: 'string' },
-    experiment: { type: 'string' },
     all: { type: 'boolean', default: false },
     'share-cpus': { type: 'boolean', default: false },
   },
@@ -66,7 +65,6 @@ const stack = values.url
   : await startStack({
       log,
       profileDir: values.profile,
-      gatewayImports: values.experiment ? [experimentModule(values.experiment)] : [],
       cpus: pinned?.servers,
     })
 const baseline = await startBaseline(stack.redisUrl, pinned?.servers)
@@ -142,7 +140,6 @@ const markdown = [
     ? `autocannon runs in the same process as the orchestration, on CPU ${pinned.loadGenerator}; the servers on CPU ${pinned.servers}, Redis where the kernel puts it.`
     : 'autocannon runs in the same process as the orchestration, on the same cores as the servers.',
   'CPU µs/req: user + system CPU time of each process over the timed measurement (/proc), divided by its requests.',
-  ...(values.experiment ? ['', `**Experiment \`${values.experiment}\` preloaded into the gateway.**`] : []),
   '',
   table(HEADERS, rows.map(toCells)),
   '',
@@ -173,12 +170,6 @@ function combineBaselines(bench: string, baselines: Row[]): Row {
     unexpected: baselines.reduce((n, b) => n + b.unexpected, 0),
     rounds: baselines.map((b) => ({ rps: b.rps, baselineRps: b.rps })),
   }
-}
-
-/** `--experiment <name>` preloads src/experiments/<name>.ts into the gateway. */
-function experimentModule(name: string): string {
-  if (!/^[a-z-]+$/.test(name)) throw new Error(`--experiment takes a name from src/experiments, not ${name}`)
-  return new URL(`./experiments/${name}.ts`, import.meta.url).href
 }
 
 function toCells(r: Row): (string | number)[] {

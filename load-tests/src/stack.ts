@@ -47,8 +47,6 @@ export interface StackOptions {
   coreEnv?: Record<string, string>
   /** When set, both services run with `--cpu-prof` and write their profiles here. */
   profileDir?: string
-  /** Modules preloaded into the gateway (`--import`), for experiments that leave its code alone. */
-  gatewayImports?: string[]
   /** CPUs the services may run on (`taskset -c` list), to keep them off the load generator's. */
   cpus?: string
   log?: (line: string) => void
@@ -128,7 +126,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       // Benchmarks measure throughput, not the limiter; a rush sets its own value.
       RATE_LIMIT_PER_MINUTE: '10000000',
       ...options.gatewayEnv,
-    }, { profileDir: options.profileDir, imports: options.gatewayImports, cpus: options.cpus })
+    }, { profileDir: options.profileDir, cpus: options.cpus })
     children.push(gateway)
     await waitReady(gateway, `${gatewayUrl}/health/ready`)
     return {
@@ -184,7 +182,6 @@ interface Service {
 
 interface ServiceOptions {
   profileDir?: string
-  imports?: string[]
   cpus?: string
 }
 
@@ -192,9 +189,9 @@ function startService(
   name: string,
   script: string,
   env: Record<string, string>,
-  { profileDir, imports = [], cpus }: ServiceOptions = {},
+  { profileDir, cpus }: ServiceOptions = {},
 ): Service {
-  const flags = ['--import', TSX, ...imports.flatMap((m) => ['--import', m])]
+  const flags = ['--import', TSX]
   if (profileDir) {
     // Absolute: the service runs in its own package directory.
     // One directory per service, default file names: the loader's worker thread writes a profile too.

@@ -1,5 +1,5 @@
 /**
- * The client of the public API (/work/shared/api.md), same origin as the page. Every failure becomes
+ * The client of the public API (docs/api.md), same origin as the page. Every failure becomes
  * an `ApiFailure` carrying the contract's error code, so the views have one thing to handle: a
  * network error or a timeout is `UPSTREAM_UNAVAILABLE`, just like a 503 from the gateway.
  */

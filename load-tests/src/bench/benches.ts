@@ -1,6 +1,6 @@
 /**
- * The benchmarks of issue 4. Each prepares what it needs through the public API, then measures one
- * path of the project with autocannon; the runner measures the one-round-trip baseline beside it.
+ * The benchmarks. Each prepares what it needs through the public API, then measures one path of the
+ * project with autocannon; the runner measures the one-round-trip baseline beside it.
  */
 import { Headers as H } from '@rushgate/shared'
 import type { RequestParams } from 'autocannon'
@@ -34,7 +34,7 @@ const path = (url: string) => new URL(url).pathname
 /** The contract's default MAX_HOLDS_PER_USER, which the benchmark stack keeps. */
 const MAX_HOLDS_PER_USER = 4
 
-/** Token issue, a new user every request: INCR + ZADD + HSET and a signature per request. */
+/** Token issue, a new user every request: one `enter` script (INCR + ZADD) and a signature per request. */
 const token: Bench = {
   name: 'token',
   title: 'token issue (new user per request)',
@@ -206,8 +206,8 @@ const payments: Bench = {
 }
 
 /**
- * Not the project: variants of the baseline that explain its ratios — a second sequential Redis
- * round trip (the gateway's rate limiter adds one to every request), and ioredis auto-pipelining.
+ * Not the project: variants of the baseline that explain its ratios — what a second sequential Redis
+ * round trip costs, and what batching the writes of concurrent requests (ioredis auto-pipelining) gives.
  */
 const rtt: Bench = {
   name: 'rtt',
