@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto'
 import t from 'tap'
 import { LOCAL_SHARE, SHARE_AFTER, sharedRateLimitStore } from '../src/plugins/rate-limit-store.ts'
 import { registerScripts } from '../src/redis/scripts.ts'
-import { testRedis } from '../test-support/start-gateway.ts'
+import { testRedis } from '@rushgate/testkit'
 import { awayFromWindowEdge } from './helpers.ts'
 
 const WINDOW_MS = 60_000

@@ -22,6 +22,8 @@ export interface ServiceProcess {
   kill(): Promise<void>
   /** SIGTERM: the graceful shutdown path. Resolves once the process exited. */
   terminate(): Promise<void>
+  /** SIGTERM (SIGKILL after 10 s); resolves with the exit code, or the signal that ended it. */
+  close(): Promise<number | NodeJS.Signals | null>
   /** Stops the service (SIGKILL unless told) and starts it again on the same port. */
   restart(signal?: NodeJS.Signals): Promise<void>
 }
@@ -104,6 +106,10 @@ export async function spawnService(
     env: fullEnv,
     kill: () => child.stop('SIGKILL'),
     terminate: () => child.stop('SIGTERM', 20_000),
+    async close() {
+      await child.stop('SIGTERM', 10_000)
+      return child.exited
+    },
     async restart(signal: NodeJS.Signals = 'SIGKILL') {
       await child.stop(signal, 20_000)
       await waitFor(`port ${port} to be free`, async () => !(await isListening(port)), 5000)
