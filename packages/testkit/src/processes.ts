@@ -51,8 +51,9 @@ export interface SpawnStackOptions {
   coreEnv?: Record<string, string>
   gatewayEnv?: Record<string, string>
   internalToken?: string
-  /** How both services are run (profiles, CPUs, NODE_ENV, …). */
+  /** How both services are run (profiles, CPUs, NODE_ENV, …), and what differs for the gateway. */
   service?: ServiceOptions
+  gatewayService?: ServiceOptions
   /** Kill (default) or terminate on stop. */
   stopSignal?: 'SIGKILL' | 'SIGTERM'
 }
@@ -79,7 +80,7 @@ export async function spawnStack(apps: { core: CoreEntry; gateway: GatewayEntry 
     const gateway = await spawnGateway(
       apps.gateway,
       { coreUrl: core.url, internalToken, prefix, redisUrl: opts.redisUrl, env: opts.gatewayEnv },
-      opts.service,
+      { ...opts.service, ...opts.gatewayService },
     )
     started.push(gateway)
     return { databaseUrl, core, gateway, prefix, stop }
