@@ -1,5 +1,6 @@
 /** The user journeys of the contract, as short helpers over HTTP; each throws when a step is refused. */
 import { setTimeout as sleep } from 'node:timers/promises'
+import type { CreatedConcert as Created } from '@rushgate/shared'
 import { type Answer, admin, as, call, type Target } from './http.ts'
 
 function expectStatus(answer: Answer, ok: number[], what: string): Answer {
@@ -13,12 +14,8 @@ export interface ConcertSpec {
   schedules?: { startsAt?: string; seats?: number; price?: number }[]
 }
 
-export interface CreatedConcert {
-  id: number
-  title: string
-  venue: string
-  schedules: { id: number; startsAt: string; totalSeats: number; price: number }[]
-  /** The first date's id, and every date's. */
+/** The contract's answer, and for short: the first date's id and every date's. */
+export interface CreatedConcert extends Created {
   scheduleId: number
   scheduleIds: number[]
 }

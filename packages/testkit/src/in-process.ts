@@ -36,6 +36,12 @@ export interface GatewayOptions {
   prefix?: string
 }
 
+/** A close that may be called twice (a test stops a service early, teardown stops it again). */
+function once(close: () => Promise<void>): () => Promise<void> {
+  let closing: Promise<void> | undefined
+  return () => (closing ??= close())
+}
+
 async function listen(app: FastifyInstance): Promise<string> {
   await app.listen({ host: '127.0.0.1', port: 0 })
   const address = app.server.address()
@@ -47,18 +53,15 @@ export async function startCore(entry: CoreEntry, opts: { env?: Record<string, s
   const env = { LOG_LEVEL: 'silent', INTERNAL_TOKEN, ...opts.env, DATABASE_URL: databaseUrl, CORE_PORT: '0' }
   const app = await entry.build(env)
   const url = await listen(app)
-  let closed = false
   return {
     url,
     internalToken: env.INTERNAL_TOKEN,
     databaseUrl,
     app,
-    async close() {
-      if (closed) return
-      closed = true
+    close: once(async () => {
       await app.close()
       await dropScratchDatabase(databaseUrl)
-    },
+    }),
   }
 }
 
@@ -84,19 +87,16 @@ export async function startGateway(entry: GatewayEntry, opts: GatewayOptions): P
   const app = await entry.build({ ...gatewayEnvironment({ ...opts, prefix }), GATEWAY_PORT: '0' })
   const url = await listen(app)
   const redis = testRedis(opts.env?.REDIS_URL)
-  let closed = false
   return {
     url,
     app,
     prefix,
     redis,
-    async close() {
-      if (closed) return
-      closed = true
+    close: once(async () => {
       await app.close()
       if (!opts.prefix) await deletePrefix(redis, prefix).catch(() => {})
       redis.disconnect()
-    },
+    }),
   }
 }
 
