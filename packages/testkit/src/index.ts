@@ -23,7 +23,6 @@ export {
 export { type Answer, admin, as, type CallOptions, call, isContractError, type Loose, type Target } from './http.ts'
 export {
   type GatewayOptions,
-  gatewayEnvironment,
   type StartedCore,
   type StartedGateway,
   type StartedStack,
@@ -57,13 +56,6 @@ export { type RawAnswer, type RawOptions, rawRequest } from './raw-http.ts'
 export { type PrivateCluster, startRedisCluster } from './redis-cluster.ts'
 export { clusterNodes, deletePrefix, randomPrefix, SHARED_REDIS, testRedis } from './redis-keys.ts'
 export { type PrivateRedis, type RedisOptions, rawCommand, startRedis } from './redis-server.ts'
-export {
-  createScratchDatabase,
-  databaseUrl,
-  dropScratchDatabase,
-  type Migrations,
-  postgresServerUrl,
-  scratchName,
-} from './scratch-database.ts'
+export { createScratchDatabase, dropScratchDatabase, type Migrations, scratchName } from './scratch-database.ts'
 export { type ServiceOptions, type ServiceProcess, spawnService } from './service-process.ts'
 export { TcpProxy } from './tcp-proxy.ts'
