@@ -1,24 +1,15 @@
 /**
  * The stack a benchmark or a rush runs against: either one that is already running (`--url`), or the
- * real core and gateway started here as child processes (`tsx`, free ports, a database of their own, a
- * random Redis key prefix), plus the one-round-trip baseline server. `stop()` ends what was started and
- * removes the database and the Redis keys it created — never anything else.
+ * real core and gateway started here as child processes by the test kit (free ports, a database of
+ * their own, a random Redis key prefix), plus the one-round-trip baseline server. `stop()` ends what
+ * was started and removes the database and the Redis keys it created — never anything else.
  */
-import { type ChildProcess, spawn } from 'node:child_process'
 import { createHmac, randomBytes } from 'node:crypto'
-import { mkdirSync } from 'node:fs'
-import { createServer } from 'node:net'
-import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { Redis } from 'ioredis'
-import pg from 'pg'
+import { coreEntry } from '@rushgate/core/entry-points'
+import { gatewayEntry } from '@rushgate/gateway/entry-points'
+import { SHARED_REDIS, spawnService, spawnStack } from '@rushgate/testkit'
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
-// `node --import <tsx>` rather than the tsx CLI, so that node flags such as --cpu-prof reach the service.
-const TSX = import.meta.resolve('tsx')
-
-export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379'
-export const DEFAULT_PG_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres'
 const READY_TIMEOUT_MS = 90_000
 
 export interface Stack {
@@ -58,7 +49,7 @@ export function externalStack(gatewayUrl: string): Stack {
     gatewayUrl: gatewayUrl.replace(/\/$/, ''),
     coreUrl: (process.env.CORE_URL ?? 'http://127.0.0.1:3001').replace(/\/$/, ''),
     databaseUrl: process.env.DATABASE_URL,
-    redisUrl: process.env.REDIS_URL ?? DEFAULT_REDIS_URL,
+    redisUrl: process.env.REDIS_URL ?? SHARED_REDIS,
     adminToken: requireEnv('ADMIN_TOKEN'),
     internalToken: requireEnv('INTERNAL_TOKEN'),
     redisPrefix: process.env.REDIS_KEY_PREFIX ?? 'rg',
@@ -81,70 +72,47 @@ function requireEnv(name: string): string {
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const log = options.log ?? (() => {})
   const id = randomBytes(5).toString('hex')
-  const dbName = `rushgate_bench_${id}`
-  const redisUrl = process.env.REDIS_URL ?? DEFAULT_REDIS_URL
-  const adminUrl = process.env.PG_ADMIN_URL ?? DEFAULT_PG_ADMIN_URL
-  const databaseUrl = withDatabase(adminUrl, dbName)
+  const databaseName = `rushgate_bench_${id}`
+  const redisUrl = process.env.REDIS_URL ?? SHARED_REDIS
   const redisPrefix = `rglt-${id}`
   const adminToken = `admin-${randomBytes(12).toString('hex')}`
   const internalToken = `internal-${randomBytes(12).toString('hex')}`
   const tokenSecret = randomBytes(24).toString('hex')
-  const children: Service[] = []
-
-  await adminQuery(adminUrl, `CREATE DATABASE ${dbName}`)
-  const stop = async () => {
-    await Promise.allSettled(children.map((c) => c.stop()))
-    await adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch((err) =>
-      log(`could not drop ${dbName}: ${err}`),
-    )
-    await deleteKeys(redisUrl, `*${id}*`).catch((err) => log(`could not delete keys of ${redisPrefix}: ${err}`))
-  }
-
-  try {
-    const [corePort, gatewayPort] = [await freePort(), await freePort()]
-    const coreUrl = `http://127.0.0.1:${corePort}`
-    const gatewayUrl = `http://127.0.0.1:${gatewayPort}`
-    const common = { LOG_LEVEL: 'warn', INTERNAL_TOKEN: internalToken, HOST: '127.0.0.1' }
-    log(`starting core on ${coreUrl} (database ${dbName})`)
-    const core = startService('core', 'apps/core/src/server.ts', {
-      ...common,
-      CORE_PORT: String(corePort),
-      DATABASE_URL: databaseUrl,
-      ...options.coreEnv,
-    }, { profileDir: options.profileDir, cpus: options.cpus })
-    children.push(core)
-    await waitReady(core, `${coreUrl}/health/ready`)
-    log(`starting gateway on ${gatewayUrl} (Redis prefix ${redisPrefix})`)
-    const gateway = startService('gateway', 'apps/gateway/src/server.ts', {
-      ...common,
-      GATEWAY_PORT: String(gatewayPort),
-      CORE_URL: coreUrl,
-      REDIS_URL: redisUrl,
-      REDIS_KEY_PREFIX: redisPrefix,
-      ADMIN_TOKEN: adminToken,
-      TOKEN_SECRET: tokenSecret,
-      // Benchmarks measure throughput, not the limiter; a rush sets its own value.
-      RATE_LIMIT_PER_MINUTE: '10000000',
-      ...options.gatewayEnv,
-    }, { profileDir: options.profileDir, cpus: options.cpus })
-    children.push(gateway)
-    await waitReady(gateway, `${gatewayUrl}/health/ready`)
-    return {
-      gatewayUrl,
-      coreUrl,
-      databaseUrl,
+  log(`starting core (database ${databaseName}) and gateway (Redis prefix ${redisPrefix})`)
+  const stack = await spawnStack(
+    { core: coreEntry, gateway: gatewayEntry },
+    {
+      databaseName,
+      prefix: redisPrefix,
       redisUrl,
-      adminToken,
       internalToken,
-      redisPrefix,
-      tokenSecret,
-      external: false,
-      gatewayPid: gateway.child.pid,
-      stop,
-    }
-  } catch (err) {
-    await stop()
-    throw err
+      coreEnv: { LOG_LEVEL: 'warn', ...options.coreEnv },
+      gatewayEnv: {
+        LOG_LEVEL: 'warn',
+        ADMIN_TOKEN: adminToken,
+        TOKEN_SECRET: tokenSecret,
+        // Benchmarks measure throughput, not the limiter; a rush sets its own value.
+        RATE_LIMIT_PER_MINUTE: '10000000',
+        ...options.gatewayEnv,
+      },
+      service: { nodeEnv: 'production', profileDir: options.profileDir, cpus: options.cpus, timeoutMs: READY_TIMEOUT_MS },
+      // A profile is written when the process exits by itself.
+      stopSignal: 'SIGTERM',
+    },
+  )
+  log(`core on ${stack.core.url}, gateway on ${stack.gateway.url}`)
+  return {
+    gatewayUrl: stack.gateway.url,
+    coreUrl: stack.core.url,
+    databaseUrl: stack.databaseUrl,
+    redisUrl,
+    adminToken,
+    internalToken,
+    redisPrefix,
+    tokenSecret,
+    external: false,
+    gatewayPid: stack.gateway.child.proc.pid,
+    stop: stack.stop,
   }
 }
 
@@ -154,143 +122,16 @@ export async function startBaseline(
   cpus?: string,
 ): Promise<{ url: string; pid?: number; stop(): Promise<void> }> {
   const key = `rglt-baseline-${randomBytes(5).toString('hex')}`
-  const service = startService('baseline', 'load-tests/src/baseline-server.ts', {
-    REDIS_URL: redisUrl,
-    BASELINE_KEY: key,
-    BASELINE_PORT: '0',
-  }, { cpus })
-  const address = await new Promise<string>((resolveAddress, reject) => {
-    const timer = setTimeout(() => reject(new Error('baseline server did not start')), READY_TIMEOUT_MS)
-    service.child.stdout?.on('data', (chunk: Buffer) => {
-      const match = /listening (\S+)/.exec(chunk.toString())
-      if (match?.[1]) {
-        clearTimeout(timer)
-        resolveAddress(match[1])
-      }
-    })
-    service.child.once('exit', (code) => reject(new Error(`baseline server exited (${code}): ${service.output()}`)))
-  })
-  return { url: `${address}/baseline`, pid: service.child.pid, stop: () => service.stop() }
-}
-
-interface Service {
-  name: string
-  child: ChildProcess
-  output(): string
-  stop(): Promise<void>
-}
-
-interface ServiceOptions {
-  profileDir?: string
-  cpus?: string
-}
-
-function startService(
-  name: string,
-  script: string,
-  env: Record<string, string>,
-  { profileDir, cpus }: ServiceOptions = {},
-): Service {
-  const flags = ['--import', TSX]
-  if (profileDir) {
-    // Absolute: the service runs in its own package directory.
-    // One directory per service, default file names: the loader's worker thread writes a profile too.
-    const dir = resolve(profileDir, name)
-    mkdirSync(dir, { recursive: true })
-    flags.push('--cpu-prof', `--cpu-prof-dir=${dir}`)
-  }
-  const node = [process.execPath, ...flags, resolve(ROOT, script)]
-  const [command, ...args] = cpus ? ['taskset', '-c', cpus, ...node] : node
-  const child = spawn(command!, args, {
-    cwd: resolve(ROOT, dirname(dirname(script))),
-    env: { ...process.env, NODE_ENV: 'production', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  // Keep the tail of what the service printed, to explain a failed start.
-  let tail = ''
-  const keep = (chunk: Buffer) => {
-    tail = (tail + chunk.toString()).slice(-4000)
-  }
-  child.stdout?.on('data', keep)
-  child.stderr?.on('data', keep)
-  const exited = new Promise<void>((done) => child.once('exit', () => done()))
-  return {
-    name,
-    child,
-    output: () => tail,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return
-      child.kill('SIGTERM')
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
-      await exited
-      clearTimeout(timer)
-    },
-  }
-}
-
-async function waitReady(service: Service, url: string): Promise<void> {
-  const deadline = Date.now() + READY_TIMEOUT_MS
-  while (Date.now() < deadline) {
-    if (service.child.exitCode !== null) {
-      throw new Error(`${service.name} exited with ${service.child.exitCode}:\n${service.output()}`)
-    }
-    try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(1000) })
-      if (res.ok) return
-    } catch {
-      // not listening yet
-    }
-    await sleep(200)
-  }
-  throw new Error(`${service.name} was not ready at ${url} within ${READY_TIMEOUT_MS} ms:\n${service.output()}`)
+  const service = await spawnService(
+    'baseline',
+    fileURLToPath(new URL('./baseline-server.ts', import.meta.url)),
+    'BASELINE_PORT',
+    { REDIS_URL: redisUrl, BASELINE_KEY: key },
+    { readyPath: '/baseline', nodeEnv: 'production', cpus, timeoutMs: READY_TIMEOUT_MS },
+  )
+  return { url: `${service.url}/baseline`, pid: service.child.proc.pid, stop: () => service.terminate() }
 }
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((done) => setTimeout(done, ms))
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((done, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      const port = typeof address === 'object' && address ? address.port : 0
-      server.close(() => done(port))
-    })
-  })
-}
-
-function withDatabase(url: string, database: string): string {
-  const parsed = new URL(url)
-  parsed.pathname = `/${database}`
-  return parsed.toString()
-}
-
-async function adminQuery(url: string, sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url })
-  await client.connect()
-  try {
-    await client.query(sql)
-  } finally {
-    await client.end()
-  }
-}
-
-/** Deletes the keys matching `pattern` with SCAN + UNLINK: only the keys of one run, never a FLUSH. */
-export async function deleteKeys(redisUrl: string, pattern: string): Promise<number> {
-  const redis = new Redis(redisUrl, { lazyConnect: true })
-  await redis.connect()
-  let deleted = 0
-  try {
-    let cursor = '0'
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000)
-      cursor = next
-      if (keys.length > 0) deleted += await redis.unlink(...keys)
-    } while (cursor !== '0')
-  } finally {
-    redis.disconnect()
-  }
-  return deleted
 }

@@ -1,25 +1,22 @@
 /**
- * Issue 6, case 7: the gateway on a local three-primary Redis Cluster (`REDIS_CLUSTER_NODES`).
+ * The gateway on a local three-primary Redis Cluster (`REDIS_CLUSTER_NODES`).
  * The representative flows run end to end — entering, status, admission ticks, the proxy, a payment
  * ending the token, admin settings, the rate limit — and no command fails with CROSSSLOT: every key
  * of a concert carries the concert's hash tag, so its multi-key scripts stay in one slot.
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
-import { activeToken, charge, createConcert, enter, hold, pay, queueStats, setQueue, tokenState } from '../support/flows.ts'
-import { as, call } from '../support/http.ts'
-import { startRedisCluster } from '../support/cluster.ts'
-import { rawCommand } from '../support/redis.ts'
-import { scratchDatabase, spawnCore, spawnGateway, uniqueName } from '../support/stack.ts'
+import { activeToken, as, call, charge, createConcert, enterToken, hold, pay, queueStats, randomPrefix, rawCommand, setQueue, startRedisCluster, tokenState } from '@rushgate/testkit'
+import { scratchDatabase, spawnCore, spawnGateway } from '../support/stack.ts'
 
 /** Per user per minute (per IP without identity, as the admin calls are): high enough for the polling below. */
 const RATE_LIMIT = 200
 
 t.test('when the gateway runs on a Redis Cluster, then every flow works and no key crosses slots', async (t) => {
   const cluster = await startRedisCluster()
-  const db = scratchDatabase('cluster')
+  const db = await scratchDatabase('cluster')
   const core = await spawnCore(db.url)
-  const prefix = uniqueName('rg_cluster')
+  const prefix = randomPrefix('rg_cluster')
   const gateway = await spawnGateway({ coreUrl: core.url, clusterNodes: cluster.nodes, prefix, env: { RATE_LIMIT_PER_MINUTE: String(RATE_LIMIT) } })
   t.teardown(async () => {
     await gateway.kill()
@@ -39,7 +36,7 @@ t.test('when the gateway runs on a Redis Cluster, then every flow works and no k
   // Entering and admission ticks: three become active, the rest wait in order.
   const users = Array.from({ length: 6 }, (_, i) => `cluster-user-${i}`)
   const tokens: string[] = []
-  for (const user of users) tokens.push(await enter(gateway.url, A.id, user))
+  for (const user of users) tokens.push(await enterToken(gateway.url, A.id, user))
   const deadline = Date.now() + 10_000
   let stats = (await queueStats(gateway.url, A.id)).body
   while (stats.active < 3 && Date.now() < deadline) {
@@ -81,7 +78,7 @@ t.test('when the gateway runs on a Redis Cluster, then every flow works and no k
     if (a.status === 429) limited = a
   }
   t.equal(limited?.body?.code, 'RATE_LIMITED', 'the rate limit holds on the cluster')
-  t.ok(limited?.headers['retry-after'], 'with Retry-After')
+  t.ok(limited?.headers.get('retry-after'), 'with Retry-After')
 
   // Every key of the gateway: the concert's keys share one slot (by their hash tag).
   const keys: string[] = []

@@ -3,13 +3,13 @@
  * starts the cluster, runs `pnpm --filter @rushgate/gateway test` with `REDIS_CLUSTER_NODES`
  * pointing at it, and tears the cluster down. `pnpm --filter @rushgate/system-tests test:gateway-on-cluster`
  *
- * The gateway's test-support must pass REDIS_CLUSTER_NODES from the environment to the gateways it
- * starts and use a Cluster client for its own reads and key cleanup; files that kill their own
- * private Redis do not apply to a cluster and should skip themselves when it is set.
+ * The test kit passes REDIS_CLUSTER_NODES from the environment to the gateways it starts and uses a
+ * Cluster client for the tests' own reads and key cleanup; a test that gives a gateway a Redis of its
+ * own (REDIS_URL) keeps it.
  */
 import { spawn } from 'node:child_process'
-import { startRedisCluster } from '../support/cluster.ts'
-import { REPO_ROOT } from '../support/services.ts'
+import { startRedisCluster } from '@rushgate/testkit'
+import { REPO_ROOT } from '../support/stack.ts'
 
 const cluster = await startRedisCluster()
 console.log(`Redis Cluster up: ${cluster.nodes}`)

@@ -1,13 +1,10 @@
 /**
- * Issue 6, case 3: the core is SIGKILLed while holds and payments are in flight, then restarted.
+ * The core is SIGKILLed while holds and payments are in flight, then restarted.
  * Meanwhile the gateway answers 503 quickly; afterwards each hold and payment is complete or absent.
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
-import { activeToken, charge, createConcert, hold, pay } from '../support/flows.ts'
-import { type Answer, as, call } from '../support/http.ts'
-import { checkBooks } from '../support/ledger.ts'
-import { waitFor } from '../support/ports.ts'
+import { activeToken, type Answer, as, call, charge, checkBooks, createConcert, hold, pay, waitFor } from '@rushgate/testkit'
 import { startStack } from '../support/stack.ts'
 
 const FAST_MS = 1500

@@ -1,24 +1,21 @@
 /**
- * Issue 6, case 4: three gateway replicas share one Redis; replicas are SIGKILLed while admission
+ * Three gateway replicas share one Redis; replicas are SIGKILLed while admission
  * runs. The ticks go on on the survivors, nobody is admitted twice and nobody is skipped: at every
  * moment the active users are exactly the first ones to have arrived.
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
-import { createConcert, enter, queueStats, setQueue, tokenState } from '../support/flows.ts'
-import type { Answer } from '../support/http.ts'
-import { startRedis } from '../support/redis.ts'
-import type { ServiceProcess } from '../support/services.ts'
-import { scratchDatabase, spawnCore, spawnGateway, uniqueName } from '../support/stack.ts'
+import { type Answer, createConcert, enterToken, queueStats, randomPrefix, type ServiceProcess, setQueue, startRedis, tokenState } from '@rushgate/testkit'
+import { scratchDatabase, spawnCore, spawnGateway } from '../support/stack.ts'
 
 const USERS = 30
 const PER_TICK = 2
 
 t.test('when gateway replicas die during admission, then the survivors admit in order, once each', async (t) => {
   const redis = await startRedis()
-  const db = scratchDatabase('replica_kill')
+  const db = await scratchDatabase('replica_kill')
   const core = await spawnCore(db.url)
-  const prefix = uniqueName('rg_replicas')
+  const prefix = randomPrefix('rg_replicas')
   const replicas: ServiceProcess[] = await Promise.all(
     [0, 1, 2].map(() => spawnGateway({ coreUrl: core.url, redisUrl: redis.url, prefix, env: { ADMIT_INTERVAL_MS: '250' } })),
   )
@@ -33,7 +30,7 @@ t.test('when gateway replicas die during admission, then the survivors admit in 
   const users = Array.from({ length: USERS }, (_, i) => `replica-user-${String(i).padStart(2, '0')}`)
   const tokens: string[] = []
   // Arrival order is the order of these calls, spread over all replicas.
-  for (const [i, user] of users.entries()) tokens.push(await enter(replicas[i % 3]!.url, concert.id, user))
+  for (const [i, user] of users.entries()) tokens.push(await enterToken(replicas[i % 3]!.url, concert.id, user))
   await setQueue(replicas[1]!.url, concert.id, { paused: false })
 
   const alive = new Set(replicas)

@@ -1,5 +1,5 @@
 /**
- * Issue 6, case 8: on SIGTERM each service stops taking new connections, finishes the requests in
+ * On SIGTERM each service stops taking new connections, finishes the requests in
  * flight and closes its pools (it exits 0 by itself); a rolling restart of two gateways under load
  * loses no request when, like a load balancer, the client sends only to gateways whose readiness
  * is 200 (each drains SHUTDOWN_DRAIN_MS with readiness 503 before it stops listening) and retries on
@@ -7,11 +7,8 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 import t, { type Test as Tap } from 'tap'
-import { as, call } from '../support/http.ts'
-import { isListening, waitFor } from '../support/ports.ts'
-import { rawRequest } from '../support/raw.ts'
-import type { ServiceProcess } from '../support/services.ts'
-import { INTERNAL_TOKEN, scratchDatabase, spawnCore, spawnGateway, uniqueName, dropPrefix } from '../support/stack.ts'
+import { as, call, deletePrefix, INTERNAL_TOKEN, isListening, randomPrefix, rawRequest, type ServiceProcess, SHARED_REDIS, waitFor } from '@rushgate/testkit'
+import { scratchDatabase, spawnCore, spawnGateway } from '../support/stack.ts'
 
 /**
  * Known gateway bug (routed to the lead): proxied answers (the core's routes, via reply-from) carry
@@ -35,11 +32,11 @@ const DRAIN_MS = 1000
 /** How often the test's "load balancer" reads each gateway's /health/ready. */
 const ROTATION_POLL_MS = 100
 
-const db = scratchDatabase('graceful')
-const prefix = uniqueName('rg_graceful')
+const db = await scratchDatabase('graceful')
+const prefix = randomPrefix('rg_graceful')
 t.teardown(async () => {
   await db.drop()
-  await dropPrefix(prefix)
+  await deletePrefix(SHARED_REDIS, prefix)
 })
 
 /** A charge whose body arrives in three slow parts; SIGTERM is sent after the head. */

@@ -1,16 +1,12 @@
 /**
- * Issue 6, case 2: Postgres crashes and restarts (`pg_ctl restart -m immediate`) while payments run.
+ * Postgres crashes and restarts (`pg_ctl restart -m immediate`) while payments run.
  * No partial payment may exist afterwards, and a payment retried with the same Idempotency-Key
  * completes exactly once.
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
-import { activeToken, balance, charge, createConcert, hold, pay } from '../support/flows.ts'
-import { type Answer, as, call, isContractError } from '../support/http.ts'
-import { checkBooks } from '../support/ledger.ts'
-import { waitFor } from '../support/ports.ts'
-import { startPostgres } from '../support/postgres.ts'
-import { spawnCore, spawnGateway, uniqueName, dropPrefix } from '../support/stack.ts'
+import { activeToken, type Answer, as, balance, call, charge, checkBooks, createConcert, deletePrefix, hold, isContractError, pay, randomPrefix, SHARED_REDIS, startPostgres, waitFor } from '@rushgate/testkit'
+import { spawnCore, spawnGateway } from '../support/stack.ts'
 
 /**
  * Known core bug (routed to the lead): a Postgres crash during payment transactions raises an
@@ -32,13 +28,13 @@ t.test('when Postgres restarts during payments, then no payment is partial and a
   const postgres = await startPostgres()
   const databaseUrl = postgres.url('rushgate')
   const core = await spawnCore(databaseUrl, { HOLD_TTL_SECONDS: '600' })
-  const prefix = uniqueName('rg_pgrestart')
+  const prefix = randomPrefix('rg_pgrestart')
   const gateway = await spawnGateway({ coreUrl: core.url, prefix, env: { ACTIVE_TTL_SECONDS: '600' } })
   t.teardown(async () => {
     await gateway.kill()
     await core.kill()
     await postgres.close()
-    await dropPrefix(prefix)
+    await deletePrefix(SHARED_REDIS, prefix)
   })
   const concert = await createConcert(gateway.url, USERS * 2, PRICE)
   const scheduleId = concert.scheduleIds[0]!

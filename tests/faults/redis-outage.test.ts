@@ -1,21 +1,18 @@
 /**
- * Issue 6, case 1: Redis stops in the middle of a rush. The gateway must answer 503
+ * Redis stops in the middle of a rush. The gateway must answer 503
  * UPSTREAM_UNAVAILABLE quickly (no hang, no crash), say 503 on /health/ready, and recover by itself
  * once Redis is back. With persistence on, the line and the active users survive a restart in order.
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
-import { activeToken, admin, createConcert, enter, queueStats, setQueue, tokenState } from '../support/flows.ts'
-import { type Answer, as, call } from '../support/http.ts'
-import { waitFor } from '../support/ports.ts'
-import { startRedis } from '../support/redis.ts'
-import { scratchDatabase, spawnCore, spawnGateway, uniqueName } from '../support/stack.ts'
+import { activeToken, admin, type Answer, as, call, createConcert, enterToken, queueStats, randomPrefix, setQueue, startRedis, tokenState, waitFor } from '@rushgate/testkit'
+import { scratchDatabase, spawnCore, spawnGateway } from '../support/stack.ts'
 
 /** A behaviour bound (a 503 instead of a hang), generous for a loaded 2-core machine; not a performance figure. */
 const FAST_MS = 1500
 const RECOVERY_MS = 5000
 
-const db = scratchDatabase('redis_outage')
+const db = await scratchDatabase('redis_outage')
 const core = await spawnCore(db.url)
 t.teardown(async () => {
   await core.kill()
@@ -28,7 +25,7 @@ async function status(url: string, path: string): Promise<number> {
 
 t.test('when Redis is killed mid-rush, then the gateway answers 503 fast and recovers by itself', async (t) => {
   const redis = await startRedis()
-  const gateway = await spawnGateway({ coreUrl: core.url, redisUrl: redis.url, prefix: uniqueName('rg_outage') })
+  const gateway = await spawnGateway({ coreUrl: core.url, redisUrl: redis.url, prefix: randomPrefix('rg_outage') })
   t.teardown(async () => {
     await gateway.kill()
     await redis.close()
@@ -37,7 +34,7 @@ t.test('when Redis is killed mid-rush, then the gateway answers 503 fast and rec
   await setQueue(gateway.url, concert.id, { maxActive: 2 })
   const users = Array.from({ length: 8 }, (_, i) => `outage-user-${i}`)
   const tokens: string[] = []
-  for (const user of users) tokens.push(await enter(gateway.url, concert.id, user))
+  for (const user of users) tokens.push(await enterToken(gateway.url, concert.id, user))
 
   // Status polls keep running across the kill: each must end quickly, as 200 or 503, never hang.
   let polling = true
@@ -103,7 +100,7 @@ t.test('when Redis is killed mid-rush, then the gateway answers 503 fast and rec
 
 t.test('when a persistent Redis is killed and restarted, then the line and the active users survive in order', async (t) => {
   const redis = await startRedis({ persistent: true })
-  const gateway = await spawnGateway({ coreUrl: core.url, redisUrl: redis.url, prefix: uniqueName('rg_persist') })
+  const gateway = await spawnGateway({ coreUrl: core.url, redisUrl: redis.url, prefix: randomPrefix('rg_persist') })
   t.teardown(async () => {
     await gateway.kill()
     await redis.close()
@@ -114,7 +111,7 @@ t.test('when a persistent Redis is killed and restarted, then the line and the a
   const tokens: string[] = []
   for (const [i, user] of users.entries()) {
     // The first three are admitted before the next one arrives, so the expected order is exact.
-    tokens.push(i < 3 ? await activeToken(gateway.url, concert.id, user) : await enter(gateway.url, concert.id, user))
+    tokens.push(i < 3 ? await activeToken(gateway.url, concert.id, user) : await enterToken(gateway.url, concert.id, user))
   }
   const before = await Promise.all(users.map((u, i) => tokenState(gateway.url, concert.id, u, tokens[i]!)))
 

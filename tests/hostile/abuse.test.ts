@@ -1,15 +1,13 @@
 /**
- * Issue 6, case 6: abuse. One user holds one place per line however hard they push; a token is
+ * Abuse. One user holds one place per line however hard they push; a token is
  * useless to anyone but its user; the admin API takes nothing but its token; the core refuses
  * traffic that does not carry the gateway's credential.
  */
 import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import t from 'tap'
-import { activeToken, charge, createConcert, hold, pay, queueStats, setQueue, tokenState } from '../support/flows.ts'
-import { as, call, isContractError } from '../support/http.ts'
-import { REPO_ROOT } from '../support/services.ts'
-import { ADMIN_TOKEN, INTERNAL_TOKEN, startStack } from '../support/stack.ts'
+import { activeToken, ADMIN_TOKEN, as, call, charge, createConcert, hold, INTERNAL_TOKEN, isContractError, pay, queueStats, setQueue, tokenState } from '@rushgate/testkit'
+import { REPO_ROOT, startStack } from '../support/stack.ts'
 
 const { core, gateway } = await startStack((fn) => t.teardown(fn), 'abuse')
 const concert = await createConcert(gateway.url, 6, 1000)

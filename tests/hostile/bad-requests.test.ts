@@ -1,15 +1,13 @@
 /**
- * Issue 6, case 5: a table of hostile requests. Each must be answered with its 4xx and a contract
+ * A table of hostile requests. Each must be answered with its 4xx and a contract
  * body `{ statusCode, code, message }` (never a 500, never a stack trace), and change nothing:
  * balances, seats, reservations, payments and the line are compared before and after.
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 import t, { type Test as Tap } from 'tap'
-import { activeToken, admin, charge, createConcert, enter, hold, queueStats, setQueue } from '../support/flows.ts'
-import { type Answer, as, call, isContractError } from '../support/http.ts'
+import { activeToken, admin, type Answer, as, call, charge, createConcert, enterToken, hold, INTERNAL_TOKEN, isContractError, queueStats, rawRequest, setQueue } from '@rushgate/testkit'
+import { startStack } from '../support/stack.ts'
 import { BODY_LIMIT_BYTES } from '@rushgate/shared'
-import { rawRequest } from '../support/raw.ts'
-import { INTERNAL_TOKEN, startStack } from '../support/stack.ts'
 
 const { core, gateway } = await startStack((fn) => t.teardown(fn), 'hostile')
 
@@ -23,7 +21,7 @@ const R = (await hold(gateway.url, C, VICTIM, T, S, 1)).body.id as number
 // A second user waits behind a full active set: their place must not move either.
 await setQueue(gateway.url, C, { maxActive: 1 })
 const WAITER = 'hostile-waiter'
-const waiterToken = await enter(gateway.url, C, WAITER)
+const waiterToken = await enterToken(gateway.url, C, WAITER)
 
 const victim = as(VICTIM, T)
 const json = { 'content-type': 'application/json' }
@@ -213,7 +211,7 @@ async function rawAnswer(port: number, c: (typeof cases)[number]): Promise<Answe
   const headers = Object.entries(c.headers ?? {}).map(([k, v]) => `${k}: ${v}`)
   const head = [`${c.method} ${c.path} HTTP/1.1`, 'Host: x', ...headers, `Content-Length: ${body.length}`].join('\r\n')
   const answer = await rawRequest(port, head, { parts: [body], timeoutMs: 15_000 })
-  return { status: answer.status, body: answer.json, text: answer.body, headers: {}, ms: 0 }
+  return { status: answer.status, body: answer.json, text: answer.body, headers: new Headers(), ms: 0 }
 }
 
 const before = await snapshot()

@@ -1,9 +1,8 @@
 import t from 'tap'
-import { expireHold, query } from '../test-support/db.ts'
-import { call } from '../test-support/http.ts'
-import { assertInvariants, createConcert, startCore } from '../test-support/start-core.ts'
+import { assertInvariants, call, createConcert, expireHold, query, startCore } from '@rushgate/testkit'
+import { coreEntry } from '../entry-points.ts'
 
-const core = await startCore({ env: { DB_POOL_MAX: '20' } })
+const core = await startCore(coreEntry, { env: { DB_POOL_MAX: '20' } })
 t.teardown(() => core.close())
 t.afterEach(() => assertInvariants(core.databaseUrl))
 
@@ -66,7 +65,7 @@ t.test('when a hold runs out, then the seat is AVAILABLE at once, paying it is H
 })
 
 t.test('when a hold is made with HOLD_TTL_SECONDS=1, then after a second it is free again', async (t) => {
-  const quick = await startCore({ env: { HOLD_TTL_SECONDS: '1' } })
+  const quick = await startCore(coreEntry, { env: { HOLD_TTL_SECONDS: '1' } })
   t.teardown(() => quick.close())
   const concert = await createConcert(quick, { schedules: [{ seats: 1 }] })
   const scheduleId = concert.schedules[0]!.id

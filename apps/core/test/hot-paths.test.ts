@@ -3,11 +3,10 @@
  * in one statement. The other test files prove the rules; these cover what those paths add.
  */
 import t from 'tap'
-import { expireHold } from '../test-support/db.ts'
-import { call } from '../test-support/http.ts'
-import { assertInvariants, createConcert, startCore } from '../test-support/start-core.ts'
+import { assertInvariants, call, createConcert, expireHold, startCore } from '@rushgate/testkit'
+import { coreEntry } from '../entry-points.ts'
 
-const core = await startCore()
+const core = await startCore(coreEntry)
 t.teardown(() => core.close())
 t.afterEach(() => assertInvariants(core.databaseUrl))
 

@@ -1,8 +1,8 @@
 import t from 'tap'
-import { call } from '../test-support/http.ts'
-import { assertInvariants, createConcert, startCore } from '../test-support/start-core.ts'
+import { assertInvariants, call, createConcert, startCore } from '@rushgate/testkit'
+import { coreEntry } from '../entry-points.ts'
 
-const core = await startCore()
+const core = await startCore(coreEntry)
 t.teardown(() => core.close())
 t.afterEach(() => assertInvariants(core.databaseUrl))
 

@@ -1,9 +1,8 @@
 import t from 'tap'
-import { expireHold, query, snapshot } from '../test-support/db.ts'
-import { call } from '../test-support/http.ts'
-import { assertInvariants, createConcert, startCore } from '../test-support/start-core.ts'
+import { assertInvariants, call, createConcert, expireHold, query, snapshot, startCore } from '@rushgate/testkit'
+import { coreEntry } from '../entry-points.ts'
 
-const core = await startCore({ env: { DB_POOL_MAX: '20' } })
+const core = await startCore(coreEntry, { env: { DB_POOL_MAX: '20' } })
 t.teardown(() => core.close())
 t.afterEach(() => assertInvariants(core.databaseUrl))
 

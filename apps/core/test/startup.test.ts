@@ -1,8 +1,8 @@
 import t from 'tap'
 import { ConfigError, DEV_INTERNAL_TOKEN, loadConfig } from '../src/config.ts'
 import { runMigrations } from '../src/db/migrate.ts'
-import { assertInvariants, createConcert, dropTestDatabase, startCore } from '../test-support/start-core.ts'
-import { query } from '../test-support/db.ts'
+import { assertInvariants, createConcert, dropScratchDatabase, query, startCore } from '@rushgate/testkit'
+import { coreEntry } from '../entry-points.ts'
 import { seedDemo } from '../src/seed/demo.ts'
 
 t.test('configuration: defaults, and a bad value names the variable', async (t) => {
@@ -24,7 +24,7 @@ t.test('configuration: defaults, and a bad value names the variable', async (t) 
 })
 
 t.test('migrations: replicas starting at once apply them once, under the advisory lock', async (t) => {
-  const core = await startCore()
+  const core = await startCore(coreEntry)
   t.teardown(() => core.close())
   // The database exists and is migrated; three more "replicas" race to migrate it again.
   await Promise.all([runMigrations(core.databaseUrl), runMigrations(core.databaseUrl), runMigrations(core.databaseUrl)])
@@ -35,14 +35,14 @@ t.test('migrations: replicas starting at once apply them once, under the advisor
 t.test('migrations on a database that does not exist yet: created, then migrated, by several at once', async (t) => {
   const url = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/rushgate')
   url.pathname = `/rg_test_fresh_${Date.now().toString(36)}`
-  t.teardown(() => dropTestDatabase(url.toString()))
+  t.teardown(() => dropScratchDatabase(url.toString()))
   await Promise.all([runMigrations(url.toString()), runMigrations(url.toString())])
   const tables = await query(url.toString(), `select count(*)::int as n from pg_tables where schemaname = 'public'`)
   t.equal(tables[0].n, 8)
 })
 
 t.test('demo seed: 3 concerts × 4 dates × 50 seats, idempotent', async (t) => {
-  const core = await startCore()
+  const core = await startCore(coreEntry)
   t.teardown(() => core.close())
   await createConcert(core, { title: 'Something else' })
   t.equal((await seedDemo(core.app.database.db)).length, 3)

@@ -1,8 +1,8 @@
 import t from 'tap'
 import { buildApp } from '../src/app.ts'
 import { loadConfig } from '../src/config.ts'
-import { createTestDatabase, dropTestDatabase } from '../test-support/start-core.ts'
-import { TcpProxy } from '../test-support/tcp-proxy.ts'
+import { createScratchDatabase, dropScratchDatabase, TcpProxy } from '@rushgate/testkit'
+import { coreEntry } from '../entry-points.ts'
 
 const token = 'unavailable-test-token'
 
@@ -46,7 +46,7 @@ t.test('when Postgres is unreachable (a closed port), then every route is a fast
 })
 
 t.test('when Postgres goes away and comes back, then the core answers 503 meanwhile and recovers by itself', async (t) => {
-  const databaseUrl = await createTestDatabase()
+  const databaseUrl = await createScratchDatabase(coreEntry)
   const target = new URL(databaseUrl)
   const proxy = new TcpProxy(target.hostname, Number(target.port || 5432))
   await proxy.start()
@@ -57,7 +57,7 @@ t.test('when Postgres goes away and comes back, then the core answers 503 meanwh
   t.teardown(async () => {
     await app.close()
     await proxy.close()
-    await dropTestDatabase(databaseUrl)
+    await dropScratchDatabase(databaseUrl)
   })
 
   t.equal((await timed(app, 'POST', '/api/users/me/balance/charges', { amount: 5 })).status, 201)

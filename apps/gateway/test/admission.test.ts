@@ -1,8 +1,9 @@
 /** The admission script on its own, and identity in JWT mode. */
 import { createHmac } from 'node:crypto'
 import t from 'tap'
-import { call, createConcert, startStack } from './helpers.ts'
-import { startGateway } from '../test-support/start-gateway.ts'
+import { call, createConcert, startGateway } from '@rushgate/testkit'
+import { gatewayEntry } from '../entry-points.ts'
+import { startStack } from './helpers.ts'
 
 t.test('a tick is processed once, however many times its job runs', async (t) => {
   const { gw } = await startStack(t, { ADMIT_INTERVAL_MS: '100', ADMIT_BATCH: '2' })
@@ -35,7 +36,7 @@ t.test('JWT mode: user from sub, X-User-Id ignored', async (t) => {
   const { core, gw } = await startStack(t)
   const concert = await createConcert(gw.url)
   const secret = 'jwt-secret-for-tests'
-  const jwt = await startGateway({
+  const jwt = await startGateway(gatewayEntry, {
     coreUrl: core.url,
     internalToken: core.internalToken,
     prefix: gw.prefix,

@@ -7,10 +7,9 @@
  * The app is the real one (buildApp), made ready but not listening; no admission worker, no core.
  */
 import { readFileSync } from 'node:fs'
-import { randomBytes } from 'node:crypto'
 import { ErrorCodes } from '@rushgate/shared'
+import { clusterNodes, deletePrefix, randomPrefix, testRedis } from '@rushgate/testkit'
 import type { FastifyInstance } from 'fastify'
-import { Cluster, type Redis } from 'ioredis'
 import t from 'tap'
 import { buildApp } from '../src/app.ts'
 import { loadConfig } from '../src/config.ts'
@@ -102,19 +101,6 @@ function openApiStatuses(doc: { paths: Record<string, Record<string, { responses
   return out
 }
 
-/** Deletes the keys of the prefix (none are expected: no worker, no core), on every primary of a cluster. */
-async function deletePrefix(redis: Redis | Cluster, prefix: string): Promise<void> {
-  const nodes = redis instanceof Cluster ? redis.nodes('master') : [redis]
-  for (const node of nodes) {
-    let cursor = '0'
-    do {
-      const [next, keys] = await node.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000)
-      cursor = next
-      for (const key of keys) await node.unlink(key)
-    } while (cursor !== '0')
-  }
-}
-
 const doc = readDoc(readFileSync(DOC_PATH, 'utf8'))
 
 t.test('docs/api.md has one section per route and an errors table', async (t) => {
@@ -136,21 +122,24 @@ t.test('every error code is in the errors table with the status it is sent with'
 })
 
 t.test('every route of the app is documented, with every status the OpenAPI document declares', async (t) => {
-  const prefix = `rgt_${randomBytes(5).toString('hex')}`
+  const prefix = randomPrefix()
   const app = await buildApp(
     loadConfig({
       LOG_LEVEL: 'silent',
       REDIS_KEY_PREFIX: prefix,
       // The local Redis, or the cluster the gateway suite runs on (see tests/cluster).
-      REDIS_CLUSTER_NODES: process.env.REDIS_CLUSTER_NODES ?? '',
+      REDIS_CLUSTER_NODES: clusterNodes(),
       // No core: the app asks it for its concerts at start and only logs that it failed.
       CORE_URL: 'http://127.0.0.1:9',
     }),
     { admission: false },
   )
   t.teardown(async () => {
-    await deletePrefix(app.gateway.redis as unknown as Redis | Cluster, prefix).catch(() => {})
     await app.close()
+    // None are expected (no worker, no core), but a half-made key must not outlive the test.
+    const redis = testRedis()
+    await deletePrefix(redis, prefix).catch(() => {})
+    redis.disconnect()
   })
   await app.ready()
 

@@ -4,8 +4,9 @@ import { request } from 'node:http'
 import Fastify from 'fastify'
 import t from 'tap'
 import { loadConfig } from '../src/config.ts'
-import { startGateway } from '../test-support/start-gateway.ts'
-import { admin, as, awayFromWindowEdge, call, createConcert, startStack } from './helpers.ts'
+import { admin, as, call, createConcert, startGateway } from '@rushgate/testkit'
+import { gatewayEntry } from '../entry-points.ts'
+import { awayFromWindowEdge, startStack } from './helpers.ts'
 
 t.test('admin API auth', async (t) => {
   const { gw, core } = await startStack(t)
@@ -25,7 +26,7 @@ t.test('admin API auth', async (t) => {
   t.match(await call(gw.url, 'GET', '/api/users/me/balance', { headers: admin }), { status: 401, body: { code: 'UNAUTHENTICATED' } })
 
   t.test('without ADMIN_TOKEN the admin API is off', async (t) => {
-    const off = await startGateway({ coreUrl: core.url, internalToken: core.internalToken, env: { ADMIN_TOKEN: '' } })
+    const off = await startGateway(gatewayEntry, { coreUrl: core.url, internalToken: core.internalToken, env: { ADMIN_TOKEN: '' } })
     t.teardown(() => off.close())
     t.match(await call(off.url, 'GET', path, { headers: { authorization: 'Bearer ' } }), { status: 401 })
     t.match(await call(off.url, 'GET', path, { headers: admin }), { status: 401 })
@@ -34,7 +35,7 @@ t.test('admin API auth', async (t) => {
   t.test('a concert created at the core alone is still known (looked up at the core)', async (t) => {
     // Simulates a Redis that lost its data: the concert is in the core but not in the Redis set.
     await gw.redis.srem(`${gw.prefix}:concerts`, String(concert.id))
-    const fresh = await startGateway({ coreUrl: core.url, internalToken: core.internalToken, prefix: gw.prefix, env: { ADMIT_INTERVAL_MS: '100' } })
+    const fresh = await startGateway(gatewayEntry, { coreUrl: core.url, internalToken: core.internalToken, prefix: gw.prefix, env: { ADMIT_INTERVAL_MS: '100' } })
     t.teardown(() => fresh.close())
     const res = await call(fresh.url, 'POST', `/api/queues/${concert.id}/tokens`, { headers: as('late') })
     t.equal(res.status, 201)
@@ -65,9 +66,9 @@ t.test('rate limit: 429 RATE_LIMITED with Retry-After, per user; health, metrics
   t.test('two replicas count together', async (t) => {
     const { core } = await startStack(t)
     const env = { RATE_LIMIT_PER_MINUTE: '6' }
-    const a = await startGateway({ coreUrl: core.url, internalToken: core.internalToken, env })
+    const a = await startGateway(gatewayEntry, { coreUrl: core.url, internalToken: core.internalToken, env })
     t.teardown(() => a.close())
-    const b = await startGateway({ coreUrl: core.url, internalToken: core.internalToken, env, prefix: a.prefix })
+    const b = await startGateway(gatewayEntry, { coreUrl: core.url, internalToken: core.internalToken, env, prefix: a.prefix })
     t.teardown(() => b.close())
     const statuses: number[] = []
     await awayFromWindowEdge()
@@ -171,7 +172,7 @@ t.test('the proxy replaces internal headers, and an unreachable core is a quick 
   await upstream.listen({ port: 0, host: '127.0.0.1' })
   const address = upstream.server.address()
   const port = typeof address === 'object' && address ? address.port : 0
-  const gw = await startGateway({ coreUrl: `http://127.0.0.1:${port}`, internalToken: 'the-real-internal-token' })
+  const gw = await startGateway(gatewayEntry, { coreUrl: `http://127.0.0.1:${port}`, internalToken: 'the-real-internal-token' })
   t.teardown(() => gw.close())
 
   const res = await call(gw.url, 'GET', '/api/users/me/balance', {

@@ -1,89 +1,19 @@
-/** Small helpers shared by the gateway's tests: a core + gateway pair, calls, and waiting. */
-import { startCore, type StartedCore } from '@rushgate/core/test-support'
+/** What only the gateway's tests need beyond the test kit: a stack for one test, and rate-limit timing. */
+import { coreEntry } from '@rushgate/core/entry-points'
+import { type StartedCore, type StartedGateway, startStack as startInProcess } from '@rushgate/testkit'
+import { gatewayEntry } from '../entry-points.ts'
 import type { Test } from 'tap'
-import { type StartedGateway, startGateway, TEST_ADMIN_TOKEN } from '../test-support/start-gateway.ts'
-
-export { TEST_ADMIN_TOKEN }
 
 export interface Stack {
   core: StartedCore
   gw: StartedGateway
 }
 
+/** A core and a gateway (with `env`) in this process, closed when the test ends. */
 export async function startStack(t: Test, env: Record<string, string> = {}): Promise<Stack> {
-  const core = await startCore()
-  t.teardown(() => core.close())
-  const gw = await startGateway({ coreUrl: core.url, internalToken: core.internalToken, env })
-  t.teardown(() => gw.close())
-  return { core, gw }
-}
-
-export interface Answer {
-  status: number
-  headers: Headers
-  // biome-ignore lint/suspicious/noExplicitAny: JSON answers of many shapes, read by the assertions
-  body: any
-}
-
-export async function call(
-  base: string,
-  method: string,
-  path: string,
-  opts: { headers?: Record<string, string>; body?: unknown } = {},
-): Promise<Answer> {
-  const res = await fetch(base + path, {
-    method,
-    headers: { ...(opts.body !== undefined ? { 'content-type': 'application/json' } : {}), ...opts.headers },
-    body: opts.body !== undefined ? JSON.stringify(opts.body) : undefined,
-  })
-  const text = await res.text()
-  let body: unknown = text
-  try {
-    body = text ? JSON.parse(text) : null
-  } catch {
-    // not JSON
-  }
-  return { status: res.status, headers: res.headers, body }
-}
-
-export const admin = { authorization: `Bearer ${TEST_ADMIN_TOKEN}` }
-export const as = (user: string, token?: string) => ({ 'x-user-id': user, ...(token ? { 'x-queue-token': token } : {}) })
-
-export async function createConcert(gw: string, seats = 10, price = 1000): Promise<{ id: number; scheduleId: number }> {
-  const res = await call(gw, 'POST', '/api/admin/concerts', {
-    headers: admin,
-    body: { title: 'Test', venue: 'Hall', schedules: [{ startsAt: '2030-01-01T19:00:00.000Z', seats, price }] },
-  })
-  if (res.status !== 201) throw new Error(`create concert: ${res.status} ${JSON.stringify(res.body)}`)
-  return { id: res.body.id, scheduleId: res.body.schedules[0].id }
-}
-
-export async function setQueue(gw: string, concertId: number, patch: Record<string, unknown>): Promise<Answer> {
-  return call(gw, 'PATCH', `/api/admin/queues/${concertId}`, { headers: admin, body: patch })
-}
-
-export async function enter(gw: string, concertId: number, user: string): Promise<Answer> {
-  return call(gw, 'POST', `/api/queues/${concertId}/tokens`, { headers: as(user) })
-}
-
-export async function state(gw: string, concertId: number, user: string, token: string): Promise<Answer> {
-  return call(gw, 'GET', `/api/queues/${concertId}/tokens/current`, { headers: as(user, token) })
-}
-
-export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    if (await check()) return
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}
-
-/** Enters and waits until admitted; returns the token. */
-export async function activeToken(gw: string, concertId: number, user: string): Promise<string> {
-  const token = (await enter(gw, concertId, user)).body.token as string
-  await waitFor(`${user} active`, async () => (await state(gw, concertId, user, token)).body.status === 'ACTIVE')
-  return token
+  const stack = await startInProcess({ core: coreEntry, gateway: gatewayEntry }, { gateway: env })
+  t.teardown(() => stack.close())
+  return { core: stack.core, gw: stack.gateway }
 }
 
 /** Rate-limit windows are fixed minutes: start a sequence well inside one, not across two. */

@@ -1,6 +1,7 @@
 /** The waiting line through the HTTP API: order, re-entry, status, leave, estimates. */
 import t from 'tap'
-import { admin, as, call, createConcert, enter, setQueue, startStack, state, waitFor } from './helpers.ts'
+import { admin, as, call, createConcert, enter, setQueue, tokenState, waitFor } from '@rushgate/testkit'
+import { startStack } from './helpers.ts'
 
 const ADMIT_INTERVAL_MS = 200
 
@@ -45,7 +46,7 @@ t.test('the waiting line', async (t) => {
       tokens.push(res.body.token)
     }
     // Paused: the estimate still comes from the configured rate (2 per 200 ms tick).
-    const fifth = await state(url, concert.id, 'u5', tokens[4]!)
+    const fifth = await tokenState(url, concert.id, 'u5', tokens[4]!)
     t.equal(fifth.body.position, 5)
     t.equal(fifth.body.estimatedWaitSeconds, 1)
 
@@ -68,7 +69,7 @@ t.test('the waiting line', async (t) => {
     await waitFor('all active', async () => {
       for (const [i, user] of users.entries()) {
         if (until[i] !== undefined) continue
-        const s = await state(url, concert.id, user, tokens[i]!)
+        const s = await tokenState(url, concert.id, user, tokens[i]!)
         if (s.body.status === 'ACTIVE') until[i] = Date.parse(s.body.activeUntil)
       }
       return until.filter((u) => u !== undefined).length === users.length
@@ -76,7 +77,7 @@ t.test('the waiting line', async (t) => {
     t.equal(until[0], until[1], 'u1 and u2 in the first tick')
     t.equal(until[2], until[3], 'u3 and u4 in the second tick')
     t.ok(until[1]! < until[2]! && until[3]! < until[4]!, 'admitted in arrival order')
-    const active = await state(url, concert.id, 'u1', tokens[0]!)
+    const active = await tokenState(url, concert.id, 'u1', tokens[0]!)
     t.equal(active.body.position, null)
     t.ok(Date.parse(active.body.activeUntil) > Date.now())
 
@@ -102,7 +103,7 @@ t.test('the waiting line', async (t) => {
     const again = await call(url, 'DELETE', `/api/queues/${concert.id}/tokens/current`, { headers: as('leaver', token) })
     t.equal(again.status, 410)
     t.equal(again.body.code, 'QUEUE_TOKEN_EXPIRED')
-    t.equal((await state(url, concert.id, 'leaver', token)).status, 410)
+    t.equal((await tokenState(url, concert.id, 'leaver', token)).status, 410)
     const back = await enter(url, concert.id, 'leaver')
     t.equal(back.status, 201)
     t.not(back.body.token, token)
@@ -113,14 +114,14 @@ t.test('the waiting line', async (t) => {
     await setQueue(url, c2.id, { maxActive: 1, admitPerTick: 5 })
     const a = (await enter(url, c2.id, 'm1')).body.token
     const b = (await enter(url, c2.id, 'm2')).body.token
-    await waitFor('m1 active', async () => (await state(url, c2.id, 'm1', a)).body.status === 'ACTIVE')
+    await waitFor('m1 active', async () => (await tokenState(url, c2.id, 'm1', a)).body.status === 'ACTIVE')
     await new Promise((r) => setTimeout(r, ADMIT_INTERVAL_MS * 3))
-    const s = await state(url, c2.id, 'm2', b)
+    const s = await tokenState(url, c2.id, 'm2', b)
     t.equal(s.body.status, 'WAITING', 'never past maxActive')
     t.equal(s.body.position, 1)
     const stalled = await setQueue(url, c2.id, { admitPerTick: 0, maxActive: null })
     t.equal(stalled.body.maxActive, null)
-    const s2 = await state(url, c2.id, 'm2', b)
+    const s2 = await tokenState(url, c2.id, 'm2', b)
     t.equal(s2.body.estimatedWaitSeconds, 86400)
   })
 
@@ -162,25 +163,25 @@ t.test('the waiting line', async (t) => {
     const second = await enter(url, c.id, 'turns')
     t.equal(second.status, 201)
     t.not(second.body.token, first)
-    t.match(await state(url, c.id, 'turns', first), { status: 410, body: { code: 'QUEUE_TOKEN_EXPIRED' } })
+    t.match(await tokenState(url, c.id, 'turns', first), { status: 410, body: { code: 'QUEUE_TOKEN_EXPIRED' } })
     t.match(await call(url, 'DELETE', `/api/queues/${c.id}/tokens/current`, { headers: as('turns', first) }), {
       status: 410,
       body: { code: 'QUEUE_TOKEN_EXPIRED' },
     })
-    t.equal((await state(url, c.id, 'turns', second.body.token)).body.status, 'WAITING', 'the newer turn survives')
+    t.equal((await tokenState(url, c.id, 'turns', second.body.token)).body.status, 'WAITING', 'the newer turn survives')
 
     // Active: give up the slot, come back; the active token of the older turn is 410 everywhere.
     await setQueue(url, c.id, { paused: false })
-    await waitFor('active', async () => (await state(url, c.id, 'turns', second.body.token)).body.status === 'ACTIVE')
+    await waitFor('active', async () => (await tokenState(url, c.id, 'turns', second.body.token)).body.status === 'ACTIVE')
     t.equal((await call(url, 'DELETE', `/api/queues/${c.id}/tokens/current`, { headers: as('turns', second.body.token) })).status, 204)
     await setQueue(url, c.id, { paused: true })
     const third = await enter(url, c.id, 'turns')
     t.equal(third.status, 201)
-    t.match(await state(url, c.id, 'turns', second.body.token), { status: 410, body: { code: 'QUEUE_TOKEN_EXPIRED' } })
+    t.match(await tokenState(url, c.id, 'turns', second.body.token), { status: 410, body: { code: 'QUEUE_TOKEN_EXPIRED' } })
     t.match(await call(url, 'GET', `/api/concerts/${c.id}/schedules`, { headers: as('turns', second.body.token) }), {
       status: 410,
       body: { code: 'QUEUE_TOKEN_EXPIRED' },
     })
-    t.equal((await state(url, c.id, 'turns', third.body.token)).body.status, 'WAITING')
+    t.equal((await tokenState(url, c.id, 'turns', third.body.token)).body.status, 'WAITING')
   })
 })

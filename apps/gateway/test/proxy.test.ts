@@ -1,7 +1,8 @@
 /** The active-token gate in front of the core, and what is forwarded. */
 import { createHmac } from 'node:crypto'
 import t from 'tap'
-import { activeToken, as, call, createConcert, enter, setQueue, startStack, state, waitFor } from './helpers.ts'
+import { activeToken, as, call, createConcert, enter, setQueue, tokenState, waitFor } from '@rushgate/testkit'
+import { startStack } from './helpers.ts'
 
 t.test('the active-token gate', async (t) => {
   const { gw } = await startStack(t, { ADMIT_INTERVAL_MS: '100', ADMIT_BATCH: '50' })
@@ -46,8 +47,8 @@ t.test('the active-token gate', async (t) => {
       body: { code: 'UNAUTHENTICATED' },
     })
     // The status route has the same checks.
-    t.match(await state(url, concert.id, 'bob', aliceToken), { status: 403, body: { code: 'QUEUE_TOKEN_USER_MISMATCH' } })
-    t.match(await state(url, concert.id, 'alice', 'x.y'), { status: 401, body: { code: 'QUEUE_TOKEN_INVALID' } })
+    t.match(await tokenState(url, concert.id, 'bob', aliceToken), { status: 403, body: { code: 'QUEUE_TOKEN_USER_MISMATCH' } })
+    t.match(await tokenState(url, concert.id, 'alice', 'x.y'), { status: 401, body: { code: 'QUEUE_TOKEN_INVALID' } })
   })
 
   t.test('when the active time runs out, then 410 QUEUE_TOKEN_EXPIRED', async (t) => {
@@ -57,7 +58,7 @@ t.test('the active-token gate', async (t) => {
     t.equal((await schedules(c.id, 'shorty', token)).status, 200)
     await waitFor('expiry', async () => (await schedules(c.id, 'shorty', token)).status === 410, 5000)
     t.match(await schedules(c.id, 'shorty', token), { status: 410, body: { code: 'QUEUE_TOKEN_EXPIRED' } })
-    t.match(await state(url, c.id, 'shorty', token), { status: 410, body: { code: 'QUEUE_TOKEN_EXPIRED' } })
+    t.match(await tokenState(url, c.id, 'shorty', token), { status: 410, body: { code: 'QUEUE_TOKEN_EXPIRED' } })
     // The slot is free again: entering gives a new token.
     const again = await enter(url, c.id, 'shorty')
     t.equal(again.status, 201)
@@ -67,7 +68,7 @@ t.test('the active-token gate', async (t) => {
   t.test('a hold carries activeUntil; a payment ends the token, and its retry still gets its answer', async (t) => {
     const user = 'payer'
     const token = await activeToken(url, concert.id, user)
-    const activeUntil = Date.parse((await state(url, concert.id, user, token)).body.activeUntil)
+    const activeUntil = Date.parse((await tokenState(url, concert.id, user, token)).body.activeUntil)
     t.equal((await call(url, 'POST', '/api/users/me/balance/charges', { headers: as(user), body: { amount: 5000 } })).status, 201)
     const hold = await call(url, 'POST', `/api/concerts/${concert.id}/reservations`, {
       headers: as(user, token),
@@ -86,7 +87,7 @@ t.test('the active-token gate', async (t) => {
     t.equal(paid.status, 201, JSON.stringify(paid.body))
     t.equal(paid.body.balance, 4000)
     // Ended before the reply: the very next look is 410, and the slot is free.
-    t.match(await state(url, concert.id, user, token), { status: 410, body: { code: 'QUEUE_TOKEN_EXPIRED' } })
+    t.match(await tokenState(url, concert.id, user, token), { status: 410, body: { code: 'QUEUE_TOKEN_EXPIRED' } })
     t.match(await schedules(concert.id, user, token), { status: 410 })
     const after = await call(url, 'GET', `/api/admin/queues/${concert.id}`, { headers: { authorization: 'Bearer test-admin-token-0123456789' } })
     t.equal(after.body.active, before.body.active - 1, 'slot freed')
@@ -99,8 +100,8 @@ t.test('the active-token gate', async (t) => {
     const retry = await pay()
     t.ok([200, 201].includes(retry.status), `retry answered ${retry.status}`)
     t.equal(retry.body.id, paid.body.id, 'same payment')
-    t.equal((await state(url, concert.id, user, next.body.token)).status, 200, 'the new turn is still live')
-    t.match(await state(url, concert.id, user, token), { status: 410, body: { code: 'QUEUE_TOKEN_EXPIRED' } })
+    t.equal((await tokenState(url, concert.id, user, next.body.token)).status, 200, 'the new turn is still live')
+    t.match(await tokenState(url, concert.id, user, token), { status: 410, body: { code: 'QUEUE_TOKEN_EXPIRED' } })
     const balance = await call(url, 'GET', '/api/users/me/balance', { headers: as(user) })
     t.equal(balance.body.balance, 4000, 'charged once')
   })

@@ -4,9 +4,9 @@
  */
 import { randomBytes } from 'node:crypto'
 import t from 'tap'
-import { LOCAL_SHARE, SHARE_AFTER, sharedRateLimitStore } from '../src/rate-limit/store.ts'
+import { testRedis } from '@rushgate/testkit'
 import { withRateLimitScripts } from '../src/rate-limit/scripts.ts'
-import { testRedis } from '../test-support/start-gateway.ts'
+import { LOCAL_SHARE, SHARE_AFTER, sharedRateLimitStore } from '../src/rate-limit/store.ts'
 import { awayFromWindowEdge } from './helpers.ts'
 
 const WINDOW_MS = 60_000

@@ -3,67 +3,27 @@
  * readiness says so, and the gateway recovers by itself when Redis is back (even empty).
  * Uses a private redis-server on a free port; the shared one is never touched.
  */
-import { type ChildProcess, spawn } from 'node:child_process'
-import { createServer } from 'node:net'
-import { startCore } from '@rushgate/core/test-support'
+import { coreEntry } from '@rushgate/core/entry-points'
+import { type Answer, as, call, createConcert, enter, startCore, startGateway, startRedis, tokenState, waitFor } from '@rushgate/testkit'
+import { gatewayEntry } from '../entry-points.ts'
 import t from 'tap'
-import { startGateway } from '../test-support/start-gateway.ts'
-import { type Answer, as, call, createConcert, enter, state, waitFor } from './helpers.ts'
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer()
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0))
-    })
-  })
-}
-
-function startRedis(port: number): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: 'ignore',
-  })
-  return new Promise((resolve, reject) => {
-    const deadline = Date.now() + 5000
-    const probe = () =>
-      fetch(`http://127.0.0.1:${port}`)
-        .catch((err: Error & { cause?: { code?: string } }) => err.cause?.code)
-        .then((outcome) => {
-          // Any answer other than "refused" means the port is open (Redis speaks no HTTP).
-          if (outcome !== 'ECONNREFUSED') return resolve(child)
-          if (Date.now() > deadline) return reject(new Error('redis-server did not start'))
-          setTimeout(probe, 50)
-        })
-    probe()
-  })
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve()
-    child.once('exit', () => resolve())
-    child.kill('SIGKILL')
-  })
-}
 
 t.test('Redis down → quick 503, then recovery', async (t) => {
-  const port = await freePort()
-  let redis = await startRedis(port)
-  t.teardown(() => stop(redis))
-  const core = await startCore()
+  const redis = await startRedis()
+  t.teardown(() => redis.close())
+  const core = await startCore(coreEntry)
   t.teardown(() => core.close())
-  const gw = await startGateway({
+  const gw = await startGateway(gatewayEntry, {
     coreUrl: core.url,
     internalToken: core.internalToken,
-    env: { REDIS_URL: `redis://127.0.0.1:${port}`, ADMIT_INTERVAL_MS: '100' },
+    env: { REDIS_URL: redis.url, ADMIT_INTERVAL_MS: '100' },
   })
   t.teardown(() => gw.close())
   const concert = await createConcert(gw.url)
   const first = await enter(gw.url, concert.id, 'alice')
   t.equal(first.status, 201)
 
-  await stop(redis)
+  await redis.kill()
   const timed = async (fn: () => Promise<Answer>) => {
     const started = Date.now()
     const res = await fn()
@@ -71,7 +31,7 @@ t.test('Redis down → quick 503, then recovery', async (t) => {
   }
   for (const [name, fn] of [
     ['enter', () => enter(gw.url, concert.id, 'bob')],
-    ['status', () => state(gw.url, concert.id, 'alice', first.body.token)],
+    ['status', () => tokenState(gw.url, concert.id, 'alice', first.body.token)],
     ['gated route', () => call(gw.url, 'GET', `/api/concerts/${concert.id}/schedules`, { headers: as('alice', first.body.token) })],
     ['admin', () => call(gw.url, 'GET', `/api/admin/queues/${concert.id}`, { headers: { authorization: 'Bearer test-admin-token-0123456789' } })],
   ] as const) {
@@ -87,10 +47,10 @@ t.test('Redis down → quick 503, then recovery', async (t) => {
   t.equal((await call(gw.url, 'GET', '/api/users/me/balance', { headers: as('alice') })).status, 200, 'identity-only routes still work')
 
   // Back, and empty: the gateway reconnects, re-registers the concert and the admission schedule.
-  redis = await startRedis(port)
+  await redis.start()
   await waitFor('readiness', async () => (await call(gw.url, 'GET', '/health/ready')).status === 200, 10_000)
   const again = await enter(gw.url, concert.id, 'carol')
   t.equal(again.status, 201, 'entering works again')
-  await waitFor('carol admitted', async () => (await state(gw.url, concert.id, 'carol', again.body.token)).body.status === 'ACTIVE', 10_000)
+  await waitFor('carol admitted', async () => (await tokenState(gw.url, concert.id, 'carol', again.body.token)).body.status === 'ACTIVE', 10_000)
   t.pass('admission resumed after an empty Redis came back')
 })

@@ -3,17 +3,17 @@
  * three times as many: one BullMQ schedule for the deployment, and a per-tick guard in the
  * admission script.
  */
-import { startCore } from '@rushgate/core/test-support'
+import { coreEntry } from '@rushgate/core/entry-points'
+import { admin, call, createConcert, deletePrefix, enter, randomPrefix, setQueue, spawnGateway, startCore, testRedis } from '@rushgate/testkit'
+import { gatewayEntry } from '../entry-points.ts'
 import t from 'tap'
-import { deletePrefix, randomPrefix, spawnGateway, testRedis } from '../test-support/start-gateway.ts'
-import { admin, call, createConcert, enter, setQueue } from './helpers.ts'
 
 const INTERVAL_MS = 250
 const PER_TICK = 3
 const USERS = 300
 
 t.test('three gateway processes admit admitPerTick per tick in total', async (t) => {
-  const core = await startCore()
+  const core = await startCore(coreEntry)
   t.teardown(() => core.close())
   const prefix = randomPrefix()
   const redis = testRedis()
@@ -23,7 +23,7 @@ t.test('three gateway processes admit admitPerTick per tick in total', async (t)
   })
   const env = { ADMIT_INTERVAL_MS: String(INTERVAL_MS), ADMIT_BATCH: String(PER_TICK), LOG_LEVEL: 'warn' }
   const gateways = await Promise.all(
-    [0, 1, 2].map(() => spawnGateway({ coreUrl: core.url, internalToken: core.internalToken, prefix, env })),
+    [0, 1, 2].map(() => spawnGateway(gatewayEntry, { coreUrl: core.url, internalToken: core.internalToken, prefix, env })),
   )
   t.teardown(() => Promise.all(gateways.map((g) => g.close())))
 

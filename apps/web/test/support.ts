@@ -8,8 +8,9 @@ import { existsSync } from 'node:fs'
 import { copyFile, mkdir } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { startCore } from '@rushgate/core/test-support'
-import { startGateway } from '@rushgate/gateway/test-support'
+import { coreEntry } from '@rushgate/core/entry-points'
+import { gatewayEntry } from '@rushgate/gateway/entry-points'
+import { admin as adminHeaders, call, createConcert, startStack as startInProcess } from '@rushgate/testkit'
 import { type Browser, chromium, type Page } from 'playwright-core'
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -23,7 +24,6 @@ export const skipReason = existsSync(CHROMIUM)
   ? false
   : `Chromium is missing at ${CHROMIUM}: install Debian's package (apt-get install chromium) to run the browser tests`
 
-export const ADMIN_TOKEN = 'web-test-admin'
 /** Long enough for a tick, a poll and a seat refresh (3 s) on a busy 2-core machine. */
 export const STEP_MS = 20_000
 
@@ -52,31 +52,20 @@ export async function startStack(
   env: { core?: Record<string, string>; gateway?: Record<string, string> } = {},
 ): Promise<Stack> {
   buildPage()
-  const core = await startCore({ env: env.core ?? {} })
-  t.teardown(() => core.close())
-  const gateway = await startGateway({
-    coreUrl: core.url,
-    internalToken: core.internalToken,
-    env: { ADMIN_TOKEN, ...env.gateway },
-  })
-  t.teardown(() => gateway.close())
+  const { core, gateway, close } = await startInProcess({ core: coreEntry, gateway: gatewayEntry }, env)
+  t.teardown(close)
 
   const admin: Stack['admin'] = async (method, path, body) => {
-    const res = await fetch(`${gateway.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    })
-    const text = await res.text()
-    if (!res.ok) throw new Error(`${method} ${path} answered ${res.status}: ${text}`)
-    return JSON.parse(text)
+    const res = await call(gateway.url, method, path, { headers: adminHeaders, body })
+    if (res.status < 200 || res.status >= 300) throw new Error(`${method} ${path} answered ${res.status}: ${res.text}`)
+    return res.body
   }
   return {
     url: gateway.url,
     admin,
     stopCore: () => core.close(),
     async createConcert(title, seats, price) {
-      const created = await admin<{ id: number }>('POST', '/api/admin/concerts', {
+      const created = await createConcert(gateway.url, {
         title,
         venue: 'Test Hall',
         schedules: [{ startsAt: '2027-03-01T19:00:00Z', seats, price }],

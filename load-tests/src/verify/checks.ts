@@ -4,7 +4,7 @@
  * same database never interferes.
  */
 import { Headers as H } from '@rushgate/shared'
-import pg from 'pg'
+import { checkInvariants, type InvariantGroup, query } from '@rushgate/testkit'
 import { Api, HttpClient } from '../client.ts'
 import type { RunRecord } from '../rush/record.ts'
 import { lastOfEach } from '../rush/sampler.ts'
@@ -128,91 +128,47 @@ async function checkThroughApi(run: RunRecord): Promise<CheckResult[]> {
   }
 }
 
-/** The same facts, read from the core's tables directly; also what the API cannot show. */
+/** The names the report gives the database's rules, by group: the same facts the API half checks. */
+const GROUP_NAMES: Record<InvariantGroup, string> = {
+  'sold-once': 'no seat sold twice (database)',
+  'seats-match-payments': 'sold seats = paid reservations (database)',
+  money: 'balance = charges − payments (database)',
+}
+
+/**
+ * The same facts, read from the core's tables directly by the test kit's invariant checker (narrowed
+ * to the run's concerts and users); also what the API cannot show, and each user's charges in the
+ * ledger against what the client charged.
+ */
 async function checkDatabase(run: RunRecord, databaseUrl: string): Promise<CheckResult[]> {
-  const client = new pg.Client({ connectionString: databaseUrl })
-  await client.connect()
-  const q = async (sql: string, params: unknown[]) => (await client.query(sql, params)).rows
-  const concerts = run.concertIds
   const users = run.users.map((u) => u.id)
-  try {
-    const soldTwice = await q(
-      `select r.schedule_id, r.seat_number, count(*)::int as n from reservations r
-        where r.concert_id = any($1) and r.status = 'PAID' group by 1, 2 having count(*) > 1`,
-      [concerts],
-    )
-    const paidTwice = await q(
-      `select rid, count(*)::int as n from payments p, unnest(p.reservation_ids) rid
-        where p.concert_id = any($1) group by rid having count(*) > 1`,
-      [concerts],
-    )
-    const seatMismatch = await q(
-      `select s.schedule_id, s.seat_number, s.sold, r.status from seats s
-         join schedules sc on sc.id = s.schedule_id
-         full join (select * from reservations where status = 'PAID' and concert_id = any($1)) r
-           on r.schedule_id = s.schedule_id and r.seat_number = s.seat_number
-        where (sc.concert_id = any($1) or r.id is not null)
-          and (s.sold is distinct from true and r.id is not null or s.sold and r.id is null)
-        limit 20`,
-      [concerts],
-    )
-    const amountMismatch = await q(
-      `select p.id, p.amount, sum(r.price)::bigint as sum from payments p
-         join reservations r on r.id = any(p.reservation_ids)
-        where p.concert_id = any($1) group by p.id, p.amount having p.amount <> sum(r.price) limit 20`,
-      [concerts],
-    )
-    const balanceMismatch = await q(
-      `select u.user_id, coalesce(b.balance, 0) as balance, coalesce(l.sum, 0) as ledger,
-              coalesce(c.sum, 0) as charges, coalesce(p.sum, 0) as payments
-         from unnest($1::text[]) as u(user_id)
-         left join balances b on b.user_id = u.user_id
-         left join (select user_id, sum(amount) from ledger group by 1) l on l.user_id = u.user_id
-         left join (select user_id, sum(amount) from ledger where kind = 'charge' group by 1) c on c.user_id = u.user_id
-         left join (select user_id, sum(amount) from payments group by 1) p on p.user_id = u.user_id
-        where coalesce(b.balance, 0) <> coalesce(l.sum, 0)
-           or coalesce(b.balance, 0) <> coalesce(c.sum, 0) - coalesce(p.sum, 0)
-        limit 20`,
-      [users],
-    )
-    const [{ n: sold }] = (await q(
-      `select count(*)::int as n from seats s join schedules sc on sc.id = s.schedule_id where sc.concert_id = any($1) and s.sold`,
-      [concerts],
-    )) as [{ n: number }]
-    const byUser = new Map(run.users.map((u) => [u.id, u]))
-    const charged = await q(`select user_id, sum(amount)::bigint as sum from ledger where kind = 'charge' and user_id = any($1) group by 1`, [users])
-    const chargeViolations = charged
-      .filter((row) => Number(row.sum) !== byUser.get(row.user_id)?.charged)
-      .map((row) => `${row.user_id}: ${row.sum} charged in the ledger, ${byUser.get(row.user_id)?.charged} by the client`)
-    return [
-      {
-        name: 'no seat sold twice (database)',
-        violations: [
-          ...soldTwice.map((r) => `seat ${r.schedule_id}/${r.seat_number} has ${r.n} PAID reservations`),
-          ...paidTwice.map((r) => `reservation ${r.rid} is in ${r.n} payments`),
-        ],
-        checked: `${sold} seats sold`,
-      },
-      {
-        name: 'sold seats = paid reservations (database)',
-        violations: [
-          ...seatMismatch.map((r) => `seat ${r.schedule_id}/${r.seat_number}: sold=${r.sold}, reservation ${r.status ?? 'none'}`),
-          ...amountMismatch.map((r) => `payment ${r.id}: amount ${r.amount} ≠ sum of prices ${r.sum}`),
-        ],
-        checked: 'every seat of the run against its PAID reservation, every payment against its prices',
-      },
-      {
-        name: 'balance = charges − payments (database)',
-        violations: [
-          ...balanceMismatch.map(
-            (r) => `${r.user_id}: balance ${r.balance}, ledger ${r.ledger}, charges ${r.charges} − payments ${r.payments}`,
-          ),
-          ...chargeViolations.slice(0, 20),
-        ],
-        checked: `${users.length} users: balance vs ledger vs charges − payments`,
-      },
-    ]
-  } finally {
-    await client.end()
-  }
+  const results = await checkInvariants(databaseUrl, { concertIds: run.concertIds, userIds: users })
+  const byUser = new Map(run.users.map((u) => [u.id, u]))
+  const charged = await query(
+    databaseUrl,
+    `select user_id, sum(amount)::bigint as sum from ledger where kind = 'charge' and user_id = any($1) group by 1`,
+    [users],
+  )
+  const chargeViolations = charged
+    .filter((row) => Number(row.sum) !== byUser.get(row.user_id)?.charged)
+    .map((row) => `${row.user_id}: ${row.sum} charged in the ledger, ${byUser.get(row.user_id)?.charged} by the client`)
+  const [{ n: sold }] = await query<{ n: number }>(
+    databaseUrl,
+    `select count(*)::int as n from seats s join schedules sc on sc.id = s.schedule_id where sc.concert_id = any($1) and s.sold`,
+    [run.concertIds],
+  ) as [{ n: number }]
+  const violationsOf = (group: InvariantGroup) => results.filter((r) => r.group === group).flatMap((r) => r.violations)
+  return [
+    { name: GROUP_NAMES['sold-once'], violations: violationsOf('sold-once'), checked: `${sold} seats sold` },
+    {
+      name: GROUP_NAMES['seats-match-payments'],
+      violations: violationsOf('seats-match-payments'),
+      checked: 'every seat of the run against its PAID reservation, every payment against its reservations and prices',
+    },
+    {
+      name: GROUP_NAMES.money,
+      violations: [...violationsOf('money'), ...chargeViolations.slice(0, 20)],
+      checked: `${users.length} users: balance vs ledger vs charges − payments, and the client's charges`,
+    },
+  ]
 }

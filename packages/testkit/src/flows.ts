@@ -1,32 +1,47 @@
-/** The user journeys of the contract, as short helpers over HTTP. */
+/** The user journeys of the contract, as short helpers over HTTP; each throws when a step is refused. */
 import { setTimeout as sleep } from 'node:timers/promises'
-import { type Answer, as, call } from './http.ts'
-import { ADMIN_TOKEN } from './stack.ts'
-
-export const admin = { authorization: `Bearer ${ADMIN_TOKEN}` }
-
-export interface Concert {
-  id: number
-  scheduleIds: number[]
-}
+import type { CreatedConcert as Created } from '@rushgate/shared'
+import { type Answer, admin, as, call, type Target } from './http.ts'
 
 function expectStatus(answer: Answer, ok: number[], what: string): Answer {
   if (!ok.includes(answer.status)) throw new Error(`${what}: expected ${ok.join('/')}, got ${answer.status} ${answer.text}`)
   return answer
 }
 
-export async function createConcert(gateway: string, seats = 10, price = 1000, schedules = 1): Promise<Concert> {
+export interface ConcertSpec {
+  title?: string
+  venue?: string
+  schedules?: { startsAt?: string; seats?: number; price?: number }[]
+}
+
+/** The contract's answer, and for short: the first date's id and every date's. */
+export interface CreatedConcert extends Created {
+  scheduleId: number
+  scheduleIds: number[]
+}
+
+/**
+ * Creates a concert through the admin route of a gateway (a URL: the admin token) or of a core (its
+ * internal credential). Default: one date on 2030-01-01 (the next ones a day apart), 10 seats at 1000.
+ */
+export async function createConcert(target: Target, spec?: ConcertSpec): Promise<CreatedConcert>
+export async function createConcert(target: Target, seats?: number, price?: number, schedules?: number): Promise<CreatedConcert>
+export async function createConcert(target: Target, specOrSeats: ConcertSpec | number = {}, price?: number, count = 1): Promise<CreatedConcert> {
+  const spec: ConcertSpec =
+    typeof specOrSeats === 'number' ? { schedules: Array.from({ length: count }, () => ({ seats: specOrSeats, price })) } : specOrSeats
   const body = {
-    title: 'System test concert',
-    venue: 'Loopback Hall',
-    schedules: Array.from({ length: schedules }, (_, i) => ({
-      startsAt: new Date(Date.UTC(2027, 0, 1 + i, 19)).toISOString(),
-      seats,
-      price,
+    title: spec.title ?? 'Test concert',
+    venue: spec.venue ?? 'Test hall',
+    schedules: (spec.schedules ?? [{}]).map((s, i) => ({
+      startsAt: s.startsAt ?? new Date(Date.UTC(2030, 0, 1 + i, 19)).toISOString(),
+      seats: s.seats ?? 10,
+      price: s.price ?? 1000,
     })),
   }
-  const res = expectStatus(await call(gateway, 'POST', '/api/admin/concerts', { headers: admin, body }), [201], 'create concert')
-  return { id: res.body.id, scheduleIds: res.body.schedules.map((s: { id: number }) => s.id) }
+  const headers = typeof target === 'string' ? admin : {}
+  const created = expectStatus(await call(target, 'POST', '/api/admin/concerts', { headers, body }), [201], 'create concert').body
+  const scheduleIds = created.schedules.map((s: { id: number }) => s.id)
+  return { ...created, scheduleId: scheduleIds[0], scheduleIds }
 }
 
 export async function setQueue(gateway: string, concertId: number, settings: Record<string, unknown>): Promise<Answer> {
@@ -53,9 +68,14 @@ export async function balance(gateway: string, user: string): Promise<number> {
   return expectStatus(await call(gateway, 'GET', '/api/users/me/balance', { headers: as(user) }), [200], 'balance').body.balance
 }
 
-export async function enter(gateway: string, concertId: number, user: string): Promise<string> {
-  const res = expectStatus(await call(gateway, 'POST', `/api/queues/${concertId}/tokens`, { headers: as(user) }), [200, 201], `enter ${user}`)
-  return res.body.token
+/** Enters the line; the answer as it is. */
+export function enter(gateway: string, concertId: number, user: string): Promise<Answer> {
+  return call(gateway, 'POST', `/api/queues/${concertId}/tokens`, { headers: as(user) })
+}
+
+/** Enters the line; the queue token. */
+export async function enterToken(gateway: string, concertId: number, user: string): Promise<string> {
+  return expectStatus(await enter(gateway, concertId, user), [200, 201], `enter ${user}`).body.token
 }
 
 export function tokenState(gateway: string, concertId: number, user: string, token: string): Promise<Answer> {
@@ -75,7 +95,7 @@ export async function waitActive(gateway: string, concertId: number, user: strin
 
 /** Enters the line and waits to be admitted: the token a user needs for seats and payments. */
 export async function activeToken(gateway: string, concertId: number, user: string): Promise<string> {
-  const token = await enter(gateway, concertId, user)
+  const token = await enterToken(gateway, concertId, user)
   await waitActive(gateway, concertId, user, token)
   return token
 }

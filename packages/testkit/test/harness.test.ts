@@ -1,9 +1,9 @@
 /** The harness itself: private Redis (killed and restarted, with and without persistence), Postgres and a cluster. */
 import t from 'tap'
 import pg from 'pg'
-import { startRedisCluster } from './cluster.ts'
-import { startPostgres } from './postgres.ts'
-import { startRedis } from './redis.ts'
+import { startRedisCluster } from '../src/redis-cluster.ts'
+import { startPostgres } from '../src/postgres-server.ts'
+import { startRedis } from '../src/redis-server.ts'
 
 t.test('a private Redis without persistence starts empty after a kill', async (t) => {
   const redis = await startRedis()

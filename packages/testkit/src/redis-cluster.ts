@@ -6,9 +6,9 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { type Child, run, startChild } from './child.ts'
+import { type Child, run, startChild } from './child-process.ts'
 import { freePort, waitFor } from './ports.ts'
-import { rawCommand } from './redis.ts'
+import { rawCommand } from './redis-server.ts'
 
 export interface PrivateCluster {
   ports: number[]

@@ -1,4 +1,4 @@
-/** Free loopback ports, so every test file runs its own servers beside the others. */
+/** Free loopback ports and waiting for a condition, so every test file runs its own servers beside the others. */
 import { createServer, Socket } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 
@@ -31,12 +31,23 @@ export async function isListening(port: number): Promise<boolean> {
   })
 }
 
-/** Polls `check` until it returns true or `timeoutMs` passes. */
-export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 15_000, everyMs = 50): Promise<void> {
+/**
+ * Polls `check` until it returns true or `timeoutMs` passes. A check that throws counts as "not yet":
+ * what is polled is often a service that is down on purpose. The last error is in the timeout message.
+ */
+export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 10_000, everyMs = 50): Promise<void> {
   const deadline = Date.now() + timeoutMs
+  let lastError: unknown
   for (;;) {
-    if (await check().catch(() => false)) return
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    try {
+      if (await check()) return
+    } catch (err) {
+      lastError = err
+    }
+    if (Date.now() > deadline) {
+      const cause = lastError ? ` (last error: ${(lastError as Error).message ?? lastError})` : ''
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${cause}`)
+    }
     await sleep(everyMs)
   }
 }

@@ -8,7 +8,7 @@ import { chown, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
-import { run } from './child.ts'
+import { run } from './child-process.ts'
 import { freePort, waitFor } from './ports.ts'
 
 const BIN = process.env.PG_BIN ?? '/usr/lib/postgresql/15/bin'

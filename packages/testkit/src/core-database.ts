@@ -1,8 +1,8 @@
-/** Direct database access for tests: arrange states (an expired hold) and read what happened. */
+/** Direct access to a core's database for tests: arrange states (an expired hold) and read what happened. */
 import pg from 'pg'
-import type { Json } from './http.ts'
+import type { Loose } from './http.ts'
 
-export async function query<T extends pg.QueryResultRow = Json>(databaseUrl: string, text: string, values: unknown[] = []) {
+export async function query<T extends pg.QueryResultRow = Loose>(databaseUrl: string, text: string, values: unknown[] = []): Promise<T[]> {
   const client = new pg.Client({ connectionString: databaseUrl })
   await client.connect()
   try {

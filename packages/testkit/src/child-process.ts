@@ -1,4 +1,4 @@
-/** Child processes the harness starts: their output is kept for failure messages, and they die with the test. */
+/** Child processes the kit starts: their output is kept for failure messages, and they die with the test. */
 import { type ChildProcess, type SpawnOptions, spawn } from 'node:child_process'
 
 export interface Child {
