@@ -23,7 +23,7 @@ export const skipReason = existsSync(CHROMIUM)
   ? false
   : `Chromium is missing at ${CHROMIUM}: install Debian's package (apt-get install chromium) to run the browser tests`
 
-export const ADMIN_TOKEN = 'web-test-admin'
+export const ADMIN_TOKEN = 'web-test-admin-token'
 /** Long enough for a tick, a poll and a seat refresh (3 s) on a busy 2-core machine. */
 export const STEP_MS = 20_000
 
