@@ -34,7 +34,11 @@ export class JwtVerifier {
   private readonly keySet: RemoteKeySet | null
   private readonly options: Parameters<typeof jwtVerify>[2]
 
-  constructor(config: JwtConfig, onKeysError: (err: Error) => void) {
+  constructor(
+    config: JwtConfig,
+    onKeysError: (err: Error) => void,
+    private readonly maxCached = MAX_CACHED,
+  ) {
     const { keys } = config
     this.keySet = keys.kind === 'jwks' ? new RemoteKeySet(keys.url, keys.cooldownMs, onKeysError) : null
     this.key =
@@ -83,7 +87,7 @@ export class JwtVerifier {
   }
 
   private remember(token: string, verdict: Verdict): void {
-    if (this.cache.size >= MAX_CACHED) this.cache.delete(this.cache.keys().next().value!)
+    if (this.cache.size >= this.maxCached) this.cache.delete(this.cache.keys().next().value!)
     this.cache.set(token, verdict)
   }
 }
