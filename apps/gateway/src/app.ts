@@ -91,7 +91,8 @@ export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): 
   await app.register(clientRoutes, ctx)
   if (existsSync(WEB_DIST)) {
     await pageScope(app, PAGE_POLICY, async (scope) => {
-      await scope.register(fastifyStatic, { root: WEB_DIST, prefix: '/' })
+      // The files of dist/ only, not a wildcard: any other path stays the API's JSON 404.
+      await scope.register(fastifyStatic, { root: WEB_DIST, prefix: '/', wildcard: false })
     })
   }
 
