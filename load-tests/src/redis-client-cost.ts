@@ -20,7 +20,7 @@ const { values } = parseArgs({
 const seconds = Number(values.seconds)
 const concurrency = Number(values.concurrency)
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
-const ENTER_LUA = readFileSync(new URL('../../apps/gateway/src/redis/scripts/enter-5.lua', import.meta.url), 'utf8')
+const ENTER_LUA = readFileSync(new URL('../../apps/gateway/src/queue/scripts/enter-5.lua', import.meta.url), 'utf8')
 const prefix = `rglt-client-${randomBytes(4).toString('hex')}`
 // One concert's keys in the gateway's own layout, in the order its enter script takes them.
 const concert = new RedisKeys(prefix).concert(1)

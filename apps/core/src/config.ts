@@ -2,7 +2,7 @@
  * The core's configuration: one schema with defaults, read once from the environment.
  * A bad value stops the start with a message that names the variable.
  */
-import { internalTokenFrom, LogLevel, readEnv } from '@rushgate/shared/fastify'
+import { internalTokenFrom, LogLevel, OptionalSecret, readEnv } from '@rushgate/shared/fastify'
 import Type from 'typebox'
 
 export { ConfigError, DEV_INTERNAL_TOKEN } from '@rushgate/shared/fastify'
@@ -16,7 +16,7 @@ const ConfigSchema = Type.Object({
   DB_POOL_MAX: Type.Integer({ minimum: 1, maximum: 200, default: 20 }),
   HOLD_TTL_SECONDS: Type.Integer({ minimum: 1, maximum: 86_400, default: 300 }),
   MAX_HOLDS_PER_USER: Type.Integer({ minimum: 1, maximum: 100, default: 4 }),
-  INTERNAL_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
+  INTERNAL_TOKEN: OptionalSecret(),
   LOG_LEVEL: LogLevel,
   SEED_DEMO: Type.Boolean({ default: false }),
 })

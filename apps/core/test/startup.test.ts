@@ -1,7 +1,7 @@
 import t from 'tap'
 import { ConfigError, DEV_INTERNAL_TOKEN, loadConfig } from '../src/config.ts'
 import { runMigrations } from '../src/db/migrate.ts'
-import { assertInvariants, createConcert, dropScratchDatabase, query, startCore } from '@rushgate/testkit'
+import { assertInvariants, createConcert, dropScratchDatabase, query, runToExit, startCore } from '@rushgate/testkit'
 import { coreEntry } from '../entry-points.ts'
 import { seedDemo } from '../src/seed/demo.ts'
 
@@ -21,6 +21,20 @@ t.test('configuration: defaults, and a bad value names the variable', async (t) 
   }
   t.throws(() => loadConfig({ NODE_ENV: 'production' }), new ConfigError('invalid configuration: INTERNAL_TOKEN is required when NODE_ENV=production'))
   t.equal(loadConfig({ NODE_ENV: 'production', INTERNAL_TOKEN: 'a-long-production-secret' }).internalToken, 'a-long-production-secret')
+  t.throws(() => loadConfig({ INTERNAL_TOKEN: 'fifteen-chars-x' }), { name: 'ConfigError', message: /INTERNAL_TOKEN/ }, 'INTERNAL_TOKEN is 16+ characters')
+  for (const host of ['0.0.0.0', '::', '192.168.0.10', 'core.internal']) {
+    t.throws(() => loadConfig({ HOST: host }), { name: 'ConfigError', message: /INTERNAL_TOKEN is required when listening beyond loopback/ }, `HOST=${host} needs INTERNAL_TOKEN`)
+  }
+  for (const host of ['127.0.0.1', '127.0.1.1', 'localhost', '::1']) {
+    t.equal(loadConfig({ HOST: host }).internalToken, DEV_INTERNAL_TOKEN, `HOST=${host}: the development credential is fine on loopback`)
+  }
+  t.equal(loadConfig({ HOST: '0.0.0.0', INTERNAL_TOKEN: 'a-long-production-secret' }).host, '0.0.0.0')
+})
+
+t.test('when the core would listen beyond loopback on the public development credential, then the process exits naming INTERNAL_TOKEN', async (t) => {
+  const { code, output } = await runToExit(coreEntry.serverFile, { HOST: '0.0.0.0', CORE_PORT: '0', LOG_LEVEL: 'silent' })
+  t.equal(code, 1)
+  t.match(output, /INTERNAL_TOKEN is required when listening beyond loopback \(HOST=0\.0\.0\.0\)/)
 })
 
 t.test('migrations: replicas starting at once apply them once, under the advisory lock', async (t) => {

@@ -1,7 +1,8 @@
 /**
  * buildApp(config): the whole gateway as a Fastify instance, exactly as production and the tests
  * run it. Order matters: identity before the rate limiter (which keys on it), docs and the
- * limiter before the routes (both hook onRoute).
+ * limiter before the routes (both hook onRoute); the pages last, each in a scope of its own
+ * (plugins/browser.ts).
  */
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
@@ -11,6 +12,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import type { GatewayConfig } from './config.ts'
 import type { GatewayContext } from './context.ts'
 import { Metrics } from './metrics.ts'
+import { installBrowserHeaders, PAGE_POLICY, pageScope } from './plugins/browser.ts'
 import { installDocs } from './plugins/docs.ts'
 import { installIdentity } from './plugins/identity.ts'
 import { CoreClient } from './core/client.ts'
@@ -27,6 +29,7 @@ import { installRateLimit } from './rate-limit/plugin.ts'
 import { withRateLimitScripts } from './rate-limit/scripts.ts'
 import { RedisKeys } from './redis/keys.ts'
 import { adminRoutes } from './routes/admin.ts'
+import { clientRoutes } from './routes/client.ts'
 import { operationsRoutes } from './routes/operations.ts'
 import { proxiedRoutes } from './routes/proxied.ts'
 import { queueRoutes } from './routes/queue.ts'
@@ -75,7 +78,8 @@ export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): 
   const admission = opts.admission === false ? null : new Admission({ config, keys, redis, bullConnection, concerts, metrics, log: app.log })
 
   installContractErrors(app, { isUnavailable: isRedisUnavailable })
-  await installIdentity(app, config)
+  await installBrowserHeaders(app, config)
+  installIdentity(app, config)
   await installDocs(app, config)
   await installRateLimit(app, config, redis, keys)
   await installProxy(app, config)
@@ -84,8 +88,12 @@ export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): 
   await app.register(queueRoutes, ctx)
   await app.register(proxiedRoutes, ctx)
   await app.register(adminRoutes, ctx)
+  await app.register(clientRoutes, ctx)
   if (existsSync(WEB_DIST)) {
-    await app.register(fastifyStatic, { root: WEB_DIST, prefix: '/' })
+    await pageScope(app, PAGE_POLICY, async (scope) => {
+      // The files of dist/ only, not a wildcard: any other path stays the API's JSON 404.
+      await scope.register(fastifyStatic, { root: WEB_DIST, prefix: '/', wildcard: false })
+    })
   }
 
   app.addHook('onReady', async () => {

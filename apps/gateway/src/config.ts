@@ -2,9 +2,9 @@
  * The gateway's configuration: one schema with defaults, read once from the environment.
  * A bad value stops the start with a message that names the variable.
  */
-import { createHmac } from 'node:crypto'
-import { ConfigError, internalTokenFrom, LogLevel, readEnv } from '@rushgate/shared/fastify'
-import Type from 'typebox'
+import { createHmac, createPublicKey } from 'node:crypto'
+import { ConfigError, commaList, internalTokenFrom, LogLevel, OptionalSecret, readEnv } from '@rushgate/shared/fastify'
+import Type, { type Static } from 'typebox'
 
 export { ConfigError } from '@rushgate/shared/fastify'
 
@@ -19,18 +19,50 @@ const ConfigSchema = Type.Object({
   ADMIT_INTERVAL_MS: Type.Integer({ minimum: 50, maximum: 3_600_000, default: 1000 }),
   ADMIT_BATCH: Type.Integer({ minimum: 0, maximum: 100_000, default: 100 }),
   ACTIVE_TTL_SECONDS: Type.Integer({ minimum: 1, maximum: 86_400, default: 600 }),
-  ADMIN_TOKEN: Type.Optional(Type.String({ minLength: 1 })),
-  INTERNAL_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
+  ADMIN_TOKEN: OptionalSecret(),
+  INTERNAL_TOKEN: OptionalSecret(),
   AUTH_MODE: Type.Union([Type.Literal('header'), Type.Literal('jwt')], { default: 'header' }),
-  JWT_SECRET: Type.Optional(Type.String({ minLength: 1 })),
+  TRUST_USER_HEADER: Type.Boolean({ default: false }),
+  // RFC 7518 §3.2: an HS256 key at least as long as the hash (32 bytes).
+  JWT_SECRET: Type.Optional(Type.String({ minLength: 32 })),
+  JWT_PUBLIC_KEY: Type.Optional(Type.String({ minLength: 1 })),
+  JWT_JWKS_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+  JWT_JWKS_COOLDOWN_SECONDS: Type.Integer({ minimum: 1, maximum: 3600, default: 30 }),
+  JWT_ISSUER: Type.Optional(Type.String({ minLength: 1 })),
+  JWT_AUDIENCE: Type.Optional(Type.String({ minLength: 1 })),
+  CORS_ORIGINS: Type.String({ default: '' }),
   RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, maximum: 1_000_000_000, default: 600 }),
-  TOKEN_SECRET: Type.Optional(Type.String({ minLength: 16 })),
+  TOKEN_SECRET: OptionalSecret(),
   TRUST_PROXY: Type.String({ default: 'false' }),
   SHUTDOWN_DRAIN_MS: Type.Integer({ minimum: 0, maximum: 120_000, default: 0 }),
   LOG_LEVEL: LogLevel,
 })
 
-const OPTIONAL = ['REDIS_CLUSTER_NODES', 'ADMIN_TOKEN', 'INTERNAL_TOKEN', 'JWT_SECRET', 'TOKEN_SECRET']
+const OPTIONAL = [
+  'REDIS_CLUSTER_NODES',
+  'ADMIN_TOKEN',
+  'INTERNAL_TOKEN',
+  'JWT_SECRET',
+  'JWT_PUBLIC_KEY',
+  'JWT_JWKS_URL',
+  'JWT_ISSUER',
+  'JWT_AUDIENCE',
+  'TOKEN_SECRET',
+]
+
+/** Where the keys that sign users' JWTs come from, and so which algorithms are accepted. */
+export type JwtKeySource =
+  | { kind: 'secret'; secret: string; algorithms: ['HS256'] }
+  | { kind: 'public-key'; pem: string; algorithms: ['RS256'] | ['ES256'] }
+  | { kind: 'jwks'; url: string; cooldownMs: number; algorithms: ['RS256', 'ES256'] }
+
+export interface JwtConfig {
+  keys: JwtKeySource
+  /** Accepted `iss` values; null: not checked. */
+  issuer: string[] | null
+  /** Accepted `aud` values (the token's aud must contain one); null: not checked. */
+  audience: string[] | null
+}
 
 export interface GatewayConfig {
   nodeEnv: string
@@ -48,7 +80,10 @@ export interface GatewayConfig {
   adminToken: string | null
   internalToken: string
   authMode: 'header' | 'jwt'
-  jwtSecret: string | null
+  /** Set when authMode is 'jwt'. */
+  jwt: JwtConfig | null
+  /** Origins whose pages may call the API (CORS); empty: no cross-origin grants. */
+  corsOrigins: string[]
   rateLimitPerMinute: number
   /** Key of the queue-token HMAC; identical on every replica. */
   tokenSecret: string
@@ -66,8 +101,11 @@ export interface GatewayConfig {
 /** Reads and checks the configuration; throws a ConfigError naming the bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): GatewayConfig {
   const raw = readEnv(ConfigSchema, env, OPTIONAL)
-  if (raw.AUTH_MODE === 'jwt' && !raw.JWT_SECRET) {
-    throw new ConfigError('invalid configuration: JWT_SECRET is required when AUTH_MODE=jwt')
+  if (raw.AUTH_MODE === 'header' && raw.NODE_ENV === 'production' && !raw.TRUST_USER_HEADER) {
+    throw new ConfigError(
+      'invalid configuration: AUTH_MODE=header trusts X-User-Id as sent, so with NODE_ENV=production set AUTH_MODE=jwt, ' +
+        'or TRUST_USER_HEADER=true when an authenticating proxy in front of the gateway sets X-User-Id',
+    )
   }
   const internalToken = internalTokenFrom(raw)
   return {
@@ -89,7 +127,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     adminToken: raw.ADMIN_TOKEN ?? null,
     internalToken,
     authMode: raw.AUTH_MODE,
-    jwtSecret: raw.JWT_SECRET ?? null,
+    jwt: raw.AUTH_MODE === 'jwt' ? jwtConfig(raw) : null,
+    corsOrigins: corsOrigins(raw.CORS_ORIGINS),
     rateLimitPerMinute: raw.RATE_LIMIT_PER_MINUTE,
     // Derived, not random: every replica started with the same INTERNAL_TOKEN signs alike.
     tokenSecret: raw.TOKEN_SECRET ?? createHmac('sha256', internalToken).update('rushgate queue tokens').digest('hex'),
@@ -97,6 +136,61 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     shutdownDrainMs: raw.SHUTDOWN_DRAIN_MS,
     logLevel: raw.LOG_LEVEL,
   }
+}
+
+type RawConfig = Static<typeof ConfigSchema>
+
+/** AUTH_MODE=jwt: exactly one key source; JWT_PUBLIC_KEY is checked here, so a bad PEM stops the start. */
+function jwtConfig(raw: RawConfig): JwtConfig {
+  const given = (['JWT_SECRET', 'JWT_PUBLIC_KEY', 'JWT_JWKS_URL'] as const).filter((name) => raw[name])
+  if (given.length !== 1) {
+    throw new ConfigError(
+      `invalid configuration: AUTH_MODE=jwt needs exactly one of JWT_SECRET, JWT_PUBLIC_KEY, JWT_JWKS_URL (${given.length ? `got ${given.join(' and ')}` : 'none is set'})`,
+    )
+  }
+  let keys: JwtKeySource
+  if (raw.JWT_SECRET) keys = { kind: 'secret', secret: raw.JWT_SECRET, algorithms: ['HS256'] }
+  else if (raw.JWT_JWKS_URL) {
+    keys = { kind: 'jwks', url: raw.JWT_JWKS_URL, cooldownMs: raw.JWT_JWKS_COOLDOWN_SECONDS * 1000, algorithms: ['RS256', 'ES256'] }
+  } else keys = publicKey(raw.JWT_PUBLIC_KEY!)
+  const list = (value: string | undefined) => (value === undefined ? null : commaList(value))
+  return { keys, issuer: list(raw.JWT_ISSUER), audience: list(raw.JWT_AUDIENCE) }
+}
+
+/** A PEM public key (SPKI or PKCS#1); `\n` escapes, as one-line environment values carry them, are undone. */
+function publicKey(value: string): JwtKeySource {
+  const pem = value.replace(/\\n/g, '\n')
+  if (/PRIVATE KEY/.test(pem)) {
+    throw new ConfigError('invalid configuration: JWT_PUBLIC_KEY holds a private key; give the gateway the public half only')
+  }
+  let key: ReturnType<typeof createPublicKey>
+  try {
+    key = createPublicKey(pem)
+  } catch (err) {
+    throw new ConfigError(`invalid configuration: JWT_PUBLIC_KEY is not a PEM public key (${(err as Error).message})`)
+  }
+  if (key.asymmetricKeyType === 'rsa') return { kind: 'public-key', pem, algorithms: ['RS256'] }
+  if (key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1') {
+    return { kind: 'public-key', pem, algorithms: ['ES256'] }
+  }
+  throw new ConfigError('invalid configuration: JWT_PUBLIC_KEY must be an RSA key (RS256) or a P-256 key (ES256)')
+}
+
+/** CORS_ORIGINS: `https://tickets.example.com,http://localhost:5173` — origins only, no paths, no `*`. */
+function corsOrigins(value: string): string[] {
+  const origins = commaList(value)
+  for (const origin of origins) {
+    let parsed: URL | null = null
+    try {
+      parsed = new URL(origin)
+    } catch {
+      // reported below
+    }
+    if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.origin !== origin) {
+      throw new ConfigError(`invalid configuration: CORS_ORIGINS must list origins such as https://tickets.example.com, not "${origin}"`)
+    }
+  }
+  return origins
 }
 
 /** TRUST_PROXY: `false`/empty, `true`, a hop count, or proxy addresses (`10.0.0.1,10.1.0.0/16`). */

@@ -35,7 +35,7 @@ t.test('a tick is processed once, however many times its job runs', async (t) =>
 t.test('JWT mode: user from sub, X-User-Id ignored', async (t) => {
   const { core, gw } = await startStack(t)
   const concert = await createConcert(gw.url)
-  const secret = 'jwt-secret-for-tests'
+  const secret = 'jwt-secret-for-tests-0123456789abcdef'
   const jwt = await startGateway(gatewayEntry, {
     coreUrl: core.url,
     internalToken: core.internalToken,
@@ -45,7 +45,7 @@ t.test('JWT mode: user from sub, X-User-Id ignored', async (t) => {
   t.teardown(() => jwt.close())
   const sign = (payload: object, key = secret) => {
     const part = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url')
-    const body = `${part({ alg: 'HS256', typ: 'JWT' })}.${part(payload)}`
+    const body = `${part({ alg: 'HS256', typ: 'JWT' })}.${part({ exp: Math.floor(Date.now() / 1000) + 600, ...payload })}`
     return `${body}.${createHmac('sha256', key).update(body).digest('base64url')}`
   }
   const ok = await call(jwt.url, 'POST', `/api/queues/${concert.id}/tokens`, { headers: { authorization: `Bearer ${sign({ sub: 'jwt-user' })}` } })

@@ -84,7 +84,9 @@ function servedRoutes(app: FastifyInstance): Set<string> {
 
 function isInternal(path: string): boolean {
   if (path === '/docs/' || path.startsWith('/docs/static/')) return true
-  return path.endsWith('*') && !path.startsWith('/api/')
+  if (path.startsWith('/api/')) return false
+  // The pages' own files (app.js, styles.css, index.html …), documented with their page.
+  return path.endsWith('*') || /\/[^/]+\.[a-z0-9]+$/i.test(path)
 }
 
 /** Statuses the OpenAPI document declares, per `METHOD /path`. */

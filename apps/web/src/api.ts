@@ -6,6 +6,7 @@
 import {
   type Balance,
   type ChargeResponse,
+  type ClientConfig,
   type ConcertSummary,
   Headers,
   type Payment,
@@ -37,7 +38,8 @@ export class ApiFailure extends Error {
 
 interface CallOptions {
   method?: 'GET' | 'POST' | 'DELETE'
-  userId: string | null
+  /** The identity headers (X-User-Id, or Authorization with the current JWT). */
+  auth: () => Record<string, string>
   queueToken?: string | null
   body?: unknown
   idempotencyKey?: string
@@ -60,8 +62,7 @@ function codeForStatus(status: number): string {
 }
 
 async function call<T>(path: string, options: CallOptions): Promise<T> {
-  const headers: Record<string, string> = { accept: 'application/json' }
-  if (options.userId) headers[Headers.userId] = options.userId
+  const headers: Record<string, string> = { accept: 'application/json', ...options.auth() }
   if (options.queueToken) headers[Headers.queueToken] = options.queueToken
   if (options.idempotencyKey) headers[Headers.idempotencyKey] = options.idempotencyKey
   let body: string | undefined
@@ -104,50 +105,56 @@ export function newIdempotencyKey(): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')
 }
 
-export function createApi(userId: string) {
+/** `GET /api/config`: how this gateway identifies users; asked before anyone is signed in. */
+export function clientConfig(): Promise<ClientConfig> {
+  return call<ClientConfig>('/api/config', { auth: () => ({}) })
+}
+
+/** The API as `userId`; `auth` gives the headers that say so (see auth.ts). */
+export function createApi(userId: string, auth: () => Record<string, string>) {
   const concert = (id: number) => `/api/concerts/${id}`
   const queue = (id: number) => `/api/queues/${id}/tokens`
   return {
     userId,
-    concerts: () => call<ConcertSummary[]>('/api/concerts', { userId }),
+    concerts: () => call<ConcertSummary[]>('/api/concerts', { auth }),
 
-    joinQueue: (concertId: number) => call<QueueTokenState>(queue(concertId), { method: 'POST', userId }),
+    joinQueue: (concertId: number) => call<QueueTokenState>(queue(concertId), { method: 'POST', auth }),
     tokenState: (concertId: number, queueToken: string) =>
-      call<QueueTokenState>(`${queue(concertId)}/current`, { userId, queueToken }),
+      call<QueueTokenState>(`${queue(concertId)}/current`, { auth, queueToken }),
     leaveQueue: (concertId: number, queueToken: string) =>
-      call<void>(`${queue(concertId)}/current`, { method: 'DELETE', userId, queueToken }),
+      call<void>(`${queue(concertId)}/current`, { method: 'DELETE', auth, queueToken }),
 
     schedules: (concertId: number, queueToken: string) =>
-      call<Schedule[]>(`${concert(concertId)}/schedules`, { userId, queueToken }),
+      call<Schedule[]>(`${concert(concertId)}/schedules`, { auth, queueToken }),
     seats: (concertId: number, scheduleId: number, queueToken: string) =>
-      call<Seat[]>(`${concert(concertId)}/schedules/${scheduleId}/seats`, { userId, queueToken }),
+      call<Seat[]>(`${concert(concertId)}/schedules/${scheduleId}/seats`, { auth, queueToken }),
     hold: (concertId: number, scheduleId: number, seatNumber: number, queueToken: string) =>
       call<Reservation>(`${concert(concertId)}/reservations`, {
         method: 'POST',
-        userId,
+        auth,
         queueToken,
         body: { scheduleId, seatNumber },
       }),
     release: (concertId: number, reservationId: number, queueToken: string) =>
-      call<void>(`${concert(concertId)}/reservations/${reservationId}`, { method: 'DELETE', userId, queueToken }),
+      call<void>(`${concert(concertId)}/reservations/${reservationId}`, { method: 'DELETE', auth, queueToken }),
     pay: (concertId: number, reservationIds: number[], queueToken: string, idempotencyKey: string) =>
       call<Payment>(`${concert(concertId)}/payments`, {
         method: 'POST',
-        userId,
+        auth,
         queueToken,
         idempotencyKey,
         body: { reservationIds },
       }),
 
-    balance: () => call<Balance>('/api/users/me/balance', { userId }),
+    balance: () => call<Balance>('/api/users/me/balance', { auth }),
     charge: (amount: number, idempotencyKey: string) =>
       call<ChargeResponse>('/api/users/me/balance/charges', {
         method: 'POST',
-        userId,
+        auth,
         idempotencyKey,
         body: { amount },
       }),
-    reservations: () => call<Reservation[]>('/api/users/me/reservations', { userId }),
+    reservations: () => call<Reservation[]>('/api/users/me/reservations', { auth }),
   }
 }
 

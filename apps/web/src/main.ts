@@ -1,18 +1,22 @@
 /**
  * The page's flow: who are you → concerts → waiting room → your turn → confirmation. Each step is a
  * view that owns its timers; switching views stops the previous one and moves focus to the new
- * heading, so keyboard and screen-reader users follow along.
+ * heading, so keyboard and screen-reader users follow along. "Who are you" depends on the gateway's
+ * identity mode (auth.ts): a typed user id, or the JWT the host site handed over.
  */
 import type { ConcertSummary, QueueTokenState } from '@rushgate/shared'
-import { type Api, ApiFailure, createApi } from './api.ts'
+import { type Api, ApiFailure, clientConfig, createApi } from './api.ts'
+import { type AuthMode, credentials, subOf, takeJwt, watchForJwt } from './auth.ts'
 import { h } from './dom.ts'
 import { describeFailure, LINE_UP_AGAIN } from './messages.ts'
+import { retryDelay } from './retry.ts'
 import { store } from './store.ts'
 import { activeView } from './views/active.ts'
 import { concertsView } from './views/concerts.ts'
 import { confirmationView } from './views/confirmation.ts'
 import { identityView } from './views/identity.ts'
 import { createNotice } from './views/notice.ts'
+import { signedOutView } from './views/signed-out.ts'
 import { waitingView } from './views/waiting.ts'
 
 const root = document.getElementById('app')!
@@ -20,6 +24,7 @@ const who = document.getElementById('who')!
 const notice = createNotice(document.getElementById('notice')!)
 let stopCurrent: () => void = () => {}
 let api: Api | null = null
+let mode: AuthMode = 'header'
 
 function show(el: HTMLElement, stop: () => void = () => {}): void {
   stopCurrent()
@@ -37,14 +42,19 @@ function showWho(userId: string | null): void {
     who.replaceChildren()
     return
   }
-  who.replaceChildren(
-    h('span', {}, 'Signed in as ', h('strong', { 'data-user': userId }, userId)),
-    h('button', { type: 'button', class: 'button small', onclick: () => askIdentity() }, 'Switch user'),
-  )
+  const signedIn = h('span', {}, 'Signed in as ', h('strong', { 'data-user': userId }, userId))
+  // With JWTs the host site says who the user is; there is nobody to switch to here.
+  if (mode === 'jwt') who.replaceChildren(signedIn)
+  else who.replaceChildren(signedIn, h('button', { type: 'button', class: 'button small', onclick: () => askIdentity() }, 'Switch user'))
 }
 
 function askIdentity(): void {
   notice.clear()
+  if (mode === 'jwt') {
+    showWho(null)
+    show(signedOutView('none'))
+    return
+  }
   showWho(null)
   show(
     identityView(store.userId(), (userId) => {
@@ -107,12 +117,12 @@ function left(concert: ConcertSummary): void {
 
 /** The place in line is gone (expired, paid elsewhere, tampered): say so and offer to line up again. */
 function lost(concert: ConcertSummary, error: unknown): void {
-  if (api) store.setToken(api.userId, concert.id, null)
   if (error instanceof ApiFailure && error.code === 'UNAUTHENTICATED') {
-    notice.show(describeFailure(error))
-    askIdentity()
+    // Who the user is was not accepted; the place may still be theirs once they sign in again.
+    signedOut()
     return
   }
+  if (api) store.setToken(api.userId, concert.id, null)
   const again = error instanceof ApiFailure && LINE_UP_AGAIN.has(error.code)
   notice.show(describeFailure(error), 'error', again ? { label: 'Line up again', run: () => void join(concert) } : undefined)
   showConcerts()
@@ -136,13 +146,65 @@ async function resume(userId: string): Promise<boolean> {
   }
 }
 
+function signedOut(): void {
+  if (mode === 'header') {
+    notice.show('Your user id was not accepted. Please enter it again.')
+    askIdentity()
+    return
+  }
+  notice.clear()
+  showWho(null)
+  show(signedOutView('expired'))
+}
+
 async function start(userId: string): Promise<void> {
-  api = createApi(userId)
+  api = createApi(userId, credentials(mode, userId))
   showWho(userId)
   notice.clear()
   if (!(await resume(userId))) showConcerts()
 }
 
-const saved = store.userId()
-if (saved) void start(saved)
-else askIdentity()
+/** JWT mode: a token handed over while the page is open. */
+function tokenArrived(token: string): void {
+  const userId = subOf(token)
+  if (!userId) {
+    askIdentity()
+    return
+  }
+  // The same user: the running view goes on with the new token (api reads it on every call),
+  // unless it was the signed-out page.
+  if (api?.userId === userId && !root.querySelector('[data-signed-out]')) return
+  void start(userId)
+}
+
+async function boot(): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      mode = (await clientConfig()).authMode
+      break
+    } catch (error) {
+      // A busy or unreachable gateway: wait as it says (or back off), then ask again by itself.
+      const delay = retryDelay(error, attempt)
+      if (delay === null) {
+        notice.show(describeFailure(error), 'error', { label: 'Try again', run: () => void boot() })
+        return
+      }
+      notice.show(`${describeFailure(error)} Trying again in ${Math.ceil(delay / 1000)} s.`, 'info')
+      await new Promise((resolve) => setTimeout(resolve, delay))
+    }
+  }
+  notice.clear()
+  if (mode === 'jwt') {
+    watchForJwt(tokenArrived)
+    const token = takeJwt()
+    const userId = token ? subOf(token) : null
+    if (userId) void start(userId)
+    else askIdentity()
+    return
+  }
+  const saved = store.userId()
+  if (saved) void start(saved)
+  else askIdentity()
+}
+
+void boot()

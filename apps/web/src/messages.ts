@@ -22,7 +22,7 @@ const EXPIRED_SENTENCES: Record<ExpiredReason, string> = {
 
 const sentences: Record<ErrorCode, Sentence> = {
   VALIDATION_ERROR: (_b, f) => `That was not accepted: ${f.message}`,
-  UNAUTHENTICATED: 'Your user id was not accepted. Please enter it again.',
+  UNAUTHENTICATED: 'You are not signed in, or your sign-in has run out. Please sign in again.',
   QUEUE_TOKEN_MISSING: 'You are not in the line for this concert yet. Please join the queue.',
   QUEUE_TOKEN_INVALID: 'Your place in line could not be recognised. Please line up again.',
   QUEUE_TOKEN_USER_MISMATCH: 'This place in line belongs to another user. Please line up again.',

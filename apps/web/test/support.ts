@@ -92,17 +92,39 @@ export function launchBrowser(): Promise<Browser> {
 }
 
 /**
- * Opens the page as a new person (own browser context, so own localStorage) and signs in.
- * Script errors are collected in `errors`, to be asserted empty at the end.
+ * A new person's page (own browser context, so own storage). Script errors and Content-Security-
+ * Policy violations are collected in `errors`, to be asserted empty at the end.
  */
-export async function openAs(browser: Browser, url: string, userId: string, errors: string[]): Promise<Page> {
+export async function newPage(browser: Browser, who: string, errors: string[]): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1200, height: 900 } })
   const page = await context.newPage()
   page.setDefaultTimeout(STEP_MS)
-  page.on('pageerror', (err) => errors.push(`${userId}: ${err.message}`))
+  page.on('pageerror', (err) => errors.push(`${who}: ${err.message}`))
+  // Chromium reports each violation on the console too; the event names the directive for certain.
+  await page.addInitScript(() =>
+    document.addEventListener('securitypolicyviolation', (e) =>
+      console.error(`Content Security Policy violation: ${e.violatedDirective} blocked ${e.blockedURI || 'inline'}`),
+    ),
+  )
+  page.on('console', (msg) => {
+    if (/Content Security Policy/i.test(msg.text())) errors.push(`${who}: ${msg.text()}`)
+  })
+  return page
+}
+
+/** Opens the page as a new person and signs in with a user id (header mode). */
+export async function openAs(browser: Browser, url: string, userId: string, errors: string[]): Promise<Page> {
+  const page = await newPage(browser, userId, errors)
   await page.goto(url)
   await page.getByLabel('Your user id').fill(userId)
   await page.getByRole('button', { name: 'Continue' }).click()
+  return page
+}
+
+/** Opens the page as the host site sends a signed-in user (JWT mode): the token in the fragment. */
+export async function openWithJwt(browser: Browser, url: string, who: string, jwt: string, errors: string[]): Promise<Page> {
+  const page = await newPage(browser, who, errors)
+  await page.goto(`${url}/#token=${jwt}`)
   return page
 }
 

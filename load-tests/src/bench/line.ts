@@ -24,7 +24,7 @@ import { createConcert } from '../setup.ts'
 import type { Stack } from '../stack.ts'
 import { measure, type Row } from './measure.ts'
 
-const ENTER_LUA = readFileSync(new URL('../../../apps/gateway/src/redis/scripts/enter-5.lua', import.meta.url), 'utf8')
+const ENTER_LUA = readFileSync(new URL('../../../apps/gateway/src/queue/scripts/enter-5.lua', import.meta.url), 'utf8')
 const BATCH = 2000
 /** Tokens kept for the lookups: enough to spread them over the whole line. */
 const SAMPLE = 20_000

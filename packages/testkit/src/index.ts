@@ -42,6 +42,7 @@ export {
   problems,
   type Scope,
 } from './invariants.ts'
+export { hour, type JwksServer, type SigningKey, signingKey, signWithSecret, startJwksServer } from './jwt.ts'
 export { freePort, isListening, waitFor } from './ports.ts'
 export { type PrivatePostgres, type StopMode, startPostgres } from './postgres-server.ts'
 export {
@@ -57,5 +58,5 @@ export { type PrivateCluster, startRedisCluster } from './redis-cluster.ts'
 export { clusterNodes, deletePrefix, randomPrefix, SHARED_REDIS, testRedis } from './redis-keys.ts'
 export { type PrivateRedis, type RedisOptions, rawCommand, startRedis } from './redis-server.ts'
 export { createScratchDatabase, dropScratchDatabase, type Migrations, scratchName } from './scratch-database.ts'
-export { type ServiceOptions, type ServiceProcess, spawnService } from './service-process.ts'
+export { runToExit, type ServiceOptions, type ServiceProcess, spawnService } from './service-process.ts'
 export { TcpProxy } from './tcp-proxy.ts'

@@ -115,3 +115,23 @@ export async function spawnService(
     },
   }
 }
+
+/**
+ * Runs a service's server file with only `env` (and PATH) and waits for it to end: for starts that
+ * must be refused. A process still running after `timeoutMs` did start — a failed test, so it is
+ * killed rather than left listening.
+ */
+export async function runToExit(
+  serverFile: string,
+  env: Record<string, string>,
+  timeoutMs = 30_000,
+): Promise<{ code: number | NodeJS.Signals | null; output: string }> {
+  const child = startChild(process.execPath, ['--import', TSX_LOADER, serverFile], {
+    cwd: dirname(dirname(serverFile)),
+    env: { PATH: process.env.PATH ?? '', ...env },
+  })
+  const timer = setTimeout(() => child.stop('SIGKILL'), timeoutMs)
+  const code = await child.exited
+  clearTimeout(timer)
+  return { code, output: child.output() }
+}

@@ -6,6 +6,7 @@ import fastifySwagger from '@fastify/swagger'
 import fastifySwaggerUi from '@fastify/swagger-ui'
 import type { FastifyInstance } from 'fastify'
 import type { GatewayConfig } from '../config.ts'
+import { DOCS_POLICY, pageScope } from './browser.ts'
 
 export async function installDocs(app: FastifyInstance, config: GatewayConfig): Promise<void> {
   await app.register(fastifySwagger, {
@@ -34,8 +35,12 @@ export async function installDocs(app: FastifyInstance, config: GatewayConfig): 
         { name: 'users', description: 'Balance and history (identity only)' },
         { name: 'admin', description: 'Administration (admin bearer token)' },
         { name: 'operations', description: 'Health and metrics' },
+        { name: 'client', description: 'What a browser client needs to know before it starts' },
       ],
     },
   })
-  await app.register(fastifySwaggerUi, { routePrefix: '/docs' })
+  // A page: in a scope with helmet's set and a CSP that Swagger UI runs under.
+  await pageScope(app, DOCS_POLICY, async (scope) => {
+    await scope.register(fastifySwaggerUi, { routePrefix: '/docs' })
+  })
 }

@@ -249,7 +249,8 @@ export function activeView(options: ActiveOptions): View {
 
   /** A failed action: the place in line may be gone, or the page just says what happened. */
   const failed = (error: unknown) => {
-    if (error instanceof ApiFailure && LINE_UP_AGAIN.has(error.code)) lose(error)
+    // Without an accepted identity nothing of the turn works: hand over to the page's sign-in.
+    if (error instanceof ApiFailure && (LINE_UP_AGAIN.has(error.code) || error.code === 'UNAUTHENTICATED')) lose(error)
     else notice.show(describeFailure(error))
   }
 

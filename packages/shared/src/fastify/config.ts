@@ -1,7 +1,7 @@
 /**
  * What both services' configuration shares: reading the environment against a schema (a bad value
- * stops the start with a message naming the variable), the log level, the development credential
- * and the rule of when it may be used.
+ * stops the start with a message naming the variable), the log level, how long a secret must be,
+ * the development credential and the rule of when it may be used.
  */
 import { envSchema } from 'env-schema'
 import Type, { type Static, type TSchema } from 'typebox'
@@ -17,6 +17,18 @@ export const LogLevel = Type.Union(
 
 /** The internal credential both services fall back to in development (never in production). */
 export const DEV_INTERNAL_TOKEN = 'rushgate-dev-internal-token'
+
+/** Shortest INTERNAL_TOKEN, ADMIN_TOKEN or TOKEN_SECRET accepted: guessing one must be hopeless. */
+export const SECRET_MIN_LENGTH = 16
+
+/** An optional secret variable of a config schema: absent, or SECRET_MIN_LENGTH characters or more. */
+export const OptionalSecret = () => Type.Optional(Type.String({ minLength: SECRET_MIN_LENGTH }))
+
+/** 127.0.0.0/8, ::1 and localhost: a listener there is reachable from this machine only. */
+export function isLoopback(host: string): boolean {
+  const h = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1')
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) || /^::ffff:127\./.test(h)
+}
 
 /**
  * Reads `env` (only `env`: nothing comes back from process.env behind the caller's back) against
@@ -36,13 +48,30 @@ export function readEnv<S extends TSchema>(
   }
 }
 
-/** The credential at the core: INTERNAL_TOKEN, or the development one outside production. */
-export function internalTokenFrom(raw: { INTERNAL_TOKEN?: string; NODE_ENV: string }): string {
+/**
+ * The credential at the core: INTERNAL_TOKEN, or the development one — which is public, so only
+ * outside production and for a service listening on loopback (HOST). The gateway's queue-token key
+ * derives from it too, so an exposed gateway on it would hand out forgeable tokens.
+ */
+export function internalTokenFrom(raw: { INTERNAL_TOKEN?: string; NODE_ENV: string; HOST: string }): string {
   if (raw.INTERNAL_TOKEN) return raw.INTERNAL_TOKEN
   if (raw.NODE_ENV === 'production') {
     throw new ConfigError('invalid configuration: INTERNAL_TOKEN is required when NODE_ENV=production')
   }
+  if (!isLoopback(raw.HOST)) {
+    throw new ConfigError(
+      `invalid configuration: INTERNAL_TOKEN is required when listening beyond loopback (HOST=${raw.HOST}); the development credential is public`,
+    )
+  }
   return DEV_INTERNAL_TOKEN
+}
+
+/** A comma-separated list: trimmed, empty items dropped. */
+export function commaList(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '')
 }
 
 /** Runs a service's start; a ConfigError ends the process with its message and exit code 1. */

@@ -154,7 +154,7 @@ export function clientErrorHandler(err: Error & { code?: string }, socket: Socke
   const payload = JSON.stringify(body)
   const reason = body.statusCode === 431 ? 'Request Header Fields Too Large' : body.statusCode === 408 ? 'Request Timeout' : 'Bad Request'
   socket.end(
-    `HTTP/1.1 ${body.statusCode} ${reason}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(payload)}\r\n\r\n${payload}`,
+    `HTTP/1.1 ${body.statusCode} ${reason}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\nX-Content-Type-Options: nosniff\r\nContent-Length: ${Buffer.byteLength(payload)}\r\n\r\n${payload}`,
   )
 }
 
