@@ -22,8 +22,6 @@ export interface ChildOptions {
 }
 
 export interface Child {
-  name: string
-  pid: number | undefined
   exited: Promise<ExitStatus>
   running(): boolean
   /** Sends `signal`, then SIGKILL after `graceMs`; resolves once the process is gone. */
@@ -39,9 +37,9 @@ process.once('exit', () => {
 const COLORS = ['\x1b[34m', '\x1b[35m', '\x1b[36m', '\x1b[33m']
 let nextColor = 0
 
-function prefixLines(name: string, stream: NodeJS.ReadableStream, to: NodeJS.WriteStream): void {
-  const color = to.isTTY ? COLORS[nextColor++ % COLORS.length] : ''
-  const label = `${color}${name.padEnd(8)}|${to.isTTY ? '\x1b[0m' : ''} `
+/** Writes each line of `stream` to `to` behind the child's name (in its colour on a terminal). */
+function prefixLines(name: string, color: string, stream: NodeJS.ReadableStream, to: NodeJS.WriteStream): void {
+  const label = to.isTTY ? `${color}${name.padEnd(8)}|\x1b[0m ` : `${name.padEnd(8)}| `
   createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY }).on('line', (line) => to.write(label + line + '\n'))
 }
 
@@ -56,8 +54,9 @@ export function startChild(name: string, command: string, args: string[], option
   })
   running.add(proc)
   if (options.output === 'prefixed') {
-    prefixLines(name, proc.stdout!, process.stdout)
-    prefixLines(name, proc.stderr!, process.stderr)
+    const color = COLORS[nextColor++ % COLORS.length]!
+    prefixLines(name, color, proc.stdout!, process.stdout)
+    prefixLines(name, color, proc.stderr!, process.stderr)
   }
   const exited = new Promise<ExitStatus>((resolve) => {
     proc.once('exit', (code, signal) => {
@@ -71,8 +70,6 @@ export function startChild(name: string, command: string, args: string[], option
   })
   const isRunning = () => running.has(proc)
   return {
-    name,
-    pid: proc.pid,
     exited,
     running: isRunning,
     async stop(signal, graceMs) {

@@ -41,10 +41,11 @@ export class StackError extends Error {
 }
 
 /** How one dependency will be had: it answers already, or a private server is started for it. */
-type Plan = { note: string } | { problem: string } | { start: () => Promise<Supervised>; started: string }
+type Plan = { note: string } | { problem: string } | { server: PrivateServer; start: () => Promise<Supervised>; started: string }
+type PrivateServer = 'redis-server' | 'postgres'
 
 export class DevStack {
-  private readonly parts: { name: string; part: Supervised }[] = []
+  private readonly parts: { name: PrivateServer | 'core' | 'gateway'; part: Supervised }[] = []
   private stopping: Promise<void> | null = null
   private fail: (why: string) => void = () => {}
   /** Resolves with what happened when a part exits while the stack is not being stopped. */
@@ -64,9 +65,9 @@ export class DevStack {
 
     if (buildPage) await runToEnd('web', process.execPath, ['--import', 'tsx', 'build.ts'], { cwd: app('web'), env, output: 'prefixed' })
     await Promise.all(
-      plans.map(async (plan, i) => {
+      plans.map(async (plan) => {
         if (!('start' in plan) || this.stopping) return
-        this.add(i === 0 ? 'redis-server' : 'postgres', await plan.start())
+        this.add(plan.server, await plan.start())
         say(plan.started)
       }),
     )
@@ -98,7 +99,7 @@ export class DevStack {
     return this.stopping
   }
 
-  private add(name: string, part: Supervised): void {
+  private add(name: PrivateServer | 'core' | 'gateway', part: Supervised): void {
     this.parts.push({ name, part })
     part.child.exited.then((status) => {
       if (!this.stopping) this.fail(`${name} exited (${describeExit(status)})`)
@@ -128,6 +129,7 @@ export class DevStack {
     const binary = onPath('redis-server')
     if (!binary) return { problem: `redis: nothing answers at ${describe(address)} and redis-server is not installed: ${INSTALL.redis}, ${OR_COMPOSE}` }
     return {
+      server: 'redis-server',
       start: () => startPrivateRedis(binary, address, dataDir),
       started: `redis: nothing answered at ${describe(address)}, so a private redis-server runs there until pnpm start stops (data in ${this.shown(redisDir(dataDir))})`,
     }
@@ -154,6 +156,7 @@ export class DevStack {
     // pg connects as the OS user when the URL names none; the cluster's superuser is that role.
     const superuser = decodeURIComponent(new URL(url).username) || env.USER || userInfo().username
     return {
+      server: 'postgres',
       start: () => startPrivatePostgres(binaries, address, superuser, dataDir, osUser),
       started: `postgres: nothing answered at ${describe(address)}, so a private PostgreSQL runs there until pnpm start stops (trust auth, data in ${this.shown(postgresDir(dataDir))})`,
     }
