@@ -160,4 +160,6 @@ t.test('metrics count holds and payments by result', async (t) => {
   t.match(text, /rushgate_holds_total\{result="ok"\} \d+/)
   t.match(text, /rushgate_holds_total\{result="SEAT_UNAVAILABLE"\} \d+/)
   t.match(text, /rushgate_payments_total\{result="RESERVATION_NOT_FOUND"\} 1/)
+  // The refund route names it in config.outcome, like holds and payments.
+  t.match(text, /# TYPE rushgate_refunds_total counter/, 'a refund counter is exported')
 })

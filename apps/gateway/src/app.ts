@@ -28,6 +28,7 @@ import { createRedis, isRedisUnavailable, whenReady } from './redis/client.ts'
 import { installRateLimit } from './rate-limit/plugin.ts'
 import { withRateLimitScripts } from './rate-limit/scripts.ts'
 import { RedisKeys } from './redis/keys.ts'
+import { RedisLease, withLeaseScripts } from './redis/lease.ts'
 import { adminRoutes } from './routes/admin.ts'
 import { clientRoutes } from './routes/client.ts'
 import { operationsRoutes } from './routes/operations.ts'
@@ -64,12 +65,23 @@ export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): 
   )
 
   const keys = new RedisKeys(config.redisKeyPrefix)
-  const redis = withRateLimitScripts(withLineScripts(createRedis(config, app.log, 'http')))
+  const redis = withLeaseScripts(withRateLimitScripts(withLineScripts(createRedis(config, app.log, 'http'))))
   const bullConnection = createRedis(config, app.log, 'bullmq')
   const core = new CoreClient(config.coreUrl, config.internalToken)
   const concerts = new ConcertRegistry(redis, keys, core, app.log)
   const settings = new LineSettings(redis, keys, config)
-  const metrics = new Metrics(async () => settings.sizes(await concerts.list()))
+  // The line gauges are the deployment's: only the holder of the lease exports them (metrics.ts).
+  const metricsLease = new RedisLease(redis, keys.metricsLease)
+  const metrics = new Metrics(async () => {
+    if (!(await metricsLease.hold())) return null
+    try {
+      return await settings.sizes(await concerts.list())
+    } catch (err) {
+      // Redis went away mid-scrape: no line gauges this time, the counters are still served.
+      if (isRedisUnavailable(err)) return null
+      throw err
+    }
+  })
   const line = new WaitingLine(redis, keys, new TokenSigner(config.tokenSecret), settings, config)
   const gate = new ActiveGate(config, line, metrics)
   const ctx: GatewayContext = { config, keys, redis, line, gate, settings, concerts, core, metrics, lifecycle: { draining: false } }
@@ -107,8 +119,10 @@ export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): 
       app.log.warn('redis is not reachable yet; routes answer 503 until it is')
     }
     await admission?.start()
+    metricsLease.start()
   })
   app.addHook('onClose', async () => {
+    await metricsLease.stop()
     await admission?.close()
     await Promise.allSettled([redis.quit(), bullConnection.quit(), core.close()])
   })

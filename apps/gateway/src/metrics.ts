@@ -1,23 +1,43 @@
 /**
  * Prometheus metrics of one gateway process, in a registry of its own (several apps can live in
- * one test process). The per-concert line gauges are read when scraped, by the function given.
+ * one test process).
+ *
+ * Two kinds, so that summing over replicas adds up:
+ * - Counters count what this process did (admissions it ran, requests it proxied, …): a
+ *   deployment's figure is the sum over replicas.
+ * - The line gauges (`rushgate_queue_waiting`, `rushgate_queue_active`) are the deployment's own
+ *   figures, read from Redis when scraped and the same on every replica. Only one replica at a
+ *   time exports them (the reader answers null on the others: see app.ts), so a sum over replicas
+ *   counts each user once; they carry `scope="deployment"` so that a dashboard may also take
+ *   `max by (concert)`, which stays right while the exporting replica changes.
  */
 import { Counter, Gauge, Registry } from 'prom-client'
 
 /** concertId → waiting and active users, as one scrape reads them. */
 export type LineSizes = Map<number, { waiting: number; active: number }>
 
+/** Reads the line sizes for a scrape, or null when this replica does not export them. */
+export type LineSizesReader = () => Promise<LineSizes | null>
+
 export class Metrics {
   readonly registry = new Registry()
   readonly admissions: Counter<'concert'>
+  /** Places the admission found abandoned (no status asked for `ghostAfterSeconds`) and skipped. */
+  readonly abandoned: Counter<'concert'>
   readonly proxied: Counter<'route' | 'method' | 'status'>
   readonly rejected: Counter<'code'>
 
-  constructor(readLineSizes: () => Promise<LineSizes>) {
+  constructor(readLineSizes: LineSizesReader) {
     const registers = [this.registry]
     this.admissions = new Counter({
       name: 'rushgate_admissions_total',
       help: 'Users moved from the waiting line to active by this process',
+      labelNames: ['concert'],
+      registers,
+    })
+    this.abandoned = new Counter({
+      name: 'rushgate_abandoned_total',
+      help: 'Places this process found abandoned (not asked about for ghostAfterSeconds) and took out of the line',
       labelNames: ['concert'],
       registers,
     })
@@ -34,30 +54,23 @@ export class Metrics {
       registers,
     })
     // One scrape reads both gauges; the second collect reuses the first's figures.
-    let pending: Promise<LineSizes> | null = null
-    const readLines = (): Promise<LineSizes> => {
+    let pending: Promise<LineSizes | null> | null = null
+    const readLines = (): Promise<LineSizes | null> => {
       pending ??= readLineSizes().finally(() => setTimeout(() => (pending = null), 0))
       return pending
     }
-    new Gauge({
-      name: 'rushgate_queue_waiting',
-      help: 'Users waiting in the line, per concert',
-      labelNames: ['concert'],
-      registers,
-      async collect() {
-        this.reset()
-        for (const [id, { waiting }] of await readLines()) this.set({ concert: String(id) }, waiting)
-      },
-    })
-    new Gauge({
-      name: 'rushgate_queue_active',
-      help: 'Users holding an active slot, per concert',
-      labelNames: ['concert'],
-      registers,
-      async collect() {
-        this.reset()
-        for (const [id, { active }] of await readLines()) this.set({ concert: String(id) }, active)
-      },
-    })
+    const lineGauge = (name: string, help: string, figure: 'waiting' | 'active') =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['concert', 'scope'],
+        registers,
+        async collect() {
+          this.reset()
+          for (const [id, sizes] of (await readLines()) ?? []) this.set({ concert: String(id), scope: 'deployment' }, sizes[figure])
+        },
+      })
+    lineGauge('rushgate_queue_waiting', 'Users waiting in the line, per concert (whole deployment, exported by one replica)', 'waiting')
+    lineGauge('rushgate_queue_active', 'Users holding an active slot, per concert (whole deployment, exported by one replica)', 'active')
   }
 }

@@ -136,7 +136,7 @@ t.test('docs, health and metrics', async (t) => {
   await call(gw.url, 'POST', `/api/queues/${concert.id}/tokens`, { headers: as('m') })
   const metrics = await call(gw.url, 'GET', '/metrics')
   t.equal(metrics.status, 200)
-  t.match(metrics.body, new RegExp(`rushgate_queue_waiting\\{concert="${concert.id}"\\} 1`))
+  t.match(metrics.body, new RegExp(`rushgate_queue_waiting\\{concert="${concert.id}",scope="deployment"\\} 1`))
   t.match(metrics.body, /rushgate_queue_active/)
   t.match(metrics.body, /rushgate_proxied_requests_total/)
   t.match(await call(gw.url, 'GET', '/no/such/route'), { status: 404, body: { code: 'NOT_FOUND' } })

@@ -45,6 +45,10 @@ t.test('Redis down → quick 503, then recovery', async (t) => {
   t.ok(ready.ms < 1500, `readiness answered in ${ready.ms} ms`)
   t.equal((await call(gw.url, 'GET', '/health/live')).status, 200)
   t.equal((await call(gw.url, 'GET', '/api/users/me/balance', { headers: as('alice') })).status, 200, 'identity-only routes still work')
+  const metrics = await timed(() => call(gw.url, 'GET', '/metrics'))
+  t.equal(metrics.status, 200, '/metrics still answers, with the counters of this replica')
+  t.notMatch(metrics.body, /^rushgate_queue_waiting\{/m, 'but without the line gauges, which nobody can read now')
+  t.ok(metrics.ms < 1500, `/metrics answered in ${metrics.ms} ms`)
 
   // Back, and empty: the gateway reconnects, re-registers the concert and the admission schedule.
   await redis.start()

@@ -39,6 +39,11 @@ export class RedisKeys {
     return `${this.prefix}:rl:${window}`
   }
 
+  /** STRING holder id of the lease whose holder exports the deployment-wide gauges (redis/lease.ts). */
+  get metricsLease(): string {
+    return `${this.prefix}:metrics-lease`
+  }
+
   /** BullMQ key prefix, hash-tagged so each queue's keys share one slot in a cluster. */
   get bullPrefix(): string {
     return `{${this.prefix}-bull}`
