@@ -10,6 +10,7 @@ export type LineSizes = Map<number, { waiting: number; active: number }>
 export class Metrics {
   readonly registry = new Registry()
   readonly admissions: Counter<'concert'>
+  readonly abandoned: Counter<'concert'>
   readonly proxied: Counter<'route' | 'method' | 'status'>
   readonly rejected: Counter<'code'>
 
@@ -18,6 +19,12 @@ export class Metrics {
     this.admissions = new Counter({
       name: 'rushgate_admissions_total',
       help: 'Users moved from the waiting line to active by this process',
+      labelNames: ['concert'],
+      registers,
+    })
+    this.abandoned = new Counter({
+      name: 'rushgate_abandoned_total',
+      help: 'Places ended by this process because nobody asked for them in ghostAfterSeconds',
       labelNames: ['concert'],
       registers,
     })
