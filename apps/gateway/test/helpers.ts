@@ -1,5 +1,11 @@
 /** Small helpers shared by the gateway's tests: a core + gateway pair, calls, and waiting. */
+import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { startCore, type StartedCore } from '@rushgate/core/test-support'
+import { Redis } from 'ioredis'
 import type { Test } from 'tap'
 import { type StartedGateway, startGateway, TEST_ADMIN_TOKEN } from '../test-support/start-gateway.ts'
 
@@ -90,4 +96,62 @@ export async function activeToken(gw: string, concertId: number, user: string): 
 export async function awayFromWindowEdge(): Promise<void> {
   const into = Date.now() % 60_000
   if (into > 50_000) await new Promise((r) => setTimeout(r, 60_000 - into + 50))
+}
+
+export interface PrivateRedis {
+  url: string
+  /** Stops the server (SIGKILL by default: it vanishes mid-write) and starts it again on the same port. */
+  restart(signal?: NodeJS.Signals): Promise<void>
+}
+
+/**
+ * A redis-server of the test's own on a free port, stopped in teardown. Persistent: an append-only
+ * file fsynced on every write, so a kill -9 and a restart lose nothing.
+ */
+export async function startPrivateRedis(t: Test): Promise<PrivateRedis> {
+  const port = await freePort()
+  const dir = await mkdtemp(join(tmpdir(), 'rg-gw-redis-'))
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always']
+  let child: ChildProcess | null = null
+  const url = `redis://127.0.0.1:${port}`
+  const start = async () => {
+    child = spawn('redis-server', args, { stdio: 'ignore' })
+    const probe = new Redis(url, { maxRetriesPerRequest: 0, retryStrategy: () => 50, lazyConnect: true })
+    probe.on('error', () => {})
+    try {
+      await waitFor(`redis-server on ${port}`, async () => (await probe.ping().catch(() => '')) === 'PONG', 10_000)
+    } finally {
+      probe.disconnect()
+    }
+  }
+  const stop = (signal: NodeJS.Signals) =>
+    new Promise<void>((resolve) => {
+      const c = child
+      child = null
+      if (!c || c.exitCode !== null || c.signalCode !== null) return resolve()
+      c.once('exit', () => resolve())
+      c.kill(signal)
+    })
+  await start()
+  t.teardown(async () => {
+    await stop('SIGKILL')
+    await rm(dir, { recursive: true, force: true })
+  })
+  return {
+    url,
+    async restart(signal = 'SIGKILL') {
+      await stop(signal)
+      await start()
+    },
+  }
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer()
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0))
+    })
+  })
 }
