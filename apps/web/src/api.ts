@@ -9,6 +9,7 @@ import {
   type ConcertSummary,
   Headers,
   type Payment,
+  type PublicQueue,
   type QueueTokenState,
   type Reservation,
   type Schedule,
@@ -111,6 +112,8 @@ export function createApi(userId: string) {
     userId,
     concerts: () => call<ConcertSummary[]>('/api/concerts', { userId }),
 
+    /** The public view of a line: its state, sale window and the draw's commitment (and seed, once open). */
+    line: (concertId: number) => call<PublicQueue>(`/api/queues/${concertId}`, { userId }),
     joinQueue: (concertId: number) => call<QueueTokenState>(queue(concertId), { method: 'POST', userId }),
     tokenState: (concertId: number, queueToken: string) =>
       call<QueueTokenState>(`${queue(concertId)}/current`, { userId, queueToken }),
