@@ -1,4 +1,5 @@
 /** The waiting line through the HTTP API: order, re-entry, status, leave, estimates. */
+import { Cluster } from 'ioredis'
 import t from 'tap'
 import { admin, as, call, createConcert, enter, setQueue, startStack, state, waitFor } from './helpers.ts'
 
@@ -130,7 +131,9 @@ t.test('the waiting line', async (t) => {
     await setQueue(url, c.id, { paused: true })
     const k = keys.concert(c.id)
     const keysOfLine = async () => {
-      const found = (await redis.keys(`${keys.prefix}:{c:${c.id}}:*`)) as string[]
+      // Every primary of a cluster (KEYS goes to one node only), or the one Redis.
+      const nodes = redis instanceof Cluster ? redis.nodes('master') : [redis]
+      const found = (await Promise.all(nodes.map((n) => n.keys(`${keys.prefix}:{c:${c.id}}:*`)))).flat()
       return found.sort()
     }
     const sizes = async (found: string[]) => {
