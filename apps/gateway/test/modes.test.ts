@@ -69,4 +69,17 @@ t.test('queueing modes', async (t) => {
     await setQueue(url, c.id, { mode: 'fifo' })
     t.equal((await enter(url, c.id, 'rj-new')).status, 201, 'back to fifo: open again at once')
   })
+
+  t.test('proofOfWork is kept and returned; without a proof no new place, a place already held comes back', async (t) => {
+    const c = await createConcert(url)
+    await setQueue(url, c.id, { paused: true })
+    const held = await enter(url, c.id, 'pow-held')
+    t.match((await setQueue(url, c.id, { proofOfWork: 50_000 })).body, { proofOfWork: 50_000 })
+    t.equal((await stats(c.id)).proofOfWork, 50_000)
+    t.match(await enter(url, c.id, 'pow-new'), { status: 403, body: { code: 'PROOF_OF_WORK_REQUIRED' } })
+    t.match(await enter(url, c.id, 'pow-held'), { status: 200, body: { token: held.body.token } }, 're-entry needs no proof')
+    t.match(await setQueue(url, c.id, { proofOfWork: 10 }), { status: 400, body: { code: 'VALIDATION_ERROR', message: /proofOfWork/ } })
+    t.match((await setQueue(url, c.id, { proofOfWork: null })).body, { proofOfWork: null })
+    t.equal((await enter(url, c.id, 'pow-new')).status, 201)
+  })
 })

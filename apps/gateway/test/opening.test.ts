@@ -36,6 +36,7 @@ t.test('the opening', async (t) => {
     const moved = await setQueue(url, c.id, { opensAt: inMs(90_000) })
     t.not(moved.body.seedCommitment, set.body.seedCommitment, 'a new time draws a new seed')
     t.match(await draw(c.id), { status: 409, body: { code: 'NOT_OPEN_YET' } })
+    t.match(await call(url, 'GET', '/api/queues/987654'), { status: 404, body: { code: 'CONCERT_NOT_FOUND' } })
     t.match(await setQueue(url, c.id, { closesAt: inMs(80_000) }), { status: 400, body: { code: 'VALIDATION_ERROR', message: /closesAt/ } })
     // Cleared with nobody in the pre-queue: a plain line again, which opens with its first place.
     const cleared = await setQueue(url, c.id, { opensAt: null })

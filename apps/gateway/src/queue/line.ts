@@ -9,7 +9,7 @@ import type { RedisKeys } from '../redis/keys.ts'
 import type { ScriptReply } from '../redis/scripts.ts'
 import type { Presence } from './presence.ts'
 import type { LineScripts } from './scripts.ts'
-import { parseLineConfig } from './settings.ts'
+import { parseLineConfig } from './line-config.ts'
 import type { TokenClaims, TokenSigner } from './tokens.ts'
 import { estimateWait, pollAfterMs } from './wait.ts'
 

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { defineScripts, readScripts, type ScriptReply } from '../redis/scripts.ts'
-import { SETTINGS_FIELDS } from './settings.ts'
+import { SETTINGS_FIELDS } from './line-config.ts'
 
 type Args = (string | number)[]
 

@@ -1,14 +1,12 @@
 /**
- * Per-concert line settings, kept in one Redis hash that every line script reads (so a change
- * holds for joins and views at once, and for admission from the next tick). A field never
- * written falls back to the environment's default; maxActive, ghostAfterSeconds and proofOfWork
- * are stored as 0 for "none". Times are epoch ms.
+ * The views of a line (admin and public), its state, and changes to its settings (PATCH), over
+ * the settings hash that every line script reads (line-config.ts), so a change holds for joins and
+ * views at once, and for admission from the next tick.
  */
 import {
   ApiError,
   type LineState,
   type PublicQueue,
-  type QueueMode,
   type QueueSettings,
   type QueueSettingsPatch,
 } from '@rushgate/shared'
@@ -17,57 +15,10 @@ import type { LineSizes } from '../metrics.ts'
 import type { RedisClient } from '../redis/client.ts'
 import type { RedisKeys } from '../redis/keys.ts'
 import { newSeed } from './draw.ts'
+import { type LineConfig, parseLineConfig, type SETTINGS_FIELDS } from './line-config.ts'
 import { PRESENCE_FLUSH_MS } from './presence.ts'
 import type { LineScripts } from './scripts.ts'
 import { estimateWait, POLL_MAX_MS } from './wait.ts'
-
-/** The fields of the settings hash, in the order the scripts read them (scripts/shared.lua). */
-export const SETTINGS_FIELDS = [
-  'admitPerTick',
-  'maxActive',
-  'activeTtlSeconds',
-  'paused',
-  'mode',
-  'opensAt',
-  'closesAt',
-  'ghostAfterSeconds',
-  'proofOfWork',
-  // Set by a change of ghostAfterSeconds: nobody is taken for gone before this time (ms).
-  'ghostJudgeFrom',
-] as const
-
-/** A line's settings in force, defaults applied. */
-export interface LineConfig {
-  admitPerTick: number
-  maxActive: number | null
-  activeTtlSeconds: number
-  paused: boolean
-  mode: QueueMode
-  opensAt: number | null
-  closesAt: number | null
-  ghostAfterSeconds: number | null
-  proofOfWork: number | null
-}
-
-/** The settings hash as a script answers it (SETTINGS_FIELDS order, null where unset). */
-export function parseLineConfig(raw: readonly unknown[], config: GatewayConfig): LineConfig {
-  const [admitPerTick, maxActive, activeTtlSeconds, paused, mode, opensAt, closesAt, ghostAfter, proofOfWork] = raw as (
-    | string
-    | null
-  )[]
-  const positive = (v: string | null | undefined) => (v && Number(v) > 0 ? Number(v) : null)
-  return {
-    admitPerTick: admitPerTick ? Number(admitPerTick) : config.admitBatch,
-    maxActive: positive(maxActive),
-    activeTtlSeconds: activeTtlSeconds ? Number(activeTtlSeconds) : config.activeTtlSeconds,
-    paused: paused === '1',
-    mode: (mode as QueueMode | null) ?? 'fifo',
-    opensAt: opensAt ? Number(opensAt) : null,
-    closesAt: closesAt ? Number(closesAt) : null,
-    ghostAfterSeconds: positive(ghostAfter ?? String(config.ghostAfterSeconds)),
-    proofOfWork: positive(proofOfWork),
-  }
-}
 
 /** The opening's bookkeeping, from the state hash. */
 export interface OpeningBook {

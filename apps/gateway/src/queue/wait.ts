@@ -2,7 +2,7 @@
  * How long a place will wait, and when its client should ask again: the one place these rules
  * are written (the token state, the public view and the 403 of a waiting token all use them).
  */
-import type { LineConfig } from './settings.ts'
+import type { LineConfig } from './line-config.ts'
 
 /**
  * estimatedWaitSeconds when the line does not move (admitPerTick 0), and the cap of every
