@@ -80,7 +80,7 @@ export async function runLineBench(o: { stack: Stack; api: Api; waiting: number;
         // The script answers the user's turn; the gateway signs it into the token the same way.
         if (i % every === 0) {
           const user = users[j]!
-          sample.push({ user, token: signer.issue(user, concert.id, Number((reply as unknown[])[0])) })
+          sample.push({ user, token: signer.issue(user, concert.id, Number((reply as unknown[])[1])) })
         }
       })
       if ((from / BATCH) % 50 === 0) log(`line: ${from.toLocaleString('en-US')} users in`)

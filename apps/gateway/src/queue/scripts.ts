@@ -22,8 +22,10 @@ export interface LineScripts {
 }
 
 const DIR = new URL('./scripts/', import.meta.url)
+// Written out, not built by a loop: a script runs its prelude at every call.
 const PRELUDE =
   `local SETTINGS_FIELDS = { ${SETTINGS_FIELDS.map((f) => `'${f}'`).join(', ')} }\n` +
+  `local F = { ${SETTINGS_FIELDS.map((f, i) => `${f} = ${i + 1}`).join(', ')} }\n` +
   readFileSync(new URL('shared.lua', DIR), 'utf8')
 
 export const withLineScripts = defineScripts<LineScripts>(DIR, PRELUDE)

@@ -1,6 +1,7 @@
 --[[
   Shared by every line script: prepended to each of them when they are registered (see
-  ../scripts.ts, which also puts SETTINGS_FIELDS, the field list of the settings hash, before it).
+  ../scripts.ts, which also puts before it SETTINGS_FIELDS, the field list of the settings hash,
+  and F, each field's index in it: cfg[F.mode] and so on).
 
   A place's score in `waiting` is the turn `s` itself (arrival order), or for a place drawn at the
   opening rank * 2^26 + s - 2^52: negative, so the drawn block stands ahead of every later arrival,
@@ -34,11 +35,6 @@ local function readSettings(key)
   return redis.call('HMGET', key, unpack(SETTINGS_FIELDS))
 end
 
--- Settings by name: cfg[F.mode] and so on.
-local F = {}
-for i, name in ipairs(SETTINGS_FIELDS) do
-  F[name] = i
-end
 
 -- ghostAfterSeconds in force (0 = never); `default` is GHOST_AFTER_SECONDS.
 local function ghostAfterOf(cfg, default)
