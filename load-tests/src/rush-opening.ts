@@ -46,8 +46,8 @@ try {
   const markdown = [
     `# The opening: does arrival speed decide the order? (${new Date().toISOString().slice(0, 10)})`,
     '',
-    `${common.users} users, one-way network delay uniform in ${common.minDelayMs}–${common.maxDelayMs} ms, all pressing join at once` +
-      `${common.spreadMs > 0 ? ` (spread over ${common.spreadMs} ms)` : ''}; the first tenth admitted (admitPerTick = maxActive = N/10).`,
+    `${common.users} users, one-way network delay uniform in ${common.minDelayMs}–${common.maxDelayMs} ms, pressing join ` +
+      `${common.spreadMs > 0 ? `within the same ${common.spreadMs} ms` : 'at the same moment'}; the first tenth admitted (admitPerTick = maxActive = N/10).`,
     '',
     table(
       ['line', 'first tenth admitted', 'of them fastest decile', 'share (fair: 0.1)', 'share of the slowest decile', 'joins PREQUEUE', 'join errors'],

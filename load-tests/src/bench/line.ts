@@ -77,7 +77,7 @@ export async function runLineBench(o: { stack: Stack; api: Api; waiting: number;
       results.forEach(([err, reply], j) => {
         if (err) throw err
         const i = from + j
-        // The script answers the user's turn; the gateway signs it into the token the same way.
+        // The script answers the status, then the user's turn; the gateway signs the turn into the token the same way.
         if (i % every === 0) {
           const user = users[j]!
           sample.push({ user, token: signer.issue(user, concert.id, Number((reply as unknown[])[1])) })
