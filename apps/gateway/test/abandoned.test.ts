@@ -5,7 +5,7 @@
  */
 import { startCore } from '@rushgate/core/test-support'
 import t from 'tap'
-import { deletePrefix, randomPrefix, spawnGateway, testRedis } from '../test-support/start-gateway.ts'
+import { deletePrefix, type GatewayProcess, randomPrefix, spawnGateway, testRedis } from '../test-support/start-gateway.ts'
 import { admin, call, createConcert, enter, setQueue, startStack, state, waitFor } from './helpers.ts'
 
 const GHOST_AFTER = 2
@@ -97,8 +97,10 @@ t.test('three replicas: abandoned places never take a slot, live ones are never 
   })
   const PER_TICK = 4
   const env = { ADMIT_INTERVAL_MS: '250', GHOST_AFTER_SECONDS: String(GHOST_AFTER), LOG_LEVEL: 'warn' }
-  const gateways = await Promise.all([0, 1, 2].map(() => spawnGateway({ coreUrl: core.url, internalToken: core.internalToken, prefix, env })))
+  // One after another: started at once on a busy machine, each takes as long as all of them.
+  const gateways: GatewayProcess[] = []
   t.teardown(() => Promise.all(gateways.map((g) => g.close())))
+  for (let i = 0; i < 3; i++) gateways.push(await spawnGateway({ coreUrl: core.url, internalToken: core.internalToken, prefix, env }))
   const via = (i: number) => gateways[i % 3]!.url
   const c = await createConcert(via(0))
   await setQueue(via(1), c.id, { paused: true, admitPerTick: PER_TICK })

@@ -4,7 +4,7 @@
  */
 import t from 'tap'
 import { RedisKeys } from '../src/redis/keys.ts'
-import { startPrivateRedis, waitFor } from './helpers.ts'
+import { call, startPrivateRedis, waitFor } from './helpers.ts'
 import { checkOpenedOnce, openSoon, preparedLine } from './opening-line.ts'
 
 t.test('when Redis is killed and restarted just before the opening, then the line opens once', async (t) => {
@@ -16,5 +16,8 @@ t.test('when Redis is killed and restarted just before the opening, then the lin
   t.equal(await line.redis.hget(k.state, 'openedAt'), null, 'not opened before the restart')
   await redis.restart('SIGKILL')
   await waitFor('opened after the restart', async () => (await line.redis.hget(k.state, 'openedAt').catch(() => null)) !== null, 30_000)
+  for (const g of line.gateways) {
+    await waitFor('every gateway back on Redis', async () => (await call(g.url, 'GET', '/health/ready')).status === 200, 30_000)
+  }
   await checkOpenedOnce(t, line, line.gateways[1]!.url)
 })
