@@ -62,7 +62,9 @@ export class WaitingLine {
       this.config.ghostAfterSeconds,
     )
     const concert = String(concertId)
-    if (reply[reply[0] === 'CLOSED' || reply[0] === 'PROOF_REQUIRED' ? 1 : 10] === 1) this.metrics.abandoned.inc({ concert })
+    const refused = reply[0] === 'CLOSED' || reply[0] === 'PROOF_REQUIRED'
+    // An abandoned place of this user was found and ended on the way (the flag ends the reply).
+    if (reply[refused ? 1 : 10] === 1) this.metrics.abandoned.inc({ concert })
     if (reply[0] === 'CLOSED') throw new ApiError('QUEUE_CLOSED', `concert ${concertId}'s line takes no new places`)
     if (reply[0] === 'PROOF_REQUIRED') {
       throw new ApiError('PROOF_OF_WORK_REQUIRED', `concert ${concertId}'s line asks for a proof of work to take a new place`)
