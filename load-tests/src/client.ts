@@ -8,11 +8,13 @@ import {
   type Balance,
   type ChargeResponse,
   type CreatedConcert,
+  type Draw,
   type ErrorBody as ErrorReply,
   Headers as H,
   type Payment,
   type PaymentHistoryItem,
   type QueueSettings,
+  type QueueSettingsPatch,
   type QueueTokenState as TokenState,
   type Reservation as Hold,
   type Schedule,
@@ -94,7 +96,7 @@ export class Api {
     return this.http.call<QueueSettings>('GET', `/api/admin/queues/${concertId}`, this.admin())
   }
 
-  patchQueue(concertId: number, patch: Partial<Pick<QueueSettings, 'admitPerTick' | 'maxActive' | 'activeTtlSeconds' | 'paused'>>) {
+  patchQueue(concertId: number, patch: QueueSettingsPatch) {
     return this.http.call<QueueSettings>('PATCH', `/api/admin/queues/${concertId}`, this.admin(), patch)
   }
 
@@ -125,6 +127,10 @@ export class Api {
 
   tokenState(userId: string, concertId: number, token: string) {
     return this.http.call<TokenState>('GET', `/api/queues/${concertId}/tokens/current`, withToken(userId, token))
+  }
+
+  draw(concertId: number) {
+    return this.http.call<Draw>('GET', `/api/admin/queues/${concertId}/draw`, this.admin())
   }
 
   leave(userId: string, concertId: number, token: string) {

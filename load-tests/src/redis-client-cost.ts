@@ -8,10 +8,10 @@
  * (`process.cpuUsage`). Its keys are prefixed `rglt-client-<random>` and deleted afterwards.
  */
 import { randomBytes } from 'node:crypto'
-import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { Redis } from 'ioredis'
 import { coalesceWrites } from '../../apps/gateway/src/redis/client.ts'
+import { lineScript } from '../../apps/gateway/src/queue/scripts.ts'
 import { RedisKeys } from '../../apps/gateway/src/redis/keys.ts'
 
 const { values } = parseArgs({
@@ -20,11 +20,21 @@ const { values } = parseArgs({
 const seconds = Number(values.seconds)
 const concurrency = Number(values.concurrency)
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
-const ENTER_LUA = readFileSync(new URL('../../apps/gateway/src/queue/scripts/enter-5.lua', import.meta.url), 'utf8')
+const ENTER = lineScript('rgEnter')
 const prefix = `rglt-client-${randomBytes(4).toString('hex')}`
 // One concert's keys in the gateway's own layout, in the order its enter script takes them.
 const concert = new RedisKeys(prefix).concert(1)
-const keys = [concert.waiting, concert.active, concert.activeSeq, concert.seq, concert.settings]
+const keys = [
+  concert.prequeue,
+  concert.waiting,
+  concert.active,
+  concert.activeSeq,
+  concert.seq,
+  concert.settings,
+  concert.state,
+  concert.seen,
+  concert.ended,
+]
 
 type Mode = 'one write each' | 'ioredis auto-pipelining' | 'coalesceWrites (the gateway)'
 const MODES: Mode[] = ['one write each', 'ioredis auto-pipelining', 'coalesceWrites (the gateway)']
@@ -32,7 +42,7 @@ const MODES: Mode[] = ['one write each', 'ioredis auto-pipelining', 'coalesceWri
 function connect(mode: Mode): Redis & { rgEnter(...args: (string | number)[]): Promise<unknown> } {
   const redis = new Redis(redisUrl, { enableAutoPipelining: mode === 'ioredis auto-pipelining', commandTimeout: 1000 })
   if (mode === 'coalesceWrites (the gateway)') coalesceWrites(redis)
-  redis.defineCommand('rgEnter', { numberOfKeys: 5, lua: ENTER_LUA })
+  redis.defineCommand('rgEnter', ENTER)
   return redis as never
 }
 
@@ -42,7 +52,7 @@ async function measure(mode: Mode, command: 'enter script' | 'GET'): Promise<str
   const call =
     command === 'GET'
       ? () => redis.get(`${prefix}:string`)
-      : () => redis.rgEnter(...keys, `u${user++ % 50_000}`, Date.now())
+      : () => redis.rgEnter(...keys, `u${user++ % 50_000}`, Date.now(), '0', 600, 300)
   const run = async (ms: number) => {
     let done = 0
     const end = Date.now() + ms

@@ -20,7 +20,10 @@ import { installProxy } from './core/forward.ts'
 import { ActiveGate } from './queue/active-gate.ts'
 import { Admission } from './queue/admission.ts'
 import { ConcertRegistry } from './queue/concerts.ts'
+import { noProofChecked } from './queue/join-guard.ts'
 import { WaitingLine } from './queue/line.ts'
+import { Opening } from './queue/opening.ts'
+import { Presence } from './queue/presence.ts'
 import { withLineScripts } from './queue/scripts.ts'
 import { LineSettings } from './queue/settings.ts'
 import { TokenSigner } from './queue/tokens.ts'
@@ -82,12 +85,29 @@ export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): 
       throw err
     }
   })
-  const line = new WaitingLine(redis, keys, new TokenSigner(config.tokenSecret), settings, config)
+  const presence = new Presence(redis, keys, app.log)
+  const line = new WaitingLine(redis, keys, new TokenSigner(config.tokenSecret), presence, metrics, config)
   const gate = new ActiveGate(config, line, metrics)
-  const ctx: GatewayContext = { config, keys, redis, line, gate, settings, concerts, core, metrics, lifecycle: { draining: false } }
+  const opening = new Opening(redis, keys, config.openingBatch, app.log)
+  const ctx: GatewayContext = {
+    config,
+    keys,
+    redis,
+    line,
+    gate,
+    settings,
+    presence,
+    opening,
+    joinGuard: noProofChecked,
+    concerts,
+    core,
+    metrics,
+    lifecycle: { draining: false },
+  }
   app.decorate('gateway', ctx)
 
-  const admission = opts.admission === false ? null : new Admission({ config, keys, redis, bullConnection, concerts, metrics, log: app.log })
+  const admission =
+    opts.admission === false ? null : new Admission({ config, keys, redis, bullConnection, concerts, opening, metrics, log: app.log })
 
   installContractErrors(app, { isUnavailable: isRedisUnavailable })
   await installBrowserHeaders(app, config)
@@ -118,12 +138,14 @@ export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): 
     } else {
       app.log.warn('redis is not reachable yet; routes answer 503 until it is')
     }
+    presence.start()
     await admission?.start()
     metricsLease.start()
   })
   app.addHook('onClose', async () => {
     await metricsLease.stop()
     await admission?.close()
+    await presence.close()
     await Promise.allSettled([redis.quit(), bullConnection.quit(), core.close()])
   })
   return app

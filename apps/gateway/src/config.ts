@@ -3,6 +3,7 @@
  * A bad value stops the start with a message that names the variable.
  */
 import { createHmac, createPublicKey } from 'node:crypto'
+import { GHOST_AFTER_MAX_SECONDS } from '@rushgate/shared'
 import { ConfigError, commaList, internalTokenFrom, LogLevel, OptionalSecret, readEnv } from '@rushgate/shared/fastify'
 import Type, { type Static } from 'typebox'
 
@@ -19,6 +20,9 @@ const ConfigSchema = Type.Object({
   ADMIT_INTERVAL_MS: Type.Integer({ minimum: 50, maximum: 3_600_000, default: 1000 }),
   ADMIT_BATCH: Type.Integer({ minimum: 0, maximum: 100_000, default: 100 }),
   ACTIVE_TTL_SECONDS: Type.Integer({ minimum: 1, maximum: 86_400, default: 600 }),
+  // 0: never (a line's own ghostAfterSeconds may still set one).
+  GHOST_AFTER_SECONDS: Type.Integer({ minimum: 0, maximum: GHOST_AFTER_MAX_SECONDS, default: 300 }),
+  OPENING_BATCH: Type.Integer({ minimum: 1, maximum: 100_000, default: 5000 }),
   ADMIN_TOKEN: OptionalSecret(),
   INTERNAL_TOKEN: OptionalSecret(),
   AUTH_MODE: Type.Union([Type.Literal('header'), Type.Literal('jwt')], { default: 'header' }),
@@ -76,6 +80,10 @@ export interface GatewayConfig {
   admitIntervalMs: number
   admitBatch: number
   activeTtlSeconds: number
+  /** Default ghostAfterSeconds of a line; 0 = never. */
+  ghostAfterSeconds: number
+  /** Drawn users placed per script call at the opening: bounds how long one call holds Redis. */
+  openingBatch: number
   /** null: the admin API answers 401 to everyone. */
   adminToken: string | null
   internalToken: string
@@ -124,6 +132,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     admitIntervalMs: raw.ADMIT_INTERVAL_MS,
     admitBatch: raw.ADMIT_BATCH,
     activeTtlSeconds: raw.ACTIVE_TTL_SECONDS,
+    ghostAfterSeconds: raw.GHOST_AFTER_SECONDS,
+    openingBatch: raw.OPENING_BATCH,
     adminToken: raw.ADMIN_TOKEN ?? null,
     internalToken,
     authMode: raw.AUTH_MODE,

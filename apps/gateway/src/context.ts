@@ -4,7 +4,10 @@ import type { CoreClient } from './core/client.ts'
 import type { Metrics } from './metrics.ts'
 import type { ActiveGate } from './queue/active-gate.ts'
 import type { ConcertRegistry } from './queue/concerts.ts'
+import type { JoinGuard } from './queue/join-guard.ts'
 import type { WaitingLine } from './queue/line.ts'
+import type { Opening } from './queue/opening.ts'
+import type { Presence } from './queue/presence.ts'
 import type { LineScripts } from './queue/scripts.ts'
 import type { LineSettings } from './queue/settings.ts'
 import type { RedisClient } from './redis/client.ts'
@@ -18,6 +21,11 @@ export interface GatewayContext {
   /** Lets only ACTIVE tokens through to the core's concert routes. */
   gate: ActiveGate
   settings: LineSettings
+  /** Marks places as asked for (polls, event streams); written to Redis in batches. */
+  presence: Presence
+  opening: Opening
+  /** May a join create a new place (the proof-of-work check)? */
+  joinGuard: JoinGuard
   concerts: ConcertRegistry
   core: CoreClient
   metrics: Metrics

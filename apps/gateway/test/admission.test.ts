@@ -10,24 +10,40 @@ t.test('a tick is processed once, however many times its job runs', async (t) =>
   // A line the real ticks never visit (not in the concert set): only this test's calls admit.
   const { redis, keys, config } = gw.app.gateway
   const k = keys.concert(424242)
+  const lineKeys = [k.prequeue, k.waiting, k.active, k.activeSeq, k.seq, k.settings, k.state, k.seen, k.ended]
   for (const u of ['a', 'b', 'c', 'd', 'e', 'f']) {
-    await redis.rgEnter(k.waiting, k.active, k.activeSeq, k.seq, k.settings, u, Date.now())
+    await redis.rgEnter(...lineKeys, u, Date.now(), '0', config.activeTtlSeconds, config.ghostAfterSeconds)
   }
+  t.teardown(() => redis.del(...lineKeys, k.draw))
   const admit = (tick: number) =>
-    redis.rgAdmit(k.waiting, k.active, k.activeSeq, k.settings, k.state, Date.now(), tick, config.admitBatch, config.activeTtlSeconds)
+    redis.rgAdmit(
+      k.waiting,
+      k.active,
+      k.activeSeq,
+      k.settings,
+      k.state,
+      k.seen,
+      k.ended,
+      Date.now(),
+      tick,
+      config.admitBatch,
+      config.activeTtlSeconds,
+      config.ghostAfterSeconds,
+      10_000,
+    )
   const tick = Date.now()
-  t.same(await admit(tick), [2, 0], 'admitPerTick admitted')
-  t.same(await admit(tick), [-1, 0], 'the same tick again admits nobody')
-  t.same(await admit(tick - 100), [-1, 0], 'an older tick admits nobody')
-  t.same(await admit(tick + 100), [2, 0], 'the next tick admits')
+  t.same(await admit(tick), [2, 0, 0], 'admitPerTick admitted')
+  t.same(await admit(tick), [-1, 0, 0], 'the same tick again admits nobody')
+  t.same(await admit(tick - 100), [-1, 0, 0], 'an older tick admits nobody')
+  t.same(await admit(tick + 100), [2, 0, 0], 'the next tick admits')
   t.equal(Number(await redis.hget(k.state, 'admittedTotal')), 4)
   t.same(await redis.zrange(k.active, '0', '-1'), ['a', 'b', 'c', 'd'], 'head of the line first')
   t.same(await redis.hgetall(k.activeSeq), { a: '1', b: '2', c: '3', d: '4' }, 'each active user keeps the s of its turn')
   await redis.hset(k.settings, 'paused', '1')
-  t.same(await admit(tick + 200), [0, 0], 'paused: nobody')
+  t.same(await admit(tick + 200), [0, 0, 0], 'paused: nobody')
   await redis.hset(k.settings, { paused: '0', activeTtlSeconds: '1' })
   await redis.zadd(k.active, String(Date.now() - 1), 'a')
-  t.same(await admit(tick + 300), [2, 1], 'expired actives dropped with their turns')
+  t.same(await admit(tick + 300), [2, 1, 0], 'expired actives dropped with their turns')
   t.equal(await redis.hget(k.activeSeq, 'a'), null)
   t.same(await redis.hgetall(k.activeSeq), { b: '2', c: '3', d: '4', e: '5', f: '6' })
 })

@@ -1,6 +1,6 @@
 /** What only the gateway's tests need beyond the test kit: a stack for one test, and rate-limit timing. */
 import { coreEntry } from '@rushgate/core/entry-points'
-import { type StartedCore, type StartedGateway, startStack as startInProcess } from '@rushgate/testkit'
+import { type Answer, admin, call, type StartedCore, type StartedGateway, startStack as startInProcess } from '@rushgate/testkit'
 import { gatewayEntry } from '../entry-points.ts'
 import type { Test } from 'tap'
 
@@ -20,4 +20,9 @@ export async function startStack(t: Test, env: Record<string, string> = {}): Pro
 export async function awayFromWindowEdge(): Promise<void> {
   const into = Date.now() % 60_000
   if (into > 50_000) await new Promise((r) => setTimeout(r, 60_000 - into + 50))
+}
+
+/** PATCHes a line's settings and hands back the answer, whatever its status (the kit's `setQueue` throws on a refusal). */
+export function patchQueue(gateway: string, concertId: number, patch: Record<string, unknown>): Promise<Answer> {
+  return call(gateway, 'PATCH', `/api/admin/queues/${concertId}`, { headers: admin, body: patch })
 }

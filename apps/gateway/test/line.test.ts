@@ -1,4 +1,5 @@
 /** The waiting line through the HTTP API: order, re-entry, status, leave, estimates. */
+import { Cluster } from 'ioredis'
 import t from 'tap'
 import { admin, as, call, createConcert, enter, setQueue, tokenState, waitFor } from '@rushgate/testkit'
 import { startStack } from './helpers.ts'
@@ -125,19 +126,31 @@ t.test('the waiting line', async (t) => {
     t.equal(s2.body.estimatedWaitSeconds, 86400)
   })
 
-  t.test('when users wait, then Redis holds nothing per user but their entry in the waiting ZSET', async (t) => {
+  t.test('when users wait, then Redis holds per user their waiting ZSET entry and 4 bytes of presence, nothing else', async (t) => {
     const { redis, keys } = gw.app.gateway
     const c = await createConcert(url)
     await setQueue(url, c.id, { paused: true })
     const k = keys.concert(c.id)
     const keysOfLine = async () => {
-      const found = (await redis.keys(`${keys.prefix}:{c:${c.id}}:*`)) as string[]
+      // Every primary of a cluster (KEYS goes to one node only), or the one Redis.
+      const nodes = redis instanceof Cluster ? redis.nodes('master') : [redis]
+      const found = (await Promise.all(nodes.map((n) => n.keys(`${keys.prefix}:{c:${c.id}}:*`)))).flat()
       return found.sort()
     }
+    const sizes = async (found: string[]) => {
+      const out: Record<string, number> = {}
+      for (const key of found) {
+        if (key === k.waiting || key === k.seen) continue
+        const type = await redis.type(key)
+        out[key] = type === 'hash' ? await redis.hlen(key) : type === 'zset' ? await redis.zcard(key) : await redis.strlen(key)
+      }
+      return out
+    }
     for (let i = 0; i <= 40; i++) t.equal((await enter(url, c.id, `z${i}`)).status, 201)
-    // The line's fixed keys only (state appears once a tick has passed): no key per user, and no
-    // active-turn map while nobody is active.
-    const fixed = new Set([k.seq, k.waiting, k.settings, k.state])
+    // The state hash gets its fixed fields at the first tick: measure after one.
+    await waitFor('a tick', async () => (await redis.hget(k.state, 'lastTick')) !== null)
+    // The line's fixed keys only: no key per user, and no active-turn map while nobody is active.
+    const fixed = new Set([k.seq, k.waiting, k.settings, k.state, k.seen])
     const found = await keysOfLine()
     t.same(
       found.filter((key) => !fixed.has(key)),
@@ -145,12 +158,11 @@ t.test('the waiting line', async (t) => {
       'no other key',
     )
     t.equal(await redis.zcard(k.waiting), 41, 'one ZSET entry per waiting user')
-    for (const key of found) {
-      if (key === k.waiting) continue
-      const type = await redis.type(key)
-      const size = type === 'hash' ? await redis.hlen(key) : type === 'zset' ? await redis.zcard(key) : 1
-      t.ok(size <= 4, `${key} (${type}) does not grow with the line`)
-    }
+    const before = await sizes(found)
+    for (let i = 41; i <= 80; i++) t.equal((await enter(url, c.id, `z${i}`)).status, 201)
+    t.same(await keysOfLine(), found, 'no new key as the line grows')
+    t.same(await sizes(found), before, 'no key but the line and presence grows with it')
+    t.ok((await redis.strlen(k.seen)) <= 4 * 82, 'presence: 4 bytes a turn')
     t.equal(await redis.zscore(k.waiting, 'z7'), '8', 'the score is the turn s')
   })
 

@@ -10,6 +10,7 @@ import {
   type ConcertSummary,
   Headers,
   type Payment,
+  type PublicQueue,
   type QueueTokenState,
   type Reservation,
   type Schedule,
@@ -118,6 +119,8 @@ export function createApi(userId: string, auth: () => Record<string, string>) {
     userId,
     concerts: () => call<ConcertSummary[]>('/api/concerts', { auth }),
 
+    /** The public view of a line: its state, sale window and the draw's commitment (and seed, once open). */
+    line: (concertId: number) => call<PublicQueue>(`/api/queues/${concertId}`, { auth }),
     joinQueue: (concertId: number) => call<QueueTokenState>(queue(concertId), { method: 'POST', auth }),
     tokenState: (concertId: number, queueToken: string) =>
       call<QueueTokenState>(`${queue(concertId)}/current`, { auth, queueToken }),

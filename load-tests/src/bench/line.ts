@@ -2,8 +2,9 @@
  * Scale of the line: one concert with N (default 1,000,000) waiting users, the Redis memory each one
  * costs, and the latency of a position lookup at that size.
  *
- * The line is filled with the gateway's own `enter-5.lua` (read from apps/gateway, sent as EVALSHA in
- * pipelined batches) and its own key layout (`RedisKeys`); the tokens of a sample of the users are
+ * The line is filled with the gateway's own enter script (`enter-9.lua` as the gateway sends it, from
+ * apps/gateway, as EVALSHA in pipelined batches) and its own key layout (`RedisKeys`); each join marks
+ * the user present, as the gateway does, so presence is on; the tokens of a sample of the users are
  * signed with its `TokenSigner` and the stack's TOKEN_SECRET — exactly what N calls of `POST /tokens`
  * would leave, minus the HTTP. So any sampled user can then be polled through the gateway's status
  * route (ZRANK inside the status script), and the lookups are spread over the whole depth of the line.
@@ -13,18 +14,18 @@
  * overhead; noisy when others use the server). The concert's keys are UNLINKed afterwards; nothing
  * else is touched.
  */
-import { readFileSync } from 'node:fs'
 import { Headers as H } from '@rushgate/shared'
 import type { RequestParams } from 'autocannon'
 import { Redis } from 'ioredis'
 import { RedisKeys } from '../../../apps/gateway/src/redis/keys.ts'
+import { lineScript } from '../../../apps/gateway/src/queue/scripts.ts'
 import { TokenSigner } from '../../../apps/gateway/src/queue/tokens.ts'
 import { type Api, expectStatus } from '../client.ts'
 import { createConcert } from '../setup.ts'
 import type { Stack } from '../stack.ts'
 import { measure, type Row } from './measure.ts'
 
-const ENTER_LUA = readFileSync(new URL('../../../apps/gateway/src/queue/scripts/enter-5.lua', import.meta.url), 'utf8')
+const ENTER = lineScript('rgEnter')
 const BATCH = 2000
 /** Tokens kept for the lookups: enough to spread them over the whole line. */
 const SAMPLE = 20_000
@@ -57,7 +58,8 @@ export async function runLineBench(o: { stack: Stack; api: Api; waiting: number;
   const signer = new TokenSigner(stack.tokenSecret)
   const redis = new Redis(stack.redisUrl)
   try {
-    const sha = (await redis.script('LOAD', ENTER_LUA)) as string
+    const sha = (await redis.script('LOAD', ENTER.lua)) as string
+    const enterKeys = [keys.prequeue, keys.waiting, keys.active, keys.activeSeq, keys.seq, keys.settings, keys.state, keys.seen, keys.ended]
     const usedBefore = await usedMemory(redis)
     const every = Math.max(1, Math.floor(waiting / SAMPLE))
     const sample: { user: string; token: string }[] = []
@@ -69,16 +71,16 @@ export async function runLineBench(o: { stack: Stack; api: Api; waiting: number;
       for (let i = from; i < Math.min(waiting, from + BATCH); i++) {
         const user = `w${runId}-${i}`
         users.push(user)
-        pipeline.evalsha(sha, 5, keys.waiting, keys.active, keys.activeSeq, keys.seq, keys.settings, user, now)
+        pipeline.evalsha(sha, ENTER.numberOfKeys, ...enterKeys, user, now, '0', 600, 300)
       }
       const results = (await pipeline.exec()) ?? []
       results.forEach(([err, reply], j) => {
         if (err) throw err
         const i = from + j
-        // The script answers the user's turn; the gateway signs it into the token the same way.
+        // The script answers the status, then the user's turn; the gateway signs the turn into the token the same way.
         if (i % every === 0) {
           const user = users[j]!
-          sample.push({ user, token: signer.issue(user, concert.id, Number((reply as unknown[])[0])) })
+          sample.push({ user, token: signer.issue(user, concert.id, Number((reply as unknown[])[1])) })
         }
       })
       if ((from / BATCH) % 50 === 0) log(`line: ${from.toLocaleString('en-US')} users in`)
@@ -134,7 +136,7 @@ export async function runLineBench(o: { stack: Stack; api: Api; waiting: number;
       single,
       zrankP50: zrank[Math.floor(zrank.length * 0.5)]!,
       zrankP99: zrank[Math.floor(zrank.length * 0.99)]!,
-      method: "with the gateway's enter-5.lua (EVALSHA, pipelined in batches of 2,000) and its key layout",
+      method: "with the gateway's enter-9.lua (EVALSHA, pipelined in batches of 2,000; presence marked at each join) and its key layout",
       fillMs,
       memoryBytes,
       bytesPerUser: memoryBytes / waiting,

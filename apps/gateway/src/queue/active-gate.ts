@@ -33,11 +33,14 @@ export class ActiveGate {
       switch (state.status) {
         case 'ACTIVE':
           return { ...presented, userId, activeUntil: state.activeUntil }
-        case 'PAID':
-          if (opts.payment) return { ...presented, userId, activeUntil: null }
-          throw queueTokenExpired('PAID')
-        case 'EXPIRED':
-          throw queueTokenExpired('EXPIRED')
+        case 'ENDED':
+          if (state.reason === 'PAID' && opts.payment) return { ...presented, userId, activeUntil: null }
+          throw queueTokenExpired(state.reason)
+        case 'PREQUEUE':
+          throw new ApiError('QUEUE_NOT_ACTIVE', 'the queue token is in the pre-queue: the line has not opened yet', {
+            position: null,
+            estimatedWaitSeconds: state.estimatedWaitSeconds,
+          })
         case 'WAITING':
           throw new ApiError('QUEUE_NOT_ACTIVE', 'the queue token is still waiting in line', {
             position: state.position,

@@ -2,7 +2,8 @@
  * The admission tick: a BullMQ job scheduler upserted at boot by every replica (idempotent: one
  * schedule for the deployment), and a worker (concurrency 1) on every replica; whichever takes a
  * tick's job runs the admission script once per known concert. The script remembers the last
- * tick it processed, so a retried or duplicated job never admits twice.
+ * tick it processed, so a retried or duplicated job never admits twice. A line whose opening is
+ * due is opened first (opening.ts), within the same tick.
  */
 import { type Job, Queue, Worker } from 'bullmq'
 import type { FastifyBaseLogger } from 'fastify'
@@ -11,10 +12,13 @@ import type { Metrics } from '../metrics.ts'
 import type { RedisKeys } from '../redis/keys.ts'
 import type { RedisClient } from '../redis/client.ts'
 import type { ConcertRegistry } from './concerts.ts'
+import type { Opening } from './opening.ts'
 import type { LineScripts } from './scripts.ts'
 
 export const ADMISSION_QUEUE = 'admission'
 const SCHEDULER_ID = 'admission'
+/** Abandoned places one tick skips at most, beyond the users it admits: bounds the script's run. */
+export const GHOST_SKIPS_PER_TICK = 10_000
 
 export interface AdmissionDeps {
   config: GatewayConfig
@@ -24,6 +28,7 @@ export interface AdmissionDeps {
   /** BullMQ's own connection (retries for ever). */
   bullConnection: RedisClient
   concerts: ConcertRegistry
+  opening: Opening
   metrics: Metrics
   log: FastifyBaseLogger
 }
@@ -70,35 +75,55 @@ export class Admission {
 
   /** One tick: every known concert, one script call each (run concurrently; each is atomic). */
   async tick(job: Pick<Job, 'opts' | 'timestamp'>): Promise<number> {
-    const { config, keys, redis, concerts, metrics } = this.deps
+    const { concerts, metrics } = this.deps
     // The scheduled time of this iteration: the same for every copy of the job.
     const tickAt = job.opts.prevMillis ?? job.timestamp
-    const now = Date.now()
     const ids = await concerts.list()
     const results = await Promise.all(
-      ids.map((id) => {
-        const k = keys.concert(id)
-        return redis.rgAdmit(
-          k.waiting,
-          k.active,
-          k.activeSeq,
-          k.settings,
-          k.state,
-          now,
-          tickAt,
-          config.admitBatch,
-          config.activeTtlSeconds,
-        )
-      }),
+      ids.map((id) =>
+        this.admit(id, tickAt).catch((err: Error): [number, number, number] => {
+          // One line's failure (an opening interrupted, say) leaves the others' tick alone.
+          this.deps.log.warn({ err: err.message, concertId: id }, 'admission of a line failed')
+          return [0, 0, 0]
+        }),
+      ),
     )
     let total = 0
-    results.forEach(([admitted], i) => {
+    results.forEach(([admitted, , abandoned], i) => {
+      const concert = String(ids[i])
       if (admitted > 0) {
-        metrics.admissions.inc({ concert: String(ids[i]) }, admitted)
+        metrics.admissions.inc({ concert }, admitted)
         total += admitted
       }
+      if (abandoned > 0) metrics.abandoned.inc({ concert }, abandoned)
     })
     return total
+  }
+
+  private async admit(concertId: number, tickAt: number): Promise<[number, number, number]> {
+    const { config, keys, redis, opening } = this.deps
+    const k = keys.concert(concertId)
+    const run = () =>
+      redis.rgAdmit(
+        k.waiting,
+        k.active,
+        k.activeSeq,
+        k.settings,
+        k.state,
+        k.seen,
+        k.ended,
+        Date.now(),
+        tickAt,
+        config.admitBatch,
+        config.activeTtlSeconds,
+        config.ghostAfterSeconds,
+        GHOST_SKIPS_PER_TICK,
+      )
+    const result = await run()
+    if (result[0] !== -2) return result
+    // The opening is due: place the drawn pre-queue, then admit from it in this same tick.
+    if (!(await opening.run(concertId))) return [0, 0, 0]
+    return run()
   }
 
   async close(): Promise<void> {

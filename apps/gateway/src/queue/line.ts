@@ -2,88 +2,132 @@
  * The waiting line of each concert: enter, look up, leave, and end after a payment. Each is
  * one Lua script, so one Redis round trip (see ./scripts/).
  */
-import { type QueueTokenState, queueTokenExpired } from '@rushgate/shared'
+import { ApiError, type ExpiredReason, type QueueTokenState, queueTokenExpired } from '@rushgate/shared'
 import type { GatewayConfig } from '../config.ts'
+import type { Metrics } from '../metrics.ts'
 import type { RedisKeys } from '../redis/keys.ts'
+import type { ScriptReply } from '../redis/scripts.ts'
+import type { Presence } from './presence.ts'
 import type { LineScripts } from './scripts.ts'
-import type { LineSettings } from './settings.ts'
+import { parseLineConfig } from './line-config.ts'
 import type { TokenClaims, TokenSigner } from './tokens.ts'
+import { estimateWait, pollAfterMs } from './wait.ts'
 
 /** How long the "ended by a payment" marker of a turn is kept. */
 const PAID_MARKER_SECONDS = 86_400
-/**
- * estimatedWaitSeconds when admitPerTick is 0 (the line does not move): a day, a large but
- * finite figure that still fits the schema and tells a client "not soon".
- */
-export const STALLED_WAIT_SECONDS = 86_400
-const POLL_MIN_MS = 1000
-const POLL_MAX_MS = 15_000
 
-export type LineState =
-  | { status: 'ACTIVE'; activeUntil: number }
-  | { status: 'WAITING'; position: number; estimatedWaitSeconds: number }
-  | { status: 'PAID' }
-  | { status: 'EXPIRED' }
+/** Where a token's turn stands. */
+export type PlaceState =
+  | { status: 'ACTIVE'; activeUntil: number; ghostAfterSeconds: number | null }
+  | { status: 'PREQUEUE'; opensAt: number | null; estimatedWaitSeconds: number; ghostAfterSeconds: number | null }
+  | { status: 'WAITING'; position: number | null; estimatedWaitSeconds: number; ghostAfterSeconds: number | null }
+  | { status: 'ENDED'; reason: ExpiredReason }
+
+export interface EnterOptions {
+  /**
+   * The caller presented an accepted proof of work. A line with `proofOfWork` set creates no new
+   * place without one (403 PROOF_OF_WORK_REQUIRED); an existing place is returned either way.
+   */
+  proven: boolean
+}
 
 export class WaitingLine {
   constructor(
     private readonly redis: LineScripts,
     private readonly keys: RedisKeys,
     readonly signer: TokenSigner,
-    private readonly settings: LineSettings,
+    private readonly presence: Presence,
+    private readonly metrics: Pick<Metrics, 'admissions' | 'abandoned'>,
     private readonly config: GatewayConfig,
   ) {}
 
   /** Enters the user (201) or returns the live token they already hold (200). */
-  async enter(user: string, concertId: number): Promise<{ created: boolean; state: QueueTokenState }> {
+  async enter(user: string, concertId: number, opts: EnterOptions): Promise<{ created: boolean; state: QueueTokenState }> {
     const k = this.keys.concert(concertId)
-    const [seq, created, status, value, admitPerTick] = await this.redis.rgEnter(
+    const now = Date.now()
+    const reply = await this.redis.rgEnter(
+      k.prequeue,
       k.waiting,
       k.active,
       k.activeSeq,
       k.seq,
       k.settings,
+      k.state,
+      k.seen,
+      k.ended,
       user,
-      Date.now(),
+      now,
+      opts.proven ? '1' : '0',
+      this.config.activeTtlSeconds,
+      this.config.ghostAfterSeconds,
     )
-    const state: LineState =
-      status === 'ACTIVE'
-        ? { status: 'ACTIVE', activeUntil: Number(value) }
-        : this.waiting(Number(value) + 1, admitPerTick)
+    const concert = String(concertId)
+    const refused = reply[0] === 'CLOSED' || reply[0] === 'PROOF_REQUIRED'
+    // An abandoned place of this user was found and ended on the way (the flag ends the reply).
+    if (reply[refused ? 1 : 10] === 1) this.metrics.abandoned.inc({ concert })
+    if (reply[0] === 'CLOSED') throw new ApiError('QUEUE_CLOSED', `concert ${concertId}'s line takes no new places`)
+    if (reply[0] === 'PROOF_REQUIRED') {
+      throw new ApiError('PROOF_OF_WORK_REQUIRED', `concert ${concertId}'s line asks for a proof of work to take a new place`)
+    }
+    const created = reply[2] === 1
+    const state = this.place(reply, now)
+    if (created && state.status === 'ACTIVE') this.metrics.admissions.inc({ concert })
     // The same turn signs into the same token: a re-entry gets back the string it already holds.
-    const token = this.signer.issue(user, concertId, Number(seq))
-    return { created: created === 1, state: this.toResponse(token, concertId, state) }
+    const token = this.signer.issue(user, concertId, Number(reply[1]))
+    return { created, state: this.toResponse(token, concertId, state) }
   }
 
   /** The state of a token whose signature, user and concert were already checked. */
-  async lookup(claims: TokenClaims): Promise<LineState> {
+  async lookup(claims: TokenClaims): Promise<PlaceState> {
     const k = this.keys.concert(claims.concertId)
+    const now = Date.now()
     const reply = await this.redis.rgStatus(
+      k.prequeue,
       k.waiting,
       k.active,
       k.activeSeq,
       k.settings,
+      k.state,
+      k.seen,
+      k.ended,
+      this.keys.paid(claims.concertId, claims.user, claims.seq),
+      claims.user,
+      claims.seq,
+      now,
+      this.config.ghostAfterSeconds,
+    )
+    if (reply.length === 2) {
+      if (reply[1] === 1) this.metrics.abandoned.inc({ concert: String(claims.concertId) })
+      return { status: 'ENDED', reason: reply[0] as ExpiredReason }
+    }
+    return this.place(reply, now)
+  }
+
+  /**
+   * A client asking for its state (GET …/tokens/current): the lookup, and the place counts as
+   * present (marked in memory, written in the next presence flush).
+   */
+  async poll(claims: TokenClaims): Promise<PlaceState> {
+    const state = await this.lookup(claims)
+    if (state.status === 'WAITING' || state.status === 'PREQUEUE') this.presence.markSeen(claims.concertId, claims.seq)
+    return state
+  }
+
+  /** Leaves the line or frees the active slot; null when done, else why the token had already ended. */
+  async leave(claims: TokenClaims): Promise<ExpiredReason | null> {
+    const k = this.keys.concert(claims.concertId)
+    const [left, reason] = await this.redis.rgLeave(
+      k.prequeue,
+      k.waiting,
+      k.active,
+      k.activeSeq,
+      k.ended,
       this.keys.paid(claims.concertId, claims.user, claims.seq),
       claims.user,
       claims.seq,
       Date.now(),
     )
-    switch (reply[0]) {
-      case 'ACTIVE':
-        return { status: 'ACTIVE', activeUntil: Number(reply[1]) }
-      case 'WAITING':
-        return this.waiting(Number(reply[1]) + 1, reply[2])
-      case 'PAID':
-        return { status: 'PAID' }
-      default:
-        return { status: 'EXPIRED' }
-    }
-  }
-
-  /** Leaves the line or frees the active slot; false when the token had already ended. */
-  async leave(claims: TokenClaims): Promise<boolean> {
-    const k = this.keys.concert(claims.concertId)
-    return (await this.redis.rgLeave(k.waiting, k.active, k.activeSeq, claims.user, claims.seq, Date.now())) === 1
+    return left === 1 ? null : (reason as ExpiredReason)
   }
 
   /** Ends the token's turn after a successful payment and remembers that it was paid. */
@@ -100,48 +144,69 @@ export class WaitingLine {
     )
   }
 
-  toResponse(token: string, concertId: number, state: LineState): QueueTokenState {
-    if (state.status === 'ACTIVE') {
-      const left = state.activeUntil - Date.now()
-      return {
-        token,
-        concertId,
-        status: 'ACTIVE',
-        position: null,
-        estimatedWaitSeconds: 0,
-        activeUntil: new Date(state.activeUntil).toISOString(),
-        opensAt: null,
-        // An active user mostly needs to learn when the slot ends; no need to ask often.
-        pollAfterMs: clamp(Math.floor(left / 4), POLL_MIN_MS, POLL_MAX_MS * 2),
-      }
+  toResponse(token: string, concertId: number, state: PlaceState): QueueTokenState {
+    const now = Date.now()
+    switch (state.status) {
+      case 'ENDED':
+        throw queueTokenExpired(state.reason)
+      case 'ACTIVE':
+        return {
+          token,
+          concertId,
+          status: 'ACTIVE',
+          position: null,
+          estimatedWaitSeconds: 0,
+          activeUntil: new Date(state.activeUntil).toISOString(),
+          opensAt: null,
+          pollAfterMs: pollAfterMs({ status: 'ACTIVE', leftMs: state.activeUntil - now }, state.ghostAfterSeconds),
+        }
+      case 'PREQUEUE':
+        return {
+          token,
+          concertId,
+          status: 'PREQUEUE',
+          position: null,
+          estimatedWaitSeconds: state.estimatedWaitSeconds,
+          activeUntil: null,
+          opensAt: state.opensAt === null ? null : new Date(state.opensAt).toISOString(),
+          pollAfterMs: pollAfterMs({ status: 'PREQUEUE', untilOpenMs: (state.opensAt ?? now) - now }, state.ghostAfterSeconds),
+        }
+      case 'WAITING':
+        return {
+          token,
+          concertId,
+          status: 'WAITING',
+          position: state.position,
+          estimatedWaitSeconds: state.estimatedWaitSeconds,
+          activeUntil: null,
+          opensAt: null,
+          pollAfterMs: pollAfterMs({ status: 'WAITING', waitSeconds: state.estimatedWaitSeconds }, state.ghostAfterSeconds),
+        }
     }
-    if (state.status !== 'WAITING') throw queueTokenExpired(state.status)
-    return {
-      token,
-      concertId,
-      status: 'WAITING',
-      position: state.position,
-      estimatedWaitSeconds: state.estimatedWaitSeconds,
-      activeUntil: null,
-      opensAt: null,
-      // A fifth of the expected wait: about 1 s near the front, rarely far back.
-      pollAfterMs: clamp(Math.floor((state.estimatedWaitSeconds * 1000) / 5), POLL_MIN_MS, POLL_MAX_MS),
+  }
+
+  /** A live place from a script's placeReply (scripts/shared.lua). */
+  private place(reply: ScriptReply, now: number): PlaceState {
+    const [status, , , position, place, activeUntil, activeCount, departed, expiry, rawConfig] = reply as [
+      string,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      (string | null)[],
+    ]
+    const line = parseLineConfig(rawConfig, this.config)
+    const ghostAfterSeconds = line.ghostAfterSeconds
+    if (status === 'ACTIVE') return { status, activeUntil, ghostAfterSeconds }
+    const wait = estimateWait(line, { place, activeCount, departedLastMinute: departed, expiry }, this.config.admitIntervalMs, now)
+    if (status === 'PREQUEUE') {
+      const untilOpen = line.opensAt === null ? 0 : Math.max(0, Math.ceil((line.opensAt - now) / 1000))
+      return { status, opensAt: line.opensAt, estimatedWaitSeconds: untilOpen + wait, ghostAfterSeconds }
     }
+    return { status: 'WAITING', position: position > 0 ? position : null, estimatedWaitSeconds: wait, ghostAfterSeconds }
   }
-
-  private waiting(position: number, rawAdmitPerTick: string | number | null | undefined): LineState {
-    return { status: 'WAITING', position, estimatedWaitSeconds: this.estimate(position, rawAdmitPerTick) }
-  }
-
-  /** From the configured rate, paused or not: ceil(position / admitPerTick) ticks. */
-  estimate(position: number, rawAdmitPerTick: string | number | null | undefined): number {
-    const perTick = this.settings.admitPerTick(rawAdmitPerTick)
-    if (perTick <= 0) return STALLED_WAIT_SECONDS
-    const seconds = Math.ceil((Math.ceil(position / perTick) * this.config.admitIntervalMs) / 1000)
-    return Math.min(seconds, STALLED_WAIT_SECONDS)
-  }
-}
-
-function clamp(n: number, min: number, max: number): number {
-  return Math.max(min, Math.min(max, n))
 }

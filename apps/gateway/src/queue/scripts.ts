@@ -1,12 +1,38 @@
-/** The waiting line's Lua scripts (./scripts/*.lua, each documenting its KEYS and ARGV), typed. */
-import { defineScripts, type ScriptReply } from '../redis/scripts.ts'
+/**
+ * The line's Lua scripts (./scripts/*.lua, each documenting its KEYS and ARGV), typed. Each is sent
+ * with ./scripts/shared.lua before it, and before that the field list of the settings hash, written
+ * here once from SETTINGS_FIELDS so that Lua and TypeScript read the hash alike.
+ */
+import { readFileSync } from 'node:fs'
+import { defineScripts, readScripts, type ScriptReply } from '../redis/scripts.ts'
+import { SETTINGS_FIELDS } from './line-config.ts'
+
+type Args = (string | number)[]
 
 export interface LineScripts {
-  rgEnter(...args: (string | number)[]): Promise<ScriptReply>
-  rgStatus(...args: (string | number)[]): Promise<ScriptReply>
-  rgLeave(...args: (string | number)[]): Promise<number>
-  rgFinishPaid(...args: (string | number)[]): Promise<number>
-  rgAdmit(...args: (string | number)[]): Promise<[number, number]>
+  rgEnter(...args: Args): Promise<ScriptReply>
+  rgStatus(...args: Args): Promise<ScriptReply>
+  rgLeave(...args: Args): Promise<[number, string?]>
+  rgFinishPaid(...args: Args): Promise<number>
+  rgAdmit(...args: Args): Promise<[number, number, number]>
+  rgOpenBegin(...args: Args): Promise<[string, string?, number?]>
+  rgOpenPlace(...args: Args): Promise<[string, number]>
+  rgConfigure(...args: Args): Promise<[string]>
+  rgView(...args: Args): Promise<ScriptReply>
 }
 
-export const withLineScripts = defineScripts<LineScripts>(new URL('./scripts/', import.meta.url))
+const DIR = new URL('./scripts/', import.meta.url)
+// Written out, not built by a loop: a script runs its prelude at every call.
+const PRELUDE =
+  `local SETTINGS_FIELDS = { ${SETTINGS_FIELDS.map((f) => `'${f}'`).join(', ')} }\n` +
+  `local F = { ${SETTINGS_FIELDS.map((f, i) => `${f} = ${i + 1}`).join(', ')} }\n` +
+  readFileSync(new URL('shared.lua', DIR), 'utf8')
+
+export const withLineScripts = defineScripts<LineScripts>(DIR, PRELUDE)
+
+/** The full source of one line script as Redis runs it (the load tests send it themselves). */
+export function lineScript(name: string): { numberOfKeys: number; lua: string } {
+  const script = readScripts(DIR, PRELUDE).find((s) => s.name === name)
+  if (!script) throw new Error(`no line script ${name}`)
+  return script
+}

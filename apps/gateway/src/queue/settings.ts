@@ -1,80 +1,201 @@
 /**
- * Per-concert line settings, kept in one Redis hash and read by the admission script at every
- * tick (so a change takes effect from the next tick). A field never written falls back to the
- * environment's default; maxActive is stored as 0 for "no limit".
+ * The views of a line (admin and public), its state, and changes to its settings (PATCH), over
+ * the settings hash that every line script reads (line-config.ts), so a change holds for joins and
+ * views at once, and for admission from the next tick.
  */
-import type { QueueSettings, QueueSettingsPatch } from '@rushgate/shared'
+import {
+  ApiError,
+  type LineState,
+  type PublicQueue,
+  type QueueSettings,
+  type QueueSettingsPatch,
+} from '@rushgate/shared'
 import type { GatewayConfig } from '../config.ts'
 import type { LineSizes } from '../metrics.ts'
 import type { RedisClient } from '../redis/client.ts'
 import type { RedisKeys } from '../redis/keys.ts'
+import { newSeed } from './draw.ts'
+import { type LineConfig, parseLineConfig, type SETTINGS_FIELDS } from './line-config.ts'
+import { PRESENCE_FLUSH_MS } from './presence.ts'
+import type { LineScripts } from './scripts.ts'
+import { estimateWait, POLL_MAX_MS } from './wait.ts'
+
+/** The opening's bookkeeping, from the state hash. */
+export interface OpeningBook {
+  /** When the line opened: the draw placed, or (without a sale window) its first place taken. */
+  openedAt: number | null
+  /** The opening has begun and is not over. */
+  opening: boolean
+  seed: string | null
+  seedCommitment: string | null
+}
+
+/** CLOSED after closesAt or in reject mode; PREQUEUE before opensAt; then PAUSED or OPEN. */
+export function lineState(line: LineConfig, book: OpeningBook, now: number): LineState {
+  if (line.mode === 'reject' || (line.closesAt !== null && line.closesAt <= now)) return 'CLOSED'
+  if (beforeOpening(line, book, now)) return 'PREQUEUE'
+  return line.paused ? 'PAUSED' : 'OPEN'
+}
+
+function beforeOpening(line: LineConfig, book: OpeningBook, now: number): boolean {
+  return book.seedCommitment !== null && book.openedAt === null && !book.opening && line.opensAt !== null && line.opensAt > now
+}
+
+interface View {
+  line: LineConfig
+  book: OpeningBook
+  prequeue: number
+  waiting: number
+  active: number
+  admittedTotal: number
+  abandonedTotal: number
+  state: LineState
+  estimatedWaitSeconds: number
+}
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString())
 
 export class LineSettings {
   constructor(
-    private readonly redis: RedisClient,
+    private readonly redis: RedisClient & LineScripts,
     private readonly keys: RedisKeys,
     private readonly config: GatewayConfig,
   ) {}
 
-  /** admitPerTick as the hash holds it (null: never set), with the default applied. */
-  admitPerTick(raw: string | number | null | undefined): number {
-    if (raw === null || raw === undefined || raw === '') return this.config.admitBatch
-    return Number(raw)
-  }
-
   async read(concertId: number): Promise<QueueSettings> {
-    const k = this.keys.concert(concertId)
-    const results = await this.redis
-      .pipeline()
-      .hmget(k.settings, 'admitPerTick', 'maxActive', 'activeTtlSeconds', 'paused')
-      .zcard(k.waiting)
-      .zcount(k.active, `(${Date.now()}`, '+inf')
-      .hget(k.state, 'admittedTotal')
-      .exec()
-    if (!results) throw new Error('Connection is closed.')
-    for (const [err] of results) if (err) throw err
-    const [admitPerTick, maxActive, activeTtlSeconds, paused] = results[0]![1] as (string | null)[]
+    const v = await this.view(concertId)
     return {
       concertId,
-      waiting: Number(results[1]![1]),
-      active: Number(results[2]![1]),
-      admitPerTick: this.admitPerTick(admitPerTick),
-      maxActive: maxActive && Number(maxActive) > 0 ? Number(maxActive) : null,
-      activeTtlSeconds: activeTtlSeconds ? Number(activeTtlSeconds) : this.config.activeTtlSeconds,
-      paused: paused === '1',
-      admittedTotal: Number(results[3]![1] ?? 0),
-      // The line has no sale window, modes, abandonment or proof of work yet: their neutral values.
-      mode: 'fifo',
-      opensAt: null,
-      closesAt: null,
-      ghostAfterSeconds: null,
-      proofOfWork: null,
-      abandonedTotal: 0,
-      state: paused === '1' ? 'PAUSED' : 'OPEN',
-      seedCommitment: null,
+      waiting: v.prequeue + v.waiting,
+      active: v.active,
+      admitPerTick: v.line.admitPerTick,
+      maxActive: v.line.maxActive,
+      activeTtlSeconds: v.line.activeTtlSeconds,
+      paused: v.line.paused,
+      admittedTotal: v.admittedTotal,
+      mode: v.line.mode,
+      opensAt: iso(v.line.opensAt),
+      closesAt: iso(v.line.closesAt),
+      ghostAfterSeconds: v.line.ghostAfterSeconds,
+      proofOfWork: v.line.proofOfWork,
+      abandonedTotal: v.abandonedTotal,
+      state: v.state,
+      seedCommitment: v.book.seedCommitment,
     }
   }
 
-  /** Waiting and active users of each concert, as a scrape of the metrics reads them. */
+  /** What anyone may see of a line; the seed only once the line has opened. */
+  async publicView(concertId: number): Promise<PublicQueue> {
+    const v = await this.view(concertId)
+    return {
+      concertId,
+      state: v.state,
+      mode: v.line.mode,
+      opensAt: iso(v.line.opensAt),
+      closesAt: iso(v.line.closesAt),
+      waiting: v.prequeue + v.waiting,
+      active: v.active,
+      admitPerTick: v.line.admitPerTick,
+      estimatedWaitSeconds: v.estimatedWaitSeconds,
+      seedCommitment: v.book.seedCommitment,
+      seed: v.book.openedAt !== null ? v.book.seed : null,
+    }
+  }
+
+  private async view(concertId: number): Promise<View> {
+    const k = this.keys.concert(concertId)
+    const now = Date.now()
+    const [prequeue, waiting, live, activeCount, departed, expiry, rawConfig, rawBook] = (await this.redis.rgView(
+      k.prequeue,
+      k.waiting,
+      k.active,
+      k.settings,
+      k.state,
+      now,
+    )) as [number, number, number, number, number, number, (string | null)[], (string | null)[]]
+    const line = parseLineConfig(rawConfig, this.config)
+    const [openedAt, opening, seed, seedCommitment, admittedTotal, abandonedTotal] = rawBook
+    const book: OpeningBook = {
+      openedAt: openedAt ? Number(openedAt) : null,
+      opening: opening === '1',
+      seed: seed ?? null,
+      seedCommitment: seedCommitment ?? null,
+    }
+    const state = lineState(line, book, now)
+    // The wait of someone joining now: at the back of the line, or in the pre-queue's draw.
+    const inputs = { activeCount, departedLastMinute: departed, expiry }
+    let estimatedWaitSeconds: number
+    if (state === 'PREQUEUE') {
+      const untilOpen = Math.ceil(((line.opensAt ?? now) - now) / 1000)
+      estimatedWaitSeconds = untilOpen + estimateWait(line, { ...inputs, place: Math.ceil((prequeue + 1) / 2) }, this.config.admitIntervalMs, now)
+    } else {
+      const place = line.mode === 'random' ? Math.ceil((waiting + 1) / 2) : waiting + 1
+      estimatedWaitSeconds = estimateWait(line, { ...inputs, place }, this.config.admitIntervalMs, now)
+    }
+    return {
+      line,
+      book,
+      prequeue,
+      waiting,
+      active: live,
+      admittedTotal: Number(admittedTotal ?? 0),
+      abandonedTotal: Number(abandonedTotal ?? 0),
+      state,
+      estimatedWaitSeconds,
+    }
+  }
+
+  /** Waiting (pre-queue included) and active users of each concert, as a scrape of the metrics reads them. */
   async sizes(concertIds: number[]): Promise<LineSizes> {
     const now = Date.now()
     const figures = await Promise.all(
       concertIds.map(async (id) => {
         const k = this.keys.concert(id)
-        const [waiting, active] = await Promise.all([this.redis.zcard(k.waiting), this.redis.zcount(k.active, `(${now}`, '+inf')])
-        return [id, { waiting, active }] as const
+        const [prequeue, waiting, active] = await Promise.all([
+          this.redis.zcard(k.prequeue),
+          this.redis.zcard(k.waiting),
+          this.redis.zcount(k.active, `(${now}`, '+inf'),
+        ])
+        return [id, { waiting: prequeue + waiting, active }] as const
       }),
     )
     return new Map(figures)
   }
 
+  /** Applies a PATCH atomically (scripts/configure-3.lua); 409 ALREADY_OPEN, 400 on closesAt ≤ opensAt. */
   async update(concertId: number, patch: QueueSettingsPatch): Promise<QueueSettings> {
-    const fields: Record<string, string> = {}
-    if (patch.admitPerTick !== undefined) fields.admitPerTick = String(patch.admitPerTick)
-    if (patch.maxActive !== undefined) fields.maxActive = String(patch.maxActive ?? 0)
-    if (patch.activeTtlSeconds !== undefined) fields.activeTtlSeconds = String(patch.activeTtlSeconds)
-    if (patch.paused !== undefined) fields.paused = patch.paused ? '1' : '0'
-    await this.redis.hset(this.keys.concert(concertId).settings, fields)
+    const k = this.keys.concert(concertId)
+    const time = (v: string | null | undefined) => (v === undefined ? '' : v === null ? 'null' : String(Date.parse(v)))
+    const fields: string[] = []
+    const set = (name: (typeof SETTINGS_FIELDS)[number], value: string | undefined) => {
+      if (value !== undefined) fields.push(name, value)
+    }
+    set('admitPerTick', patch.admitPerTick?.toString())
+    set('maxActive', patch.maxActive === undefined ? undefined : String(patch.maxActive ?? 0))
+    set('activeTtlSeconds', patch.activeTtlSeconds?.toString())
+    set('paused', patch.paused === undefined ? undefined : patch.paused ? '1' : '0')
+    set('mode', patch.mode)
+    set('proofOfWork', patch.proofOfWork === undefined ? undefined : String(patch.proofOfWork ?? 0))
+    const { seed, commitment } = newSeed()
+    const [outcome] = await this.redis.rgConfigure(
+      k.settings,
+      k.state,
+      k.prequeue,
+      Date.now(),
+      time(patch.opensAt),
+      seed,
+      commitment,
+      time(patch.closesAt),
+      patch.ghostAfterSeconds === undefined ? '' : String(patch.ghostAfterSeconds ?? 0),
+      this.config.ghostAfterSeconds,
+      POLL_MAX_MS,
+      PRESENCE_FLUSH_MS + 1000,
+      ...fields,
+    )
+    if (outcome === 'ALREADY_OPEN') {
+      throw new ApiError('ALREADY_OPEN', `concert ${concertId}'s line has already opened: opensAt can no longer change`)
+    }
+    if (outcome === 'CLOSES_BEFORE_OPENS') throw new ApiError('VALIDATION_ERROR', 'closesAt must be after opensAt')
     return this.read(concertId)
   }
 }

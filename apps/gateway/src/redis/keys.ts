@@ -6,7 +6,12 @@
 export interface ConcertKeys {
   /** INCR counter: the arrival order of the line (never a wall clock). */
   seq: string
-  /** ZSET member=userId, score=arrival sequence number (the `s` signed into the token). */
+  /** ZSET member=userId, score=`s`: joined before the opening, not drawn yet. Empty after it. */
+  prequeue: string
+  /**
+   * ZSET member=userId, score=the place: the turn `s` signed into the token, or for a place drawn
+   * at the opening rank·2^26 + s − 2^52 (ahead of every later arrival; see scripts/shared.lua).
+   */
   waiting: string
   /** ZSET member=userId, score=expiry (epoch ms). */
   active: string
@@ -15,10 +20,20 @@ export interface ConcertKeys {
    * maxActive, or admitPerTick × the active time): waiting users cost nothing but their ZSET entry.
    */
   activeSeq: string
-  /** HASH admitPerTick, maxActive, activeTtlSeconds, paused (missing fields → env defaults). */
+  /** HASH of the settings (settings.ts, SETTINGS_FIELDS; missing fields → env defaults). */
   settings: string
-  /** HASH admittedTotal, lastTick, admittingTicks: the admission bookkeeping. */
+  /**
+   * HASH of the bookkeeping: admittedTotal, abandonedTotal, lastTick, admittingTicks, the leaving
+   * rate (activeAfter, depAt, dep0..dep5, departed), the draw (seed, seedCommitment) and the
+   * opening (opening, openingAt, openingBy, placed, openedAt).
+   */
   state: string
+  /** BITFIELD u32 at #s: the second turn `s` last asked for its state (presence; 4 B a turn). */
+  seen: string
+  /** BITFIELD u2 at #s: why turn `s` ended, when it was left (1) or abandoned (2). */
+  ended: string
+  /** LIST of the user ids drawn at the opening, in the draw's order. */
+  draw: string
 }
 
 export class RedisKeys {
@@ -55,11 +70,15 @@ export class RedisKeys {
       const base = `${this.prefix}:{c:${concertId}}`
       keys = {
         seq: `${base}:seq`,
+        prequeue: `${base}:prequeue`,
         waiting: `${base}:waiting`,
         active: `${base}:active`,
         activeSeq: `${base}:active-seq`,
         settings: `${base}:settings`,
         state: `${base}:state`,
+        seen: `${base}:seen`,
+        ended: `${base}:ended`,
+        draw: `${base}:draw`,
       }
       this.cache.set(concertId, keys)
     }

@@ -2,7 +2,8 @@
  * Lua scripts registered once per connection with `defineCommand` (ioredis then sends EVALSHA and
  * falls back to EVAL after a Redis restart). Each folder of scripts belongs to the module that uses
  * it; a script's command is `rg` + its file name in camel case, and the number of keys it takes is
- * read from the file name (`enter-5.lua` is `rgEnter` with 5 keys).
+ * read from the file name (`enter-9.lua` is `rgEnter` with 9 keys). A folder may give a prelude:
+ * Lua put before each of its scripts (functions they share), since a script cannot call another.
  */
 import { readdirSync, readFileSync } from 'node:fs'
 import type { RedisClient } from './client.ts'
@@ -15,15 +16,26 @@ function commandName(file: string): string {
   return 'rg' + stem.replace(/(^|-)([a-z])/g, (_, __, c: string) => c.toUpperCase())
 }
 
-/** Registers every `*.lua` of `dir` on `client`; `T` types the commands it adds. */
-export function defineScripts<T>(dir: URL): <C extends RedisClient>(client: C) => C & T {
-  const sources = readdirSync(dir)
-    .filter((f) => f.endsWith('.lua'))
+export interface ScriptSource {
+  name: string
+  numberOfKeys: number
+  lua: string
+}
+
+/** The scripts of `dir` (files named `<name>-<keys>.lua`), each with `prelude` before it. */
+export function readScripts(dir: URL, prelude = ''): ScriptSource[] {
+  return readdirSync(dir)
+    .filter((f) => /-\d+\.lua$/.test(f))
     .map((file) => ({
       name: commandName(file),
       numberOfKeys: Number(/-(\d+)\.lua$/.exec(file)?.[1]),
-      lua: readFileSync(new URL(file, dir), 'utf8'),
+      lua: prelude + readFileSync(new URL(file, dir), 'utf8'),
     }))
+}
+
+/** Registers every script of `dir` on `client`; `T` types the commands it adds. */
+export function defineScripts<T>(dir: URL, prelude = ''): <C extends RedisClient>(client: C) => C & T {
+  const sources = readScripts(dir, prelude)
   return (client) => {
     for (const { name, numberOfKeys, lua } of sources) client.defineCommand(name, { numberOfKeys, lua })
     return client as typeof client & T

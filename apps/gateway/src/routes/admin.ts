@@ -2,6 +2,7 @@
 import {
   ConcertParams,
   CreatedConcert,
+  Draw,
   NewConcert,
   QueueSettings,
   QueueSettingsPatch,
@@ -13,7 +14,7 @@ import { adminGuard } from '../plugins/admin-auth.ts'
 import { forward, readBody } from '../core/forward.ts'
 
 export async function adminRoutes(app: FastifyInstance, ctx: GatewayContext): Promise<void> {
-  const { config, concerts, settings } = ctx
+  const { config, concerts, settings, opening } = ctx
   // onRequest: an unauthorised caller learns nothing, not even whether the body was valid.
   app.addHook('onRequest', adminGuard(config.adminToken))
   const admin = [{ admin: [] }]
@@ -72,16 +73,34 @@ export async function adminRoutes(app: FastifyInstance, ctx: GatewayContext): Pr
     {
       schema: {
         tags: ['admin'],
-        summary: 'Change the line’s settings; effective from the next tick',
+        summary:
+          'Change the line’s settings: joins and views follow at once, admission from the next tick; opensAt only before the opening (409 ALREADY_OPEN)',
         security: admin,
         params: ConcertParams,
         body: QueueSettingsPatch,
-        response: { 200: QueueSettings, ...errorResponses(400, 401, 404, 429, 503) },
+        response: { 200: QueueSettings, ...errorResponses(400, 401, 404, 409, 429, 503) },
       },
     },
     async (request) => {
       await concerts.assertExists(request.params.concertId)
       return settings.update(request.params.concertId, request.body)
+    },
+  )
+
+  app.get<{ Params: ConcertParams }>(
+    '/api/admin/queues/:concertId/draw',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: 'The draw of the opening: seed, commitment and the pre-queue’s order (409 NOT_OPEN_YET before the opening)',
+        security: admin,
+        params: ConcertParams,
+        response: { 200: Draw, ...errorResponses(400, 401, 404, 409, 429, 503) },
+      },
+    },
+    async (request) => {
+      await concerts.assertExists(request.params.concertId)
+      return opening.draw(request.params.concertId)
     },
   )
 }

@@ -1,6 +1,7 @@
-/** The waiting line: enter, look up, leave (contract § Waiting line). */
+/** The waiting line: the public view, enter, look up, leave (contract § Waiting line). */
 import {
   ConcertParams,
+  PublicQueue,
   queueTokenExpired,
   QueueTokenHeaders,
   QueueTokenState,
@@ -13,7 +14,23 @@ import { requireUser } from '../plugins/identity.ts'
 import { checkPresentedToken } from '../queue/token-check.ts'
 
 export async function queueRoutes(app: FastifyInstance, ctx: GatewayContext): Promise<void> {
-  const { config, line, concerts } = ctx
+  const { config, line, concerts, settings, joinGuard } = ctx
+
+  app.get<{ Params: ConcertParams }>(
+    '/api/queues/:concertId',
+    {
+      schema: {
+        tags: ['queue'],
+        summary: 'The public view of a line: its state, sale window, size, the wait of someone joining now, the draw commitment',
+        params: ConcertParams,
+        response: { 200: PublicQueue, ...errorResponses(400, 404, 429, 503) },
+      },
+    },
+    async (request) => {
+      await concerts.assertExists(request.params.concertId)
+      return settings.publicView(request.params.concertId)
+    },
+  )
 
   app.post<{ Params: ConcertParams }>(
     '/api/queues/:concertId/tokens',
@@ -23,14 +40,15 @@ export async function queueRoutes(app: FastifyInstance, ctx: GatewayContext): Pr
         summary: 'Enter the waiting line (201), or get back the live token already held (200)',
         security: [{ user: [] }],
         params: ConcertParams,
-        response: { 200: QueueTokenState, 201: QueueTokenState, ...errorResponses(400, 401, 404, 429, 503) },
+        response: { 200: QueueTokenState, 201: QueueTokenState, ...errorResponses(400, 401, 403, 404, 409, 429, 503) },
       },
     },
     async (request, reply) => {
       const userId = requireUser(request, config)
       const { concertId } = request.params
       await concerts.assertExists(concertId)
-      const { created, state } = await line.enter(userId, concertId)
+      const proven = await joinGuard.proven(request, concertId)
+      const { created, state } = await line.enter(userId, concertId, { proven })
       return reply.code(created ? 201 : 200).send(state)
     },
   )
@@ -40,7 +58,7 @@ export async function queueRoutes(app: FastifyInstance, ctx: GatewayContext): Pr
     {
       schema: {
         tags: ['queue'],
-        summary: "The state of the caller's queue token",
+        summary: "The state of the caller's queue token (asking keeps the place from being abandoned)",
         security: [{ user: [] }],
         params: ConcertParams,
         headers: QueueTokenHeaders,
@@ -50,7 +68,7 @@ export async function queueRoutes(app: FastifyInstance, ctx: GatewayContext): Pr
     async (request) => {
       const userId = requireUser(request, config)
       const { token, claims } = checkPresentedToken(request, line.signer, userId, request.params.concertId)
-      const state = await line.lookup(claims)
+      const state = await line.poll(claims)
       return line.toResponse(token, claims.concertId, state)
     },
   )
@@ -70,7 +88,8 @@ export async function queueRoutes(app: FastifyInstance, ctx: GatewayContext): Pr
     async (request, reply) => {
       const userId = requireUser(request, config)
       const { claims } = checkPresentedToken(request, line.signer, userId, request.params.concertId)
-      if (!(await line.leave(claims))) throw queueTokenExpired('EXPIRED')
+      const ended = await line.leave(claims)
+      if (ended) throw queueTokenExpired(ended)
       return reply.code(204).send()
     },
   )

@@ -2,7 +2,7 @@
 import type { ConcertSummary } from '@rushgate/shared'
 import type { Api } from '../api.ts'
 import { h } from '../dom.ts'
-import { plural } from '../format.ts'
+import { formatDate, plural } from '../format.ts'
 import { describeFailure } from '../messages.ts'
 
 export function concertsView(api: Api, onJoin: (concert: ConcertSummary) => void): HTMLElement {
@@ -16,7 +16,7 @@ export function concertsView(api: Api, onJoin: (concert: ConcertSummary) => void
       if (concerts.length === 0) {
         list.replaceChildren(h('p', {}, 'No concerts are on sale yet. Please come back later.'))
       } else {
-        list.replaceChildren(...concerts.map((concert) => concertCard(concert, onJoin)))
+        list.replaceChildren(...concerts.map((concert) => concertCard(api, concert, onJoin)))
       }
     } catch (error) {
       list.replaceChildren(
@@ -31,19 +31,32 @@ export function concertsView(api: Api, onJoin: (concert: ConcertSummary) => void
   return section
 }
 
-function concertCard(concert: ConcertSummary, onJoin: (concert: ConcertSummary) => void): HTMLElement {
+function concertCard(api: Api, concert: ConcertSummary, onJoin: (concert: ConcertSummary) => void): HTMLElement {
   const titleId = `concert-${concert.id}-title`
   const button = h('button', { type: 'button', class: 'button primary' }, 'Join the queue')
   button.addEventListener('click', () => {
     button.disabled = true
     onJoin(concert)
   })
+  const line = h('p', { class: 'line-state' })
+  // The state of the line, when it is not simply open; a failure here just leaves it unsaid.
+  api
+    .line(concert.id)
+    .then((view) => {
+      if (view.state === 'PREQUEUE' && view.opensAt) {
+        line.textContent = `Sales open at ${formatDate(view.opensAt)}. Join before then to be in the pre-queue: its order is drawn at the opening.`
+      } else if (view.state === 'CLOSED') {
+        line.textContent = 'This line is closed: it takes no new places.'
+      }
+    })
+    .catch(() => {})
   return h(
     'article',
     { class: 'card concert', 'aria-labelledby': titleId, 'data-concert-id': concert.id },
     h('h3', { id: titleId }, concert.title),
     h('p', { class: 'venue' }, concert.venue),
     h('p', { class: 'hint' }, plural(concert.schedules, 'date', 'dates')),
+    line,
     button,
   )
 }

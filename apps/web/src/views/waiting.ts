@@ -1,11 +1,13 @@
 /**
- * The waiting room: place in line, a progress bar from where the user started to the front, the
- * estimated wait. It polls the token as `pollAfterMs` says and backs off on 429 and 503 by itself.
+ * The waiting room. Before the opening: a countdown, "you are in the pre-queue; the order is drawn at
+ * the opening", and the draw's commitment. After it: the place in line, a progress bar from where the
+ * user started to the front, the estimated wait — or, in random mode, the median wait. It polls the
+ * token as `pollAfterMs` says and backs off on 429 and 503 by itself.
  */
 import type { ConcertSummary, QueueTokenState } from '@rushgate/shared'
 import { type Api, ApiFailure } from '../api.ts'
 import { h, setText } from '../dom.ts'
-import { formatWait } from '../format.ts'
+import { formatClock, formatDate, formatWait } from '../format.ts'
 import { describeFailure } from '../messages.ts'
 import { retryDelay } from '../retry.ts'
 import { store } from '../store.ts'
@@ -32,13 +34,21 @@ export function waitingView(options: WaitingOptions): View {
   const { api, concert } = options
   const token = options.state.token
   let timer: ReturnType<typeof setTimeout> | undefined
+  let clock: ReturnType<typeof setInterval> | undefined
   let stopped = false
   let attempt = 0
+  let opensAt: number | null = null
+  let drawShown: 'none' | 'commitment' | 'seed' = 'none'
 
+  const intro = h('p', {})
   const position = h('p', { class: 'position' })
-  const progress = h('progress', { id: 'line-progress', max: 1, value: 0 })
   const wait = h('p', { class: 'wait' })
+  const countdown = h('p', { class: 'countdown', hidden: true })
+  const progressLabel = h('label', { for: 'line-progress' }, 'Progress to the front of the line')
+  const progress = h('progress', { id: 'line-progress', max: 1, value: 0 })
   const joinedAt = h('span', {})
+  const progressEnds = h('p', { class: 'hint progress-ends' }, joinedAt, h('span', {}, 'Front of the line'))
+  const draw = h('p', { class: 'hint draw', hidden: true })
   const status = h('p', { class: 'hint', id: 'poll-status', role: 'status' })
   const leave = h('button', { type: 'button', class: 'button' }, 'Leave the line')
 
@@ -46,23 +56,82 @@ export function waitingView(options: WaitingOptions): View {
     'section',
     { class: 'card stack waiting', 'aria-labelledby': 'waiting-title', 'data-view': 'waiting' },
     h('h2', { id: 'waiting-title' }, `Waiting room · ${concert.title}`),
-    h('p', {}, 'You are in line. This page moves you on by itself when it is your turn; there is no need to reload it.'),
+    intro,
     // One polite live region for the place and the wait, read as one sentence when they change.
     h('div', { 'aria-live': 'polite', 'aria-atomic': 'true', class: 'live' }, position, wait),
-    h('label', { for: 'line-progress' }, 'Progress to the front of the line'),
+    countdown,
+    progressLabel,
     progress,
-    h('p', { class: 'hint progress-ends' }, joinedAt, h('span', {}, 'Front of the line')),
+    progressEnds,
+    draw,
     status,
     leave,
   )
 
+  const showProgress = (shown: boolean) => {
+    for (const part of [progressLabel, progress, progressEnds]) part.hidden = !shown
+  }
+
+  const tickCountdown = () => {
+    if (opensAt === null) return
+    const left = opensAt - Date.now()
+    setText(countdown, left > 0 ? `The line opens in ${formatClock(left)}.` : 'The line is opening: the order is being drawn…')
+  }
+
+  /** The draw's commitment before the opening, its seed after: both from the line's public view. */
+  const showDraw = async (want: 'commitment' | 'seed') => {
+    if (drawShown === want || drawShown === 'seed') return
+    drawShown = want
+    try {
+      const line = await api.line(concert.id)
+      if (want === 'seed' && line.seed) {
+        setText(draw, `The order was drawn with the seed ${line.seed}; its SHA-256 is the commitment ${line.seedCommitment}, published before the opening.`)
+        draw.hidden = false
+      } else if (line.seedCommitment) {
+        setText(draw, `Draw commitment (SHA-256 of the secret seed, which is published at the opening): ${line.seedCommitment}`)
+        draw.hidden = false
+      }
+    } catch {
+      drawShown = 'none' // try again at the next poll
+    }
+  }
+
   const render = (state: QueueTokenState) => {
-    const place = state.position ?? 1
+    if (state.status === 'PREQUEUE') {
+      opensAt = state.opensAt === null ? null : Date.parse(state.opensAt)
+      setText(intro, 'You are in the pre-queue; the order is drawn at the opening, so joining early or late before then makes no difference.')
+      setText(position, 'Waiting for the opening.')
+      const untilOpen = Math.ceil(((opensAt ?? Date.now()) - Date.now()) / 1000)
+      const after = `Estimated wait once it opens: ${formatWait(Math.max(0, state.estimatedWaitSeconds - untilOpen))}.`
+      setText(wait, opensAt === null ? `The line opens shortly. ${after}` : `The line opens at ${formatDate(new Date(opensAt).toISOString())}. ${after}`)
+      countdown.hidden = opensAt === null
+      tickCountdown()
+      clock ??= setInterval(tickCountdown, 1000)
+      showProgress(false)
+      void showDraw('commitment')
+      return
+    }
+    if (clock !== undefined) {
+      clearInterval(clock)
+      clock = undefined
+      countdown.hidden = true
+    }
+    setText(intro, 'You are in line. This page moves you on by itself when it is your turn; there is no need to reload it.')
+    if (drawShown === 'commitment') void showDraw('seed')
+    if (state.position === null) {
+      // Random mode: each tick draws the next people from the whole line, so no place to show.
+      setText(position, 'The next people are drawn at random from the whole line.')
+      setText(wait, `Median wait: ${formatWait(state.estimatedWaitSeconds)}.`)
+      showProgress(false)
+      return
+    }
+    const place = state.position
     // The progress bar starts from the furthest place seen for this token (kept across reloads).
     const start = Math.max(place, store.startPosition(token) ?? place)
     store.setStartPosition(token, start)
     setText(position, place === 1 ? 'You are next in line.' : `You are number ${place} in line.`)
     setText(wait, `Estimated wait: ${formatWait(state.estimatedWaitSeconds)}.`)
+    showProgress(true)
     progress.max = start
     progress.value = start - place
     progress.textContent = `${Math.round(((start - place) / start) * 100)}%`
@@ -104,6 +173,7 @@ export function waitingView(options: WaitingOptions): View {
   const stop = () => {
     stopped = true
     clearTimeout(timer)
+    clearInterval(clock)
   }
 
   bindLeave(leave, { api, concertId: concert.id, token, stop, onLeave: options.onLeave })

@@ -2,7 +2,7 @@
   End a turn after a successful payment: free the active slot at once and remember, for a day,
   that this turn was ended by a payment (a retried payment with the same token must get through).
 
-  KEYS[1] waiting    ZSET userId scored by arrival sequence number (s)
+  KEYS[1] waiting    ZSET userId scored by place (s, or a drawn score: see shared.lua)
   KEYS[2] active     ZSET userId scored by expiry (epoch ms)
   KEYS[3] activeSeq  HASH userId -> s of the turn that made them active (active users only)
   KEYS[4] paid       STRING marker of this (user, s)
@@ -23,7 +23,7 @@ if tonumber(redis.call('HGET', KEYS[3], user)) == s then
   return 1
 end
 local waiting = redis.call('ZSCORE', KEYS[1], user)
-if waiting and tonumber(waiting) == s then
+if waiting and turnOf(waiting) == s then
   redis.call('ZREM', KEYS[1], user)
   return 1
 end

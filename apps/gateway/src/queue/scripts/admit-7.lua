@@ -1,0 +1,141 @@
+--[[
+  One admission tick for one concert.
+
+  KEYS[1] waiting    ZSET userId scored by place (s, or a drawn score: see shared.lua)
+  KEYS[2] active     ZSET userId scored by expiry (epoch ms)
+  KEYS[3] activeSeq  HASH userId -> s of the turn that made them active (active users only)
+  KEYS[4] settings   HASH of the line's settings
+  KEYS[5] state      HASH lastTick, admittedTotal, abandonedTotal, admittingTicks, openedAt,
+                     seedCommitment, activeAfter, depAt, dep0..dep5, departed
+  KEYS[6] seen       BITFIELD u32 by s: when the turn last asked (presence)
+  KEYS[7] ended      BITFIELD u2 by s: why a turn ended (left, abandoned)
+
+  ARGV[1] now (epoch ms)
+  ARGV[2] the tick: the scheduled time (epoch ms) of the BullMQ job running it
+  ARGV[3] default admitPerTick
+  ARGV[4] default activeTtlSeconds
+  ARGV[5] default ghostAfterSeconds
+  ARGV[6] at most this many abandoned places skipped in one tick (bounds the script's run time)
+
+  Returns { admitted, expired, abandoned }; { -1, 0, 0 } when this tick was already processed;
+  { -2, 0, 0 } when the line's opening is due and has not happened: nothing was done, the caller
+  runs the opening (opening.ts) and calls again with the same tick.
+
+  (a) actives whose time ran out are dropped with their activeSeq entries, and the users who left
+  the active set since the last tick are counted into six 10-second buckets (the leaving rate of
+  the last minute, which the wait estimates use while maxActive binds); (b) before the opening
+  and while paused nobody is admitted; (c) else up to admitPerTick live users move to active,
+  never past maxActive: from the head of the line (lowest score first), or in random mode drawn
+  uniformly from the whole line (ZRANDMEMBER); each keeps its s in activeSeq so its token stays
+  current. A place not seen for ghostAfterSeconds is ended as abandoned on the way, without
+  taking a slot. A tick is processed at most once: a job retried or duplicated across replicas
+  carries the same tick time and finds lastTick >= it.
+]]
+local now = tonumber(ARGV[1])
+local tick = tonumber(ARGV[2])
+local cfg = readSettings(KEYS[4])
+local st = redis.call('HMGET', KEYS[5], 'lastTick', 'openedAt', 'seedCommitment', 'activeAfter', 'depAt')
+
+local drawPending = st[3] and not st[2]
+if drawPending and (not cfg[F.opensAt] or tonumber(cfg[F.opensAt]) <= now) then
+  return { -2, 0, 0 }
+end
+if tick <= tonumber(st[1] or '-1') then
+  return { -1, 0, 0 }
+end
+redis.call('HSET', KEYS[5], 'lastTick', ARGV[2])
+
+local activeBefore = redis.call('ZCARD', KEYS[2])
+local expiredUsers = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now)
+if #expiredUsers > 0 then
+  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+  inSlices('HDEL', KEYS[3], expiredUsers, 1000)
+end
+
+-- Departures since the last tick: who was active after it and is not now (left, paid, ran out).
+local departed = math.max(0, tonumber(st[4] or activeBefore) - (activeBefore - #expiredUsers))
+local bucket = math.floor(now / 10000)
+local lastBucket = tonumber(st[5] or bucket - 6)
+bucket = math.max(bucket, lastBucket)
+for b = lastBucket + 1, math.min(bucket, lastBucket + 6) do
+  redis.call('HSET', KEYS[5], 'dep' .. (b % 6), 0)
+end
+redis.call('HSET', KEYS[5], 'depAt', bucket)
+if departed > 0 then
+  redis.call('HINCRBY', KEYS[5], 'dep' .. (bucket % 6), departed)
+end
+local counts = redis.call('HMGET', KEYS[5], 'dep0', 'dep1', 'dep2', 'dep3', 'dep4', 'dep5')
+local lastMinute = 0
+for _, c in ipairs(counts) do
+  lastMinute = lastMinute + tonumber(c or '0')
+end
+redis.call('HSET', KEYS[5], 'departed', lastMinute)
+
+local function finish(admitted, abandoned)
+  redis.call('HSET', KEYS[5], 'activeAfter', redis.call('ZCARD', KEYS[2]))
+  return { admitted, #expiredUsers, abandoned }
+end
+
+if drawPending or cfg[F.paused] == '1' then
+  return finish(0, 0)
+end
+local perTick = tonumber(cfg[F.admitPerTick] or ARGV[3])
+local maxActive = tonumber(cfg[F.maxActive] or '0')
+local ttlMs = tonumber(cfg[F.activeTtlSeconds] or ARGV[4]) * 1000
+local random = cfg[F.mode] == 'random'
+local skipLimit = tonumber(ARGV[6])
+redis.call('HINCRBY', KEYS[5], 'admittingTicks', 1)
+
+local room = perTick
+if maxActive > 0 then
+  room = math.min(room, maxActive - redis.call('ZCARD', KEYS[2]))
+end
+
+local admitted = 0
+local abandoned = 0
+local actives = {}
+local seqs = {}
+local expiry = now + ttlMs
+while admitted < room and abandoned < skipLimit do
+  local want = math.min(room - admitted, skipLimit - abandoned)
+  local batch
+  if random then
+    batch = redis.call('ZRANDMEMBER', KEYS[1], want, 'WITHSCORES')
+    local users = {}
+    for i = 1, #batch, 2 do
+      users[#users + 1] = batch[i]
+    end
+    if #users > 0 then
+      inSlices('ZREM', KEYS[1], users, 1000)
+    end
+  else
+    batch = redis.call('ZPOPMIN', KEYS[1], want)
+  end
+  if #batch == 0 then
+    break
+  end
+  for i = 1, #batch, 2 do
+    local user = batch[i]
+    local s = turnOf(batch[i + 1])
+    if isGhost(KEYS[6], s, cfg, ARGV[5], now) then
+      markEnded(KEYS[7], s, ENDED_ABANDONED)
+      abandoned = abandoned + 1
+    else
+      admitted = admitted + 1
+      actives[#actives + 1] = expiry
+      actives[#actives + 1] = user
+      seqs[#seqs + 1] = user
+      seqs[#seqs + 1] = s
+    end
+  end
+end
+
+if admitted > 0 then
+  inSlices('ZADD', KEYS[2], actives, 1000)
+  inSlices('HSET', KEYS[3], seqs, 1000)
+  redis.call('HINCRBY', KEYS[5], 'admittedTotal', admitted)
+end
+if abandoned > 0 then
+  redis.call('HINCRBY', KEYS[5], 'abandonedTotal', abandoned)
+end
+return finish(admitted, abandoned)

@@ -1,0 +1,113 @@
+--[[
+  Enter a user into a concert's line, or hand back the place they already hold.
+
+  KEYS[1] prequeue   ZSET userId scored by s: joined before the opening, not yet drawn
+  KEYS[2] waiting    ZSET userId scored by place (s, or a drawn score: see shared.lua)
+  KEYS[3] active     ZSET userId scored by expiry (epoch ms)
+  KEYS[4] activeSeq  HASH userId -> s of the turn that made them active (active users only)
+  KEYS[5] seq        INCR counter giving the arrival order
+  KEYS[6] settings   HASH of the line's settings
+  KEYS[7] state      HASH openedAt, opening, seedCommitment, admittedTotal, abandonedTotal, …
+  KEYS[8] seen       BITFIELD u32 by s: when the turn last asked (presence)
+  KEYS[9] ended      BITFIELD u2 by s: why a turn ended (left, abandoned)
+
+  ARGV[1] userId
+  ARGV[2] now (epoch ms)
+  ARGV[3] '1' when the caller presented an accepted proof of work (may create a place on a line
+          that asks for one), else '0'
+  ARGV[4] default activeTtlSeconds
+  ARGV[5] default ghostAfterSeconds
+
+  Returns placeReply (shared.lua) with an 11th element: 1 when an abandoned place of this user was
+  found and ended on the way (the new place is at the back). Or { 'CLOSED', abandoned } (no new
+  places: closesAt passed, reject mode, or the pre-queue is full), { 'PROOF_REQUIRED', abandoned }.
+
+  A user holds at most one place: active, pre-queue or waiting, checked in that order under one
+  atomic script, so concurrent enters of one user yield one turn. A user with a live turn gets the
+  same s, hence the same token and place; asking again counts as being present. A new place is in
+  the pre-queue before the opening, active at once in passthrough mode, else at the back of the
+  line. The order comes from INCR on Redis, so every replica agrees on it whatever its clock says.
+]]
+local user = ARGV[1]
+local now = tonumber(ARGV[2])
+local cfg = readSettings(KEYS[6])
+local abandoned = 0
+
+local function reply(...)
+  local r = placeReply(KEYS[3], KEYS[7], cfg, ...)
+  r[11] = abandoned
+  return r
+end
+
+local expiry = redis.call('ZSCORE', KEYS[3], user)
+if expiry then
+  local s = redis.call('HGET', KEYS[4], user)
+  if s and tonumber(expiry) > now then
+    return reply('ACTIVE', tonumber(s), 0, 0, 0, tonumber(expiry))
+  end
+  -- Active time ran out and no tick has cleaned up yet: that turn is over.
+  redis.call('ZREM', KEYS[3], user)
+  redis.call('HDEL', KEYS[4], user)
+else
+  local pre = redis.call('ZSCORE', KEYS[1], user)
+  if pre then
+    local s = tonumber(pre)
+    if isGhost(KEYS[8], s, cfg, ARGV[5], now) then
+      abandon(KEYS[1], KEYS[9], KEYS[7], user, s)
+      abandoned = 1
+    else
+      markSeen(KEYS[8], s, now)
+      return reply('PREQUEUE', s, 0, 0, math.ceil(redis.call('ZCARD', KEYS[1]) / 2), 0)
+    end
+  else
+    local score = redis.call('ZSCORE', KEYS[2], user)
+    if score then
+      local s = turnOf(score)
+      if isGhost(KEYS[8], s, cfg, ARGV[5], now) then
+        abandon(KEYS[2], KEYS[9], KEYS[7], user, s)
+        abandoned = 1
+      else
+        markSeen(KEYS[8], s, now)
+        local place, position = placeOf(cfg, KEYS[2], user)
+        return reply('WAITING', s, 0, position, place, 0)
+      end
+    end
+  end
+end
+
+-- A new place.
+local closesAt = cfg[F.closesAt]
+if cfg[F.mode] == 'reject' or (closesAt and tonumber(closesAt) <= now) then
+  return { 'CLOSED', abandoned }
+end
+if tonumber(cfg[F.proofOfWork] or '0') > 0 and ARGV[3] ~= '1' then
+  return { 'PROOF_REQUIRED', abandoned }
+end
+local st = redis.call('HMGET', KEYS[7], 'openedAt', 'opening', 'seedCommitment')
+local opensAt = cfg[F.opensAt]
+local beforeOpening = st[3] and not st[1] and not st[2] and opensAt and tonumber(opensAt) > now
+
+local s = redis.call('INCR', KEYS[5])
+if beforeOpening then
+  if s >= TURN_SPAN then
+    return { 'CLOSED', abandoned }
+  end
+  markSeen(KEYS[8], s, now)
+  redis.call('ZADD', KEYS[1], s, user)
+  return reply('PREQUEUE', s, 1, 0, math.ceil(redis.call('ZCARD', KEYS[1]) / 2), 0)
+end
+if not st[1] and not st[3] then
+  -- A line without a sale window opens with its first place: from now on opensAt is fixed.
+  redis.call('HSET', KEYS[7], 'openedAt', now)
+end
+if cfg[F.mode] == 'passthrough' then
+  local activeUntil = now + tonumber(cfg[F.activeTtlSeconds] or ARGV[4]) * 1000
+  redis.call('ZADD', KEYS[3], activeUntil, user)
+  redis.call('HSET', KEYS[4], user, s)
+  redis.call('HINCRBY', KEYS[7], 'admittedTotal', 1)
+  return reply('ACTIVE', s, 1, 0, 0, activeUntil)
+end
+markSeen(KEYS[8], s, now)
+redis.call('ZADD', KEYS[2], s, user)
+local place, position = placeOf(cfg, KEYS[2], user)
+return reply('WAITING', s, 1, position, place, 0)
