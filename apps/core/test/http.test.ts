@@ -14,12 +14,16 @@ t.test('every route but health and metrics needs the internal token', async (t) 
     ['GET', '/api/concerts/1/schedules/1/seats'],
     ['POST', '/api/concerts/1/reservations', { scheduleId: 1, seatNumber: 1 }],
     ['DELETE', '/api/concerts/1/reservations/1'],
+    ['POST', '/api/concerts/1/reservations/1/extension'],
     ['POST', '/api/concerts/1/payments', { reservationIds: [1] }],
     ['GET', '/api/users/me/balance'],
     ['POST', '/api/users/me/balance/charges', { amount: 1 }],
     ['GET', '/api/users/me/reservations'],
     ['GET', '/api/users/me/payments'],
+    ['POST', '/api/users/me/payments/1/refund'],
     ['POST', '/api/admin/concerts', { title: 'x', venue: 'y', schedules: [] }],
+    ['PATCH', '/api/admin/concerts/1', { maxTicketsPerUser: 2 }],
+    ['GET', '/api/admin/concerts/1/sales'],
   ]
   for (const [method, path, body] of routes) {
     const none = await call(core, method, path, { user: 'u', body, noToken: true })

@@ -5,13 +5,13 @@
  *
  * To add a rule, add an entry to INVARIANTS: SQL selecting the rows that break it, `$1` being the
  * concert ids (rules about seats and payments) or the user ids (rules about money) to look at, or null
- * for all. Statuses and ledger kinds are spelled in the SQL below; refunds (a REFUNDED reservation and
- * payment status, a 'refund' ledger entry) change the rules that name PAID, 'charge' or 'payment'.
+ * for all. A refund turns a PAID payment and its reservations REFUNDED, frees their seats and writes
+ * a 'refund' ledger entry of plus the amount: the rules below say so where it matters.
  */
 import pg from 'pg'
 
 /** How the rush report groups the rules; the tests only ask whether any is broken. */
-export type InvariantGroup = 'sold-once' | 'seats-match-payments' | 'money'
+export type InvariantGroup = 'sold-once' | 'seats-match-payments' | 'money' | 'ticket-limits'
 
 export interface Invariant {
   /** What must hold, as a sentence. */
@@ -72,13 +72,29 @@ export const INVARIANTS: Invariant[] = [
     describe: (r) => `reservation ${r.id} is PAID without its payment (payment_id ${r.payment_id})`,
   },
   {
-    rule: "a payment's reservations are all PAID by it",
+    rule: "a payment's reservations are all PAID by it, or all REFUNDED with it",
     group: 'seats-match-payments',
     scope: 'concerts',
-    sql: `select p.id from payments p where ${IN_CONCERTS('p.concert_id')} and exists (select 1
+    sql: `select p.id, p.status from payments p where ${IN_CONCERTS('p.concert_id')} and exists (select 1
       from unnest(p.reservation_ids) rid left join reservations r on r.id = rid
-      where r.id is null or r.status <> 'PAID' or r.payment_id is distinct from p.id)`,
-    describe: (r) => `payment ${r.id} has a reservation that is not PAID by it`,
+      where r.id is null or r.status is distinct from p.status or r.payment_id is distinct from p.id)`,
+    describe: (r) => `payment ${r.id} (${r.status}) has a reservation whose status or payment differs`,
+  },
+  {
+    rule: "a REFUNDED reservation's seat is not sold for it",
+    group: 'seats-match-payments',
+    scope: 'concerts',
+    sql: `select r.id from reservations r join seats s on s.schedule_id = r.schedule_id and s.seat_number = r.seat_number
+      where r.status = 'REFUNDED' and s.sold and s.reservation_id = r.id and ${IN_CONCERTS('r.concert_id')}`,
+    describe: (r) => `reservation ${r.id} is REFUNDED but its seat is still sold for it`,
+  },
+  {
+    rule: 'a payment is REFUNDED exactly when it has a refundedAt, never before it was paid',
+    group: 'money',
+    scope: 'users',
+    sql: `select id, status from payments
+      where ((status = 'REFUNDED') <> (refunded_at is not null) or refunded_at < paid_at) and ${OF_USERS('user_id')}`,
+    describe: (r) => `payment ${r.id} is ${r.status} with a refundedAt that does not match`,
   },
   {
     rule: "a payment's amount is the sum of its reservations' prices",
@@ -109,11 +125,11 @@ export const INVARIANTS: Invariant[] = [
     describe: (r) => `${r.user_id}: balance ${r.balance}, ledger ${r.ledger}`,
   },
   {
-    rule: 'every ledger entry has a known kind and its sign (charges add, payments take)',
+    rule: 'every ledger entry has a known kind and its sign (charges and refunds add, payments take)',
     group: 'money',
     scope: 'users',
     sql: `select id, user_id, kind, amount from ledger
-      where not coalesce(case kind when 'charge' then amount > 0 when 'payment' then amount <= 0 end, false)
+      where not coalesce(case kind when 'charge' then amount > 0 when 'refund' then amount >= 0 when 'payment' then amount <= 0 end, false)
         and ${OF_USERS('user_id')}`,
     describe: (r) => `ledger entry ${r.id} of ${r.user_id}: ${r.kind} of ${r.amount}`,
   },
@@ -126,16 +142,39 @@ export const INVARIANTS: Invariant[] = [
     describe: (r) => `payment ${r.id} of ${r.user_id} lacks its one ledger entry`,
   },
   {
-    rule: 'every balance equals its charges minus its payments',
+    rule: 'a REFUNDED payment has exactly one refund entry, of plus its amount; a PAID one none',
     group: 'money',
     scope: 'users',
-    sql: `select u.user_id, coalesce(b.balance, 0) as balance, coalesce(c.total, 0) as charges, coalesce(p.total, 0) as payments
+    sql: `select p.id, p.user_id, p.status from payments p where ${OF_USERS('p.user_id')} and (select count(*) from ledger l
+      where l.payment_id = p.id and l.kind = 'refund' and l.user_id = p.user_id and l.amount = p.amount)
+      <> (case when p.status = 'REFUNDED' then 1 else 0 end)
+      or (p.status <> 'REFUNDED' and exists (select 1 from ledger l where l.payment_id = p.id and l.kind = 'refund'))`,
+    describe: (r) => `payment ${r.id} of ${r.user_id} (${r.status}) has the wrong refund entries`,
+  },
+  {
+    rule: 'every balance equals its charges minus its payments plus its refunds',
+    group: 'money',
+    scope: 'users',
+    sql: `select u.user_id, coalesce(b.balance, 0) as balance, coalesce(c.total, 0) as charges, coalesce(p.paid, 0) as payments,
+        coalesce(p.refunded, 0) as refunds
       from (select user_id from balances union select user_id from ledger union select user_id from payments) u
       left join balances b on b.user_id = u.user_id
       left join (select user_id, sum(amount) as total from ledger where kind = 'charge' group by 1) c on c.user_id = u.user_id
-      left join (select user_id, sum(amount) as total from payments group by 1) p on p.user_id = u.user_id
-      where coalesce(b.balance, 0) <> coalesce(c.total, 0) - coalesce(p.total, 0) and ${OF_USERS('u.user_id')}`,
-    describe: (r) => `${r.user_id}: balance ${r.balance}, charges ${r.charges} − payments ${r.payments}`,
+      left join (select user_id, sum(amount) as paid, sum(amount) filter (where status = 'REFUNDED') as refunded
+        from payments group by 1) p on p.user_id = u.user_id
+      where coalesce(b.balance, 0) <> coalesce(c.total, 0) - coalesce(p.paid, 0) + coalesce(p.refunded, 0) and ${OF_USERS('u.user_id')}`,
+    describe: (r) => `${r.user_id}: balance ${r.balance}, charges ${r.charges} − payments ${r.payments} + refunds ${r.refunds}`,
+  },
+  {
+    rule: "nobody's paid seats plus live holds of a concert exceed its maxTicketsPerUser",
+    group: 'ticket-limits',
+    scope: 'concerts',
+    sql: `select r.user_id, r.concert_id, count(*)::int as tickets, c.max_tickets_per_user as max
+      from reservations r join concerts c on c.id = r.concert_id
+      where c.max_tickets_per_user is not null and ${IN_CONCERTS('r.concert_id')}
+        and (r.status = 'PAID' or (r.status = 'HELD' and r.expires_at > now()))
+      group by r.user_id, r.concert_id, c.max_tickets_per_user having count(*) > c.max_tickets_per_user`,
+    describe: (r) => `${r.user_id} has ${r.tickets} tickets of concert ${r.concert_id}, more than its limit ${r.max}`,
   },
 ]
 

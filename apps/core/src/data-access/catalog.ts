@@ -1,7 +1,7 @@
 /** Reads of concerts, schedules and seats. Plain rows out; no decisions here. */
 import { sql } from 'drizzle-orm'
 import type { Executor } from '../db/client.ts'
-import { iso, seatFreeSql, seatStatusSql, textArray } from './sql.ts'
+import { iso, seatFreeSql, seatHeldSql, seatStatusSql, textArray } from './sql.ts'
 
 export interface ConcertRow {
   id: number
@@ -60,22 +60,26 @@ export async function scheduleBelongsTo(ex: Executor, concertId: number, schedul
   return r.rows.length > 0
 }
 
+export interface SeatMapJson {
+  json: string
+  /** ms until the map's earliest live hold runs out (then the map changes by itself); null: no live hold. */
+  freshForMs: number | null
+}
+
 /**
  * A seat map as the finished JSON array of the Seat schema, built by Postgres in one row: a
  * 1,000-seat map parsed row by row and serialised again in Node cost ~1.8 ms of CPU. Null when the
  * schedule is not one of this concert's. Numbers and fixed status words only: valid JSON as is.
  */
-export async function seatMapJson(ex: Executor, concertId: number, scheduleId: number): Promise<string | null> {
-  const r = await ex.execute<{ json: string | null }>(sql`
+export async function seatMapJson(ex: Executor, concertId: number, scheduleId: number): Promise<SeatMapJson | null> {
+  const r = await ex.execute<{ json: string | null; freshForMs: number | null }>(sql`
     select case when exists (select 1 from schedules where id = ${scheduleId} and concert_id = ${concertId}) then
       (select coalesce('[' || string_agg('{"seatNumber":' || seat_number || ',"status":"' || ${seatStatusSql}
           || '","price":' || price || '}', ',' order by seat_number) || ']', '[]')
       from seats where schedule_id = ${scheduleId})
-    end as json`)
-  return r.rows[0]?.json ?? null
-}
-
-export async function seatExists(ex: Executor, scheduleId: number, seatNumber: number): Promise<boolean> {
-  const r = await ex.execute(sql`select 1 from seats where schedule_id = ${scheduleId} and seat_number = ${seatNumber}`)
-  return r.rows.length > 0
+    end as json,
+    (select floor(extract(epoch from min(hold_expires_at) - statement_timestamp()) * 1000)::int
+      from seats where schedule_id = ${scheduleId} and ${seatHeldSql}) as "freshForMs"`)
+  const row = r.rows[0]
+  return row?.json == null ? null : { json: row.json, freshForMs: row.freshForMs }
 }

@@ -1,6 +1,7 @@
-/** Creation of concerts, their dates and seats. */
+/** Concerts as the administration sees them: creation with dates and seats, the ticket limit. */
 import { sql } from 'drizzle-orm'
-import type { Tx } from '../db/client.ts'
+import type { Executor, Tx } from '../db/client.ts'
+import { q, type Statement, statement } from '../db/statements.ts'
 import { iso } from './sql.ts'
 
 export async function insertConcert(tx: Tx, c: { title: string; venue: string }): Promise<number> {
@@ -24,3 +25,23 @@ export async function insertSeats(tx: Tx, scheduleId: number, count: number, pri
   await tx.execute(sql`insert into seats (schedule_id, seat_number, price)
     select ${scheduleId}, n, ${price} from generate_series(1, ${count}::int) as n`)
 }
+
+export interface AdminConcertRow {
+  id: number
+  title: string
+  venue: string
+  schedules: number
+  maxTicketsPerUser: number | null
+}
+
+/** Sets (or clears) the ticket limit; null when the concert does not exist. */
+export async function setTicketLimit(ex: Executor, concertId: number, limit: number | null): Promise<AdminConcertRow | null> {
+  const r = await ex.execute<AdminConcertRow & Record<string, unknown>>(sql`
+    update concerts set max_tickets_per_user = ${limit} where id = ${concertId}
+    returning id, title, venue, (select count(*) from schedules s where s.concert_id = concerts.id)::int as schedules,
+      max_tickets_per_user as "maxTicketsPerUser"`)
+  return r.rows[0] ?? null
+}
+
+export const concertExists = (concertId: number): Statement<boolean> =>
+  statement(q`select 1 from concerts where id = ${concertId}`, (rows) => rows.length > 0)

@@ -26,6 +26,8 @@ export const concerts = pgTable('concerts', {
   id: serial().primaryKey(),
   title: text().notNull(),
   venue: text().notNull(),
+  /** Paid seats plus live holds one user may have for this concert; null for no limit. */
+  maxTicketsPerUser: integer(),
   createdAt: ts().notNull().defaultNow(),
 })
 
@@ -72,18 +74,20 @@ export const reservations = pgTable(
     scheduleId: integer().notNull(),
     seatNumber: integer().notNull(),
     price: money().notNull(),
-    /** HELD, CANCELLED, PAID or EXPIRED; a HELD row past `expiresAt` reads as EXPIRED. */
+    /** HELD, CANCELLED, PAID, EXPIRED or REFUNDED; a HELD row past `expiresAt` reads as EXPIRED. */
     status: text().notNull(),
     expiresAt: ts().notNull(),
     createdAt: ts().notNull().defaultNow(),
     paymentId: integer(),
+    /** Set when the hold was extended (a hold is extended at most once). */
+    extendedAt: ts(),
   },
   (t) => [
     index().on(t.userId, t.id),
     // Last defence behind the conditional seat UPDATE: one live hold and one sale per seat.
     uniqueIndex('reservations_one_paid_per_seat').on(t.scheduleId, t.seatNumber).where(sql`status = 'PAID'`),
     uniqueIndex('reservations_one_held_per_seat').on(t.scheduleId, t.seatNumber).where(sql`status = 'HELD'`),
-    check('reservations_status_valid', sql`${t.status} in ('HELD', 'CANCELLED', 'PAID', 'EXPIRED')`),
+    check('reservations_status_valid', sql`${t.status} in ('HELD', 'CANCELLED', 'PAID', 'EXPIRED', 'REFUNDED')`),
   ],
 )
 
@@ -107,7 +111,7 @@ export const ledger = pgTable(
     paymentId: integer(),
     createdAt: ts().notNull().defaultNow(),
   },
-  (t) => [index().on(t.userId), check('ledger_kind_valid', sql`${t.kind} in ('charge', 'payment')`)],
+  (t) => [index().on(t.userId), check('ledger_kind_valid', sql`${t.kind} in ('charge', 'payment', 'refund')`)],
 )
 
 export const payments = pgTable(
@@ -119,8 +123,16 @@ export const payments = pgTable(
     amount: money().notNull(),
     reservationIds: integer().array().notNull(),
     paidAt: ts().notNull().defaultNow(),
+    /** PAID, or REFUNDED once its whole amount went back to the balance (then `refundedAt` is set). */
+    status: text().notNull().default('PAID'),
+    refundedAt: ts(),
   },
-  (t) => [index().on(t.userId, t.id)],
+  (t) => [
+    index().on(t.userId, t.id),
+    // The sales report counts a concert's payments.
+    index().on(t.concertId),
+    check('payments_status_valid', sql`${t.status} in ('PAID', 'REFUNDED') and (${t.status} = 'REFUNDED') = (${t.refundedAt} is not null)`),
+  ],
 )
 
 /** Final answers of idempotent requests, per user and key; kept at least 24 hours. */

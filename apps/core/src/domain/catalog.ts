@@ -28,9 +28,9 @@ export async function schedulesJson(db: Executor, concertId: number): Promise<st
 }
 
 /** The seat map as JSON text (see `catalog.seatMapJson`); the 404s of `requireSchedule`. */
-export async function seatMapJson(db: Executor, concertId: number, scheduleId: number): Promise<string> {
-  const json = await catalog.seatMapJson(db, concertId, scheduleId)
-  if (json !== null) return json
+export async function seatMapJson(db: Executor, concertId: number, scheduleId: number): Promise<catalog.SeatMapJson> {
+  const map = await catalog.seatMapJson(db, concertId, scheduleId)
+  if (map !== null) return map
   await requireSchedule(db, concertId, scheduleId)
   throw new Error(`schedule ${scheduleId} of concert ${concertId} vanished while reading its seats`)
 }

@@ -16,6 +16,5 @@ export function reservationView(r: ReservationView): Reservation {
 }
 
 export function paymentView(p: PaymentRow): PaymentHistoryItem {
-  // No payment is refunded yet: refunds do not exist in the core so far.
-  return { id: p.id, reservationIds: p.reservationIds, amount: p.amount, paidAt: p.paidAt, status: 'PAID', refundedAt: null }
+  return { id: p.id, reservationIds: p.reservationIds, amount: p.amount, paidAt: p.paidAt, status: p.status, refundedAt: p.refundedAt }
 }

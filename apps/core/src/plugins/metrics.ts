@@ -7,7 +7,7 @@ import { Counter, collectDefaultMetrics, Registry } from 'prom-client'
 
 export interface CoreMetrics {
   registry: Registry
-  counters: Record<'holds' | 'releases' | 'payments' | 'refunds' | 'charges', Counter<'result'>>
+  counters: Record<'holds' | 'extensions' | 'releases' | 'payments' | 'refunds' | 'charges', Counter<'result'>>
 }
 
 export function installMetrics(app: FastifyInstance, opts: { defaultMetrics?: boolean } = {}): void {
@@ -19,6 +19,7 @@ export function installMetrics(app: FastifyInstance, opts: { defaultMetrics?: bo
     registry,
     counters: {
       holds: counter('rushgate_holds_total', 'Seat hold attempts by result'),
+      extensions: counter('rushgate_hold_extensions_total', 'Hold extensions by result'),
       releases: counter('rushgate_releases_total', 'Hold releases by result'),
       payments: counter('rushgate_payments_total', 'Payment attempts by result'),
       refunds: counter('rushgate_refunds_total', 'Refund attempts by result'),

@@ -15,7 +15,7 @@ declare module 'fastify' {
   }
   interface FastifyContextConfig {
     /** Counts this route's answers in the named counter (see plugins/metrics.ts). */
-    outcome?: 'holds' | 'releases' | 'payments' | 'refunds' | 'charges'
+    outcome?: 'holds' | 'extensions' | 'releases' | 'payments' | 'refunds' | 'charges'
     /** Health and metrics are served without the internal credential. */
     public?: boolean
   }

@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import { ConcertList, ConcertParams, ConcertSummary, ScheduleList, ScheduleParams, SeatList } from '@rushgate/shared'
+import { ConcertList, ConcertParams, ConcertSummary, Headers, ScheduleList, ScheduleParams, SeatList } from '@rushgate/shared'
 import * as catalog from '../domain/catalog.ts'
 import { errors, sendJsonText } from './common.ts'
 
@@ -30,7 +30,11 @@ export async function catalogRoutes(fastify: FastifyInstance): Promise<void> {
   app.get(
     '/api/concerts/:concertId/schedules/:scheduleId/seats',
     { schema: { params: ScheduleParams, response: { 200: SeatList, ...errors(400, 404) } } },
-    async (request, reply) =>
-      sendJsonText(reply, await catalog.seatMapJson(db, request.params.concertId, request.params.scheduleId)),
+    async (request, reply) => {
+      const map = await catalog.seatMapJson(db, request.params.concertId, request.params.scheduleId)
+      // The gateway's seat-map cache must drop the map when its first live hold runs out.
+      if (map.freshForMs !== null) reply.header(Headers.seatMapFreshMs, String(Math.max(0, map.freshForMs)))
+      return sendJsonText(reply, map.json)
+    },
   )
 }

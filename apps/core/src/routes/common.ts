@@ -1,4 +1,5 @@
 /** Pieces every route file uses: error responses by status, idempotency, sending prepared JSON. */
+import { formatSeatMapRefs, Headers, type SeatMapRef } from '@rushgate/shared'
 import { errorResponses } from '@rushgate/shared/fastify'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { IdempotencyScope, Outcome } from '../domain/idempotency.ts'
@@ -17,7 +18,13 @@ export function idempotencyScope(request: FastifyRequest): IdempotencyScope {
 
 /** Sends a use case's outcome; a replayed idempotent answer may be any stored status and body. */
 export function sendOutcome(reply: FastifyReply, outcome: Outcome): FastifyReply {
+  markSeatMapsChanged(reply, outcome.seatMapsChanged)
   return reply.code(outcome.statusCode).send(outcome.body)
+}
+
+/** Tells the gateway which seat maps this answer's write changed (it drops them from its cache). */
+export function markSeatMapsChanged(reply: FastifyReply, refs: readonly SeatMapRef[] | undefined): void {
+  if (refs && refs.length > 0) reply.header(Headers.seatMapsChanged, formatSeatMapRefs(refs))
 }
 
 /**

@@ -9,7 +9,7 @@ import { errors, idempotencyScope, sendOutcome } from './common.ts'
 
 export async function paymentRoutes(fastify: FastifyInstance): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
-  const { db } = app.database
+  const { pool } = app.database
   const { maxHoldsPerUser } = app.config
 
   app.post(
@@ -26,7 +26,7 @@ export async function paymentRoutes(fastify: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       const input = { userId: request.userId, concertId: request.params.concertId, ...request.body }
-      const outcome = await runIdempotent(db, idempotencyScope(request), (tx) => pay(tx, maxHoldsPerUser, input))
+      const outcome = await runIdempotent(pool, idempotencyScope(request), (tx) => pay(tx, maxHoldsPerUser, input))
       return sendOutcome(reply as FastifyReply, outcome)
     },
   )

@@ -1,17 +1,26 @@
-/** The caller's balance, charges and history (identity only). */
+/** The caller's balance, charges, history and refunds (identity only). */
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import { Balance, ChargeRequest, ChargeResponse, IdempotencyHeaders, PaymentHistory, ReservationList } from '@rushgate/shared'
+import {
+  Balance,
+  ChargeRequest,
+  ChargeResponse,
+  IdempotencyHeaders,
+  PaymentHistory,
+  PaymentParams,
+  Refund,
+  ReservationList,
+} from '@rushgate/shared'
 import { charge, getBalance } from '../domain/balance.ts'
 import { listReservations } from '../domain/holds.ts'
 import { runIdempotent } from '../domain/idempotency.ts'
-import { listPayments } from '../domain/payments.ts'
+import { listPayments, refund } from '../domain/payments.ts'
 import { requireUser } from '../plugins/identity.ts'
 import { errors, idempotencyScope, sendOutcome } from './common.ts'
 
 export async function userRoutes(fastify: FastifyInstance): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
-  const { db } = app.database
+  const { db, pool } = app.database
   app.addHook('onRequest', requireUser)
 
   app.get('/api/users/me/balance', { schema: { response: { 200: Balance, ...errors() } } }, (request) =>
@@ -30,7 +39,7 @@ export async function userRoutes(fastify: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       const input = { userId: request.userId, amount: request.body.amount }
-      const outcome = await runIdempotent(db, idempotencyScope(request), (tx) => charge(tx, input))
+      const outcome = await runIdempotent(pool, idempotencyScope(request), (tx) => charge(tx, input))
       return sendOutcome(reply as FastifyReply, outcome)
     },
   )
@@ -41,5 +50,18 @@ export async function userRoutes(fastify: FastifyInstance): Promise<void> {
 
   app.get('/api/users/me/payments', { schema: { response: { 200: PaymentHistory, ...errors() } } }, (request) =>
     listPayments(db, request.userId),
+  )
+
+  app.post(
+    '/api/users/me/payments/:paymentId/refund',
+    {
+      config: { outcome: 'refunds' },
+      schema: { params: PaymentParams, headers: IdempotencyHeaders, response: { 200: Refund, ...errors(400, 404, 409, 422) } },
+    },
+    async (request, reply) => {
+      const input = { userId: request.userId, paymentId: request.params.paymentId }
+      const outcome = await runIdempotent(pool, idempotencyScope(request), (tx) => refund(tx, input))
+      return sendOutcome(reply as FastifyReply, outcome)
+    },
   )
 }
