@@ -16,7 +16,7 @@ import { installBrowserHeaders, PAGE_POLICY, pageScope } from './plugins/browser
 import { installDocs } from './plugins/docs.ts'
 import { installIdentity } from './plugins/identity.ts'
 import { CoreClient } from './core/client.ts'
-import { installProxy } from './core/forward.ts'
+import { installProxy, type Upstream } from './core/forward.ts'
 import { ActiveGate } from './queue/active-gate.ts'
 import { Admission } from './queue/admission.ts'
 import { ConcertRegistry } from './queue/concerts.ts'
@@ -32,6 +32,8 @@ import { installRateLimit } from './rate-limit/plugin.ts'
 import { withRateLimitScripts } from './rate-limit/scripts.ts'
 import { RedisKeys } from './redis/keys.ts'
 import { RedisLease, withLeaseScripts } from './redis/lease.ts'
+import { SeatMapCache } from './seat-maps/cache.ts'
+import { SeatMapVersions } from './seat-maps/versions.ts'
 import { adminRoutes } from './routes/admin.ts'
 import { clientRoutes } from './routes/client.ts'
 import { operationsRoutes } from './routes/operations.ts'
@@ -43,6 +45,9 @@ declare module 'fastify' {
     gateway: GatewayContext
   }
 }
+
+/** Seat maps a replica keeps (a 1,000-seat map is about 50 kB, its compressed copies a tenth of that). */
+const SEAT_MAPS_PER_REPLICA = 500
 
 /** The page another package builds; served at / when present. */
 const WEB_DIST = fileURLToPath(new URL('../../web/dist/', import.meta.url))
@@ -89,6 +94,13 @@ export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): 
   const line = new WaitingLine(redis, keys, new TokenSigner(config.tokenSecret), presence, metrics, config)
   const gate = new ActiveGate(config, line, metrics)
   const opening = new Opening(redis, keys, config.openingBatch, app.log)
+  const seatMapVersions = new SeatMapVersions(redis, keys)
+  const seatMapCache = new SeatMapCache(
+    (concertId, scheduleId) => core.seatMap(concertId, scheduleId),
+    { staleMs: config.seatMapStaleMs, maxAgeMs: config.seatMapMaxAgeMs, maxEntries: SEAT_MAPS_PER_REPLICA },
+    (result) => metrics.seatMaps.inc({ result }),
+  )
+  const upstream: Upstream = { internalToken: config.internalToken, seatMapsChanged: (maps) => seatMapVersions.bump(maps) }
   const ctx: GatewayContext = {
     config,
     keys,
@@ -101,6 +113,8 @@ export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): 
     joinGuard: noProofChecked,
     concerts,
     core,
+    upstream,
+    seatMaps: { versions: seatMapVersions, cache: seatMapCache },
     metrics,
     lifecycle: { draining: false },
   }

@@ -39,6 +39,8 @@ const ConfigSchema = Type.Object({
   TOKEN_SECRET: OptionalSecret(),
   TRUST_PROXY: Type.String({ default: 'false' }),
   SHUTDOWN_DRAIN_MS: Type.Integer({ minimum: 0, maximum: 120_000, default: 0 }),
+  SEAT_MAP_STALE_MS: Type.Integer({ minimum: 0, maximum: 1000, default: 200 }),
+  SEAT_MAP_MAX_AGE_MS: Type.Integer({ minimum: 0, maximum: 3_600_000, default: 1000 }),
   LOG_LEVEL: LogLevel,
 })
 
@@ -103,6 +105,13 @@ export interface GatewayConfig {
   trustProxy: boolean | number | string
   /** On SIGTERM, answer /health/ready 503 this long before closing, so a load balancer drains us. */
   shutdownDrainMs: number
+  /**
+   * How long after a change a replica may still serve the seat map it has, so that a rush of changes
+   * costs the core at most one map per schedule per this many ms per replica (0: refetch at once).
+   */
+  seatMapStaleMs: number
+  /** The longest a replica serves a cached seat map without asking the core, whatever happened (0: no cache). */
+  seatMapMaxAgeMs: number
   logLevel: string
 }
 
@@ -144,6 +153,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     tokenSecret: raw.TOKEN_SECRET ?? createHmac('sha256', internalToken).update('rushgate queue tokens').digest('hex'),
     trustProxy: parseTrustProxy(raw.TRUST_PROXY),
     shutdownDrainMs: raw.SHUTDOWN_DRAIN_MS,
+    seatMapStaleMs: raw.SEAT_MAP_STALE_MS,
+    seatMapMaxAgeMs: raw.SEAT_MAP_MAX_AGE_MS,
     logLevel: raw.LOG_LEVEL,
   }
 }

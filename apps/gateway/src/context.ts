@@ -1,6 +1,7 @@
 /** What the routes share: built once in app.ts and handed to each route module. */
 import type { GatewayConfig } from './config.ts'
 import type { CoreClient } from './core/client.ts'
+import type { Upstream } from './core/forward.ts'
 import type { Metrics } from './metrics.ts'
 import type { ActiveGate } from './queue/active-gate.ts'
 import type { ConcertRegistry } from './queue/concerts.ts'
@@ -12,6 +13,8 @@ import type { LineScripts } from './queue/scripts.ts'
 import type { LineSettings } from './queue/settings.ts'
 import type { RedisClient } from './redis/client.ts'
 import type { RedisKeys } from './redis/keys.ts'
+import type { SeatMapCache } from './seat-maps/cache.ts'
+import type { SeatMapVersions } from './seat-maps/versions.ts'
 
 export interface GatewayContext {
   config: GatewayConfig
@@ -28,6 +31,9 @@ export interface GatewayContext {
   joinGuard: JoinGuard
   concerts: ConcertRegistry
   core: CoreClient
+  /** Where proxied requests go, and what is done with the core's internal answer headers. */
+  upstream: Upstream
+  seatMaps: { versions: SeatMapVersions; cache: SeatMapCache }
   metrics: Metrics
   /** Set on SIGTERM: /health/ready answers 503 while the server drains, then it closes. */
   lifecycle: { draining: boolean }

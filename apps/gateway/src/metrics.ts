@@ -26,6 +26,7 @@ export class Metrics {
   readonly abandoned: Counter<'concert'>
   readonly proxied: Counter<'route' | 'method' | 'status'>
   readonly rejected: Counter<'code'>
+  readonly seatMaps: Counter<'result'>
 
   constructor(readLineSizes: LineSizesReader) {
     const registers = [this.registry]
@@ -51,6 +52,12 @@ export class Metrics {
       name: 'rushgate_queue_rejections_total',
       help: 'Requests the active-token check refused before the core, by error code',
       labelNames: ['code'],
+      registers,
+    })
+    this.seatMaps = new Counter({
+      name: 'rushgate_seat_maps_total',
+      help: 'Seat maps served: from this replica\'s cache (hit), fetched from the core (fetch), or 304 (not_modified)',
+      labelNames: ['result'],
       registers,
     })
     // One scrape reads both gauges; the second collect reuses the first's figures.

@@ -2,10 +2,19 @@
  * The gateway's own calls to the core (not the proxied ones): does a concert exist, is the core
  * ready. Short timeouts on a kept-alive pool: an unreachable core is a quick 503, never a hang.
  */
-import { ApiError, Headers } from '@rushgate/shared'
+import { ApiError, type ErrorCode, ErrorCodes, Headers } from '@rushgate/shared'
 import { Pool } from 'undici'
 
 const TIMEOUT_MS = 2000
+
+export interface FetchedSeatMap {
+  /** The JSON array of seats, as the core sent it. */
+  body: Buffer
+  /** ms until its first live hold runs out (then the map changes by itself); null: no live hold. */
+  freshForMs: number | null
+}
+
+const unavailable = () => new ApiError('UPSTREAM_UNAVAILABLE', 'the ticketing service is unavailable; try again shortly')
 
 export class CoreClient {
   private readonly pool: Pool
@@ -36,11 +45,37 @@ export class CoreClient {
       statusCode = res.statusCode
       await res.body.dump()
     } catch {
-      throw new ApiError('UPSTREAM_UNAVAILABLE', 'the ticketing service is unavailable; try again shortly')
+      throw unavailable()
     }
     if (statusCode === 200) return true
     if (statusCode === 404) return false
-    throw new ApiError('UPSTREAM_UNAVAILABLE', 'the ticketing service is unavailable; try again shortly')
+    throw unavailable()
+  }
+
+  /**
+   * A schedule's seat map, read for the seat-map cache (any user's view is the same). A 4xx of the
+   * core (an unknown concert or date) is thrown as that contract error; anything else is a 503.
+   */
+  async seatMap(concertId: number, scheduleId: number): Promise<FetchedSeatMap> {
+    let res: Awaited<ReturnType<Pool['request']>>
+    let body: Buffer
+    try {
+      res = await this.pool.request({
+        method: 'GET',
+        path: `/api/concerts/${concertId}/schedules/${scheduleId}/seats`,
+        headers: { [Headers.internalToken]: this.internalToken },
+        signal: AbortSignal.timeout(TIMEOUT_MS),
+      })
+      body = Buffer.from(await res.body.arrayBuffer())
+    } catch {
+      throw unavailable()
+    }
+    if (res.statusCode === 200) {
+      const fresh = res.headers[Headers.seatMapFreshMs]
+      return { body, freshForMs: typeof fresh === 'string' && fresh !== '' ? Number(fresh) : null }
+    }
+    if (res.statusCode >= 400 && res.statusCode < 500) throw contractError(body)
+    throw unavailable()
   }
 
   /** The core's own readiness (it checks Postgres). */
@@ -73,4 +108,13 @@ export class CoreClient {
   close(): Promise<void> {
     return this.pool.close()
   }
+}
+
+/** The core's 4xx body as the contract error it is (an unreadable one is the core misbehaving: 503). */
+function contractError(body: Buffer): ApiError {
+  try {
+    const { code, message, statusCode: _s, ...extra } = JSON.parse(body.toString('utf8')) as Record<string, unknown>
+    if (typeof code === 'string' && code in ErrorCodes && typeof message === 'string') return new ApiError(code as ErrorCode, message, extra)
+  } catch {}
+  return unavailable()
 }

@@ -1,13 +1,21 @@
 /**
  * Forwarding to the core with `@fastify/reply-from` over a kept-alive undici pool. The client's
  * own internal headers are dropped and the gateway's are added: the user id it established, the
- * internal credential, and (for holds) the activeUntil of the token the request came with.
+ * internal credential, and (for holds) the activeUntil of the token the request came with. The
+ * core's internal answer headers are acted on (seat maps changed) and dropped.
  */
 import fastifyReplyFrom from '@fastify/reply-from'
-import { ApiError, Headers } from '@rushgate/shared'
+import { ApiError, Headers, parseSeatMapRefs, type SeatMapRef } from '@rushgate/shared'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { IncomingHttpHeaders } from 'node:http'
 import type { GatewayConfig } from '../config.ts'
+
+/** Where forwarded requests go, and what the gateway does with what the core says besides the answer. */
+export interface Upstream {
+  internalToken: string
+  /** The core's answer says these seat maps changed: awaited before the client hears it. */
+  seatMapsChanged(maps: SeatMapRef[]): Promise<void>
+}
 
 /** Headers a client may not hand to the core (or that only concern the gateway). */
 const STRIPPED = [
@@ -26,9 +34,13 @@ const STRIPPED = [
  */
 const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']
 
+/** The core's headers for the gateway alone. */
+const INTERNAL_ANSWER = [Headers.seatMapsChanged, Headers.seatMapFreshMs]
+
 function dropHopByHop<T extends Record<string, unknown>>(headers: T): T {
   const out = { ...headers }
   for (const name of HOP_BY_HOP) delete out[name]
+  for (const name of INTERNAL_ANSWER) delete out[name]
   return out
 }
 
@@ -59,7 +71,7 @@ export async function installProxy(app: FastifyInstance, config: GatewayConfig):
 const unavailable = () => new ApiError('UPSTREAM_UNAVAILABLE', 'the ticketing service is unavailable; try again shortly')
 
 export function forward(
-  config: GatewayConfig,
+  upstream: Upstream,
   request: FastifyRequest,
   reply: FastifyReply,
   opts: ForwardOptions = {},
@@ -68,7 +80,7 @@ export function forward(
     rewriteRequestHeaders: (_req, headers) => {
       const out: IncomingHttpHeaders = { ...headers }
       for (const name of STRIPPED) delete out[name]
-      out[Headers.internalToken] = config.internalToken
+      out[Headers.internalToken] = upstream.internalToken
       if (opts.userId) out[Headers.userId] = opts.userId
       if (opts.activeUntil !== undefined) out[Headers.activeUntil] = new Date(opts.activeUntil).toISOString()
       return out
@@ -85,11 +97,19 @@ export function forward(
         passContractError(replyTo, res.stream)
         return
       }
-      if (opts.onResponse) opts.onResponse(replyTo, res)
-      else replyTo.send(res.stream)
+      const pass = () => (opts.onResponse ? opts.onResponse(replyTo, res) : replyTo.send(res.stream))
+      // reply-from hands over the upstream response, headers included (its types show less).
+      const changed = parseSeatMapRefs((res as unknown as { headers: IncomingHttpHeaders }).headers[Headers.seatMapsChanged])
+      if (changed.length === 0) return pass()
+      // Every replica drops the old maps before the client can ask any of them for the new one.
+      upstream
+        .seatMapsChanged(changed)
+        .catch((err: Error) => request.log.warn({ err: err.message }, 'could not mark seat maps changed'))
+        .finally(pass)
     },
   })
 }
+
 
 /**
  * A 5xx of the core goes on only when it is a contract error body; anything else (a closing

@@ -85,6 +85,14 @@ export class RedisKeys {
     return keys
   }
 
+  /**
+   * STRING: the version of a schedule's seat map, bumped (INCR) by whichever gateway forwarded a
+   * write that changed it (the core names concert and schedule). In the concert's slot, with its line.
+   */
+  seatMapVersion(concertId: number, scheduleId: number): string {
+    return `${this.prefix}:{c:${concertId}}:seat-map:${scheduleId}`
+  }
+
   /** "This turn was ended by a payment", keyed by the user and the turn's `s`; kept for a day. */
   paid(concertId: number, user: string, seq: number): string {
     return `${this.prefix}:{c:${concertId}}:paid:${seq}:${user}`

@@ -1,11 +1,14 @@
 /** Administration (contract § Administration): concert creation through to the core, line settings. */
 import {
+  AdminConcert,
   ConcertParams,
+  ConcertPatch,
   CreatedConcert,
   Draw,
   NewConcert,
   QueueSettings,
   QueueSettingsPatch,
+  SalesReport,
 } from '@rushgate/shared'
 import { errorResponses } from '@rushgate/shared/fastify'
 import type { FastifyInstance } from 'fastify'
@@ -14,7 +17,7 @@ import { adminGuard } from '../plugins/admin-auth.ts'
 import { forward, readBody } from '../core/forward.ts'
 
 export async function adminRoutes(app: FastifyInstance, ctx: GatewayContext): Promise<void> {
-  const { config, concerts, settings, opening } = ctx
+  const { config, concerts, settings, opening, upstream } = ctx
   // onRequest: an unauthorised caller learns nothing, not even whether the body was valid.
   app.addHook('onRequest', adminGuard(config.adminToken))
   const admin = [{ admin: [] }]
@@ -31,7 +34,7 @@ export async function adminRoutes(app: FastifyInstance, ctx: GatewayContext): Pr
       },
     },
     async (request, reply) =>
-      forward(config, request, reply, {
+      forward(upstream, request, reply, {
         onResponse: (r, res) => {
           if (res.statusCode !== 201) {
             r.send(res.stream)
@@ -49,6 +52,35 @@ export async function adminRoutes(app: FastifyInstance, ctx: GatewayContext): Pr
             .catch((err: Error) => r.send(err))
         },
       }),
+  )
+
+  app.patch<{ Params: ConcertParams; Body: ConcertPatch }>(
+    '/api/admin/concerts/:concertId',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: 'Set or clear the concert’s ticket limit (paid seats plus live holds per user)',
+        security: admin,
+        params: ConcertParams,
+        body: ConcertPatch,
+        response: { 200: AdminConcert, ...errorResponses(400, 401, 404, 429, 503) },
+      },
+    },
+    async (request, reply) => forward(upstream, request, reply),
+  )
+
+  app.get<{ Params: ConcertParams }>(
+    '/api/admin/concerts/:concertId/sales',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: 'Seats, payments, refunds and revenue of a concert',
+        security: admin,
+        params: ConcertParams,
+        response: { 200: SalesReport, ...errorResponses(400, 401, 404, 429, 503) },
+      },
+    },
+    async (request, reply) => forward(upstream, request, reply),
   )
 
   app.get<{ Params: ConcertParams }>(

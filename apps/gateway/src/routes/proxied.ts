@@ -1,6 +1,7 @@
 /**
  * The core's public routes, declared here with the shared schemas (so the gateway validates
- * them and they appear in the OpenAPI document) and forwarded to the core.
+ * them and they appear in the OpenAPI document) and forwarded to the core — all but seat maps,
+ * which are served from this replica's cache (src/seat-maps/) once the token has passed the gate.
  */
 import {
   Balance,
@@ -12,8 +13,10 @@ import {
   IdempotencyHeaders,
   Payment,
   PaymentHistory,
+  PaymentParams,
   PaymentRequest,
   QueueTokenHeaders,
+  Refund,
   Reservation,
   ReservationList,
   ReservationParams,
@@ -27,12 +30,13 @@ import type { FastifyInstance } from 'fastify'
 import type { GatewayContext } from '../context.ts'
 import { forward } from '../core/forward.ts'
 import { requireUser } from '../plugins/identity.ts'
+import { sendSeatMap } from '../seat-maps/send.ts'
 
 const gated = errorResponses(400, 401, 403, 404, 410, 429, 503)
 const user = [{ user: [] }]
 
 export async function proxiedRoutes(app: FastifyInstance, ctx: GatewayContext): Promise<void> {
-  const { config, metrics, line, gate } = ctx
+  const { config, metrics, line, gate, upstream, seatMaps } = ctx
 
   app.addHook('onResponse', async (request, reply) => {
     metrics.proxied.inc({ route: request.routeOptions.url ?? 'unknown', method: request.method, status: String(reply.statusCode) })
@@ -47,7 +51,7 @@ export async function proxiedRoutes(app: FastifyInstance, ctx: GatewayContext): 
         response: { 200: ConcertList, ...errorResponses(429, 503) },
       },
     },
-    async (request, reply) => forward(config, request, reply, { userId: request.callerId }),
+    async (request, reply) => forward(upstream, request, reply, { userId: request.callerId }),
   )
 
   app.get<{ Params: ConcertParams }>(
@@ -64,7 +68,7 @@ export async function proxiedRoutes(app: FastifyInstance, ctx: GatewayContext): 
     },
     async (request, reply) => {
       const { userId } = await gate.admit(request, request.params.concertId)
-      return forward(config, request, reply, { userId })
+      return forward(upstream, request, reply, { userId })
     },
   )
 
@@ -73,16 +77,27 @@ export async function proxiedRoutes(app: FastifyInstance, ctx: GatewayContext): 
     {
       schema: {
         tags: ['catalog'],
-        summary: 'The seats of one date, by seat number',
+        summary: 'The seats of one date, by seat number (ETag: send it back in If-None-Match for a 304)',
+        description:
+          'Served from a cache: a hold, release, payment or refund shows on every gateway at once (at most ' +
+          'SEAT_MAP_STALE_MS later while maps change), a hold that runs out at once. Compressed for clients that accept br or gzip.',
         security: user,
         params: ScheduleParams,
-        headers: QueueTokenHeaders,
-        response: { 200: SeatList, ...gated },
+        headers: Type.Intersect([
+          QueueTokenHeaders,
+          Type.Object({ 'if-none-match': Type.Optional(Type.String({ description: 'the ETag of the map the client has' })) }),
+        ]),
+        response: { 200: SeatList, 304: Type.Null({ description: 'Not Modified: the client has this map' }), ...gated },
       },
     },
     async (request, reply) => {
-      const { userId } = await gate.admit(request, request.params.concertId)
-      return forward(config, request, reply, { userId })
+      const { concertId, scheduleId } = request.params
+      // The version is read beside the token check: one round trip to Redis for both.
+      const [, version] = await Promise.all([gate.admit(request, concertId), seatMaps.versions.read(concertId, scheduleId)])
+      const map = await seatMaps.cache.get(concertId, scheduleId, version)
+      const sent = sendSeatMap(request, reply, map)
+      if (reply.statusCode === 304) metrics.seatMaps.inc({ result: 'not_modified' })
+      return sent
     },
   )
 
@@ -101,7 +116,7 @@ export async function proxiedRoutes(app: FastifyInstance, ctx: GatewayContext): 
     },
     async (request, reply) => {
       const { userId, activeUntil } = await gate.admit(request, request.params.concertId)
-      return forward(config, request, reply, { userId, activeUntil: activeUntil ?? undefined })
+      return forward(upstream, request, reply, { userId, activeUntil: activeUntil ?? undefined })
     },
   )
 
@@ -119,7 +134,25 @@ export async function proxiedRoutes(app: FastifyInstance, ctx: GatewayContext): 
     },
     async (request, reply) => {
       const { userId } = await gate.admit(request, request.params.concertId)
-      return forward(config, request, reply, { userId })
+      return forward(upstream, request, reply, { userId })
+    },
+  )
+
+  app.post<{ Params: ReservationParams }>(
+    '/api/concerts/:concertId/reservations/:reservationId/extension',
+    {
+      schema: {
+        tags: ['reservations'],
+        summary: 'Extend one of the caller’s live holds, once (never past the token’s activeUntil)',
+        security: user,
+        params: ReservationParams,
+        headers: QueueTokenHeaders,
+        response: { 200: Reservation, ...errorResponses(400, 401, 403, 404, 409, 410, 429, 503) },
+      },
+    },
+    async (request, reply) => {
+      const { userId, activeUntil } = await gate.admit(request, request.params.concertId)
+      return forward(upstream, request, reply, { userId, activeUntil: activeUntil ?? undefined })
     },
   )
 
@@ -138,7 +171,7 @@ export async function proxiedRoutes(app: FastifyInstance, ctx: GatewayContext): 
     },
     async (request, reply) => {
       const admitted = await gate.admit(request, request.params.concertId, { payment: true })
-      return forward(config, request, reply, {
+      return forward(upstream, request, reply, {
         userId: admitted.userId,
         onResponse: (r, res) => {
           if (res.statusCode !== 200 && res.statusCode !== 201) {
@@ -165,8 +198,8 @@ export async function proxiedRoutes(app: FastifyInstance, ctx: GatewayContext): 
     app.route({
       method,
       url,
-      schema: { tags: ['users'], summary, security: user, response: { ...response, ...errorResponses(400, 401, 429, 503) }, ...extra },
-      handler: async (request, reply) => forward(config, request, reply, { userId: requireUser(request, config) }),
+      schema: { tags: ['users'], summary, security: user, response: { ...errorResponses(400, 401, 429, 503), ...response }, ...extra },
+      handler: async (request, reply) => forward(upstream, request, reply, { userId: requireUser(request, config) }),
     })
 
   identityOnly('GET', '/api/users/me/balance', 'The caller’s balance', { 200: Balance })
@@ -176,4 +209,11 @@ export async function proxiedRoutes(app: FastifyInstance, ctx: GatewayContext): 
   })
   identityOnly('GET', '/api/users/me/reservations', 'The caller’s reservations, newest first', { 200: ReservationList })
   identityOnly('GET', '/api/users/me/payments', 'The caller’s payments, newest first', { 200: PaymentHistory })
+  identityOnly(
+    'POST',
+    '/api/users/me/payments/:paymentId/refund',
+    'Refund one of the caller’s payments, whole, before its first show (idempotent with Idempotency-Key)',
+    { 200: Refund, ...errorResponses(404, 409, 422) },
+    { params: PaymentParams, headers: IdempotencyHeaders },
+  )
 }
