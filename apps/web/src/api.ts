@@ -10,8 +10,10 @@ import {
   type ConcertSummary,
   Headers,
   type Payment,
+  type PaymentHistoryItem,
   type PublicQueue,
   type QueueTokenState,
+  type Refund,
   type Reservation,
   type Schedule,
   type Seat,
@@ -44,6 +46,17 @@ interface CallOptions {
   queueToken?: string | null
   body?: unknown
   idempotencyKey?: string
+  /** Sent as If-None-Match; a 304 then resolves to `NOT_MODIFIED`. */
+  etag?: string | null
+}
+
+/** What a conditional GET resolves to when the server says the page's copy is still current. */
+export const NOT_MODIFIED = Symbol('not modified')
+
+/** A seat map and its ETag, for asking again with If-None-Match. */
+export interface SeatMapAnswer {
+  seats: Seat[]
+  etag: string | null
 }
 
 function retryAfter(res: Response): number | null {
@@ -63,9 +76,14 @@ function codeForStatus(status: number): string {
 }
 
 async function call<T>(path: string, options: CallOptions): Promise<T> {
+  return (await request<T>(path, options)).body
+}
+
+async function request<T>(path: string, options: CallOptions): Promise<{ body: T; headers: globalThis.Headers }> {
   const headers: Record<string, string> = { accept: 'application/json', ...options.auth() }
   if (options.queueToken) headers[Headers.queueToken] = options.queueToken
   if (options.idempotencyKey) headers[Headers.idempotencyKey] = options.idempotencyKey
+  if (options.etag) headers['if-none-match'] = options.etag
   let body: string | undefined
   if (options.body !== undefined) {
     headers['content-type'] = 'application/json'
@@ -79,12 +97,15 @@ async function call<T>(path: string, options: CallOptions): Promise<T> {
       headers,
       body,
       signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      // The page keeps the seat map and its ETag itself; the browser's cache would only hide the 304.
+      cache: 'no-store',
     })
   } catch {
     throw new ApiFailure(0, 'UPSTREAM_UNAVAILABLE', 'The service could not be reached.', {}, null)
   }
 
-  if (res.status === 204) return undefined as T
+  if (res.status === 204) return { body: undefined as T, headers: res.headers }
+  if (res.status === 304) return { body: NOT_MODIFIED as T, headers: res.headers }
   const text = await res.text().catch(() => '')
   let json: unknown = null
   try {
@@ -92,7 +113,7 @@ async function call<T>(path: string, options: CallOptions): Promise<T> {
   } catch {
     json = null
   }
-  if (res.ok) return json as T
+  if (res.ok) return { body: json as T, headers: res.headers }
 
   const errorBody = json && typeof json === 'object' ? (json as Record<string, unknown>) : {}
   const code = typeof errorBody.code === 'string' ? errorBody.code : codeForStatus(res.status)
@@ -129,8 +150,11 @@ export function createApi(userId: string, auth: () => Record<string, string>) {
 
     schedules: (concertId: number, queueToken: string) =>
       call<Schedule[]>(`${concert(concertId)}/schedules`, { auth, queueToken }),
-    seats: (concertId: number, scheduleId: number, queueToken: string) =>
-      call<Seat[]>(`${concert(concertId)}/schedules/${scheduleId}/seats`, { auth, queueToken }),
+    /** The seat map; with the ETag of the copy the page has, NOT_MODIFIED while it is still current. */
+    seats: async (concertId: number, scheduleId: number, queueToken: string, etag: string | null = null) => {
+      const res = await request<Seat[] | typeof NOT_MODIFIED>(`${concert(concertId)}/schedules/${scheduleId}/seats`, { auth, queueToken, etag })
+      return res.body === NOT_MODIFIED ? NOT_MODIFIED : ({ seats: res.body, etag: res.headers.get('etag') } satisfies SeatMapAnswer)
+    },
     hold: (concertId: number, scheduleId: number, seatNumber: number, queueToken: string) =>
       call<Reservation>(`${concert(concertId)}/reservations`, {
         method: 'POST',
@@ -138,6 +162,8 @@ export function createApi(userId: string, auth: () => Record<string, string>) {
         queueToken,
         body: { scheduleId, seatNumber },
       }),
+    extend: (concertId: number, reservationId: number, queueToken: string) =>
+      call<Reservation>(`${concert(concertId)}/reservations/${reservationId}/extension`, { method: 'POST', auth, queueToken }),
     release: (concertId: number, reservationId: number, queueToken: string) =>
       call<void>(`${concert(concertId)}/reservations/${reservationId}`, { method: 'DELETE', auth, queueToken }),
     pay: (concertId: number, reservationIds: number[], queueToken: string, idempotencyKey: string) =>
@@ -158,6 +184,9 @@ export function createApi(userId: string, auth: () => Record<string, string>) {
         body: { amount },
       }),
     reservations: () => call<Reservation[]>('/api/users/me/reservations', { auth }),
+    payments: () => call<PaymentHistoryItem[]>('/api/users/me/payments', { auth }),
+    refund: (paymentId: number, idempotencyKey: string) =>
+      call<Refund>(`/api/users/me/payments/${paymentId}/refund`, { method: 'POST', auth, idempotencyKey }),
   }
 }
 

@@ -16,6 +16,7 @@ import { concertsView } from './views/concerts.ts'
 import { confirmationView } from './views/confirmation.ts'
 import { identityView } from './views/identity.ts'
 import { createNotice } from './views/notice.ts'
+import { purchasesView } from './views/purchases.ts'
 import { signedOutView } from './views/signed-out.ts'
 import { waitingView } from './views/waiting.ts'
 
@@ -70,7 +71,7 @@ function showConcerts(): void {
     return
   }
   store.setCurrentConcert(api.userId, null)
-  show(concertsView(api, (concert) => void join(concert)))
+  show(h('div', { class: 'stack' }, concertsView(api, (concert) => void join(concert)), purchasesView(api, notice)))
 }
 
 async function join(concert: ConcertSummary): Promise<void> {

@@ -1,10 +1,12 @@
 /**
  * The user's turn: time left, the dates with free-seat counts, the seat map, holding seats with a
- * countdown to each hold's expiry, the balance, and paying. Seats are refreshed every few seconds;
- * a refresh that fails with 429/503 backs off instead of hammering the gateway.
+ * countdown to each hold's expiry (and one extension each), the balance, and paying. The seat map
+ * is asked for again every few seconds with its ETag, so an unchanged map costs a 304 and no body;
+ * a refresh that fails with 429/503 backs off instead of hammering the gateway. Once the concert's
+ * ticket limit is reached the page says it is sold out for this user.
  */
 import type { ConcertSummary, Payment, QueueTokenState, Reservation, Schedule, Seat } from '@rushgate/shared'
-import { type Api, ApiFailure, newIdempotencyKey } from '../api.ts'
+import { type Api, ApiFailure, NOT_MODIFIED, newIdempotencyKey } from '../api.ts'
 import { h, setText } from '../dom.ts'
 import { formatClock, formatCount, formatDate, formatWon, plural } from '../format.ts'
 import { describeFailure, LINE_UP_AGAIN } from '../messages.ts'
@@ -35,7 +37,13 @@ export function activeView(options: ActiveOptions): View {
   let schedules: Schedule[] = []
   let scheduleId: number | null = null
   let seats: Seat[] = []
+  /** The ETag of the map in `seats`, and its date: asked again with If-None-Match. */
+  let mapTag: { scheduleId: number; etag: string } | null = null
   let holds: Reservation[] = []
+  /** Holds extended once already (the one extension a hold gets). */
+  const extended = new Set<number>()
+  /** The ticket limit, once a hold was refused for reaching it: "sold out for you". */
+  let ticketLimit: number | null = null
   let selected: number | null = null
   let stopped = false
   let refreshTimer: ReturnType<typeof setTimeout> | undefined
@@ -57,6 +65,7 @@ export function activeView(options: ActiveOptions): View {
     renderSelection()
   })
   const selection = h('p', { class: 'selection', 'aria-live': 'polite' })
+  const soldOut = h('p', { class: 'sold-out', role: 'status', hidden: true })
   const holdButton = h('button', { type: 'button', class: 'button primary' }, 'Hold')
   const holdList = h('ul', { class: 'holds' })
   const holdTimers = new Map<number, HTMLElement>()
@@ -88,7 +97,7 @@ export function activeView(options: ActiveOptions): View {
       h(
         'div',
         { class: 'stack' },
-        h('section', { class: 'card stack', 'aria-labelledby': 'selection-title' }, h('h3', { id: 'selection-title' }, 'Selected seat'), selection, holdButton),
+        h('section', { class: 'card stack', 'aria-labelledby': 'selection-title' }, h('h3', { id: 'selection-title' }, 'Selected seat'), soldOut, selection, holdButton),
         h(
           'section',
           { class: 'card stack', 'aria-labelledby': 'holds-title' },
@@ -140,6 +149,16 @@ export function activeView(options: ActiveOptions): View {
   const renderSelection = () => {
     const seat = seats.find((s) => s.seatNumber === selected)
     const schedule = scheduleId === null ? undefined : scheduleOf(scheduleId)
+    soldOut.hidden = ticketLimit === null
+    if (ticketLimit !== null) {
+      setText(
+        soldOut,
+        `Sold out for you: you have ${plural(ticketLimit, 'ticket', 'tickets')} for this concert, held or bought, the most one person may have. Release a hold to choose another seat.`,
+      )
+      setText(selection, 'You cannot hold more seats for this concert.')
+      holdButton.disabled = true
+      return
+    }
     if (!seat || !schedule || seat.status !== 'AVAILABLE' || mine().has(seat.seatNumber)) {
       setText(selection, 'Choose an available seat on the map.')
       holdButton.disabled = true
@@ -169,9 +188,24 @@ export function activeView(options: ActiveOptions): View {
               { class: 'row' },
               timer,
               h(
-                'button',
-                { type: 'button', class: 'button small', 'aria-label': `Release seat ${r.seatNumber}`, onclick: () => void release(r) },
-                'Release',
+                'span',
+                { class: 'row' },
+                h(
+                  'button',
+                  {
+                    type: 'button',
+                    class: 'button small',
+                    'aria-label': extended.has(r.id) ? `Hold on seat ${r.seatNumber} extended` : `Extend hold on seat ${r.seatNumber}`,
+                    disabled: extended.has(r.id),
+                    onclick: () => void extend(r),
+                  },
+                  extended.has(r.id) ? 'Extended' : 'Extend',
+                ),
+                h(
+                  'button',
+                  { type: 'button', class: 'button small', 'aria-label': `Release seat ${r.seatNumber}`, onclick: () => void release(r) },
+                  'Release',
+                ),
               ),
             ),
           )
@@ -196,6 +230,8 @@ export function activeView(options: ActiveOptions): View {
     const expired = holds.filter((r) => Date.parse(r.expiresAt) <= now)
     if (expired.length > 0) {
       holds = holds.filter((r) => !expired.includes(r))
+      ticketLimit = null
+      renderSelection()
       notice.show(
         `Your hold on ${expired.map((r) => `seat ${r.seatNumber}`).join(', ')} ran out, so the seat was released. You can hold it again if it is still free.`,
         'info',
@@ -267,7 +303,15 @@ export function activeView(options: ActiveOptions): View {
       schedules = await api.schedules(concert.id, token)
       if (scheduleId === null || !scheduleOf(scheduleId)) scheduleId = schedules[0]?.id ?? null
       renderDates()
-      seats = scheduleId === null ? [] : await api.seats(concert.id, scheduleId, token)
+      if (scheduleId === null) seats = []
+      else {
+        const known = mapTag?.scheduleId === scheduleId ? mapTag.etag : null
+        const answer = await api.seats(concert.id, scheduleId, token, known)
+        if (answer !== NOT_MODIFIED) {
+          seats = answer.seats
+          mapTag = answer.etag ? { scheduleId, etag: answer.etag } : null
+        }
+      }
       refreshAttempt = 0
       setText(refreshStatus, '')
       renderSeats()
@@ -300,15 +344,41 @@ export function activeView(options: ActiveOptions): View {
     } catch (error) {
       failed(error)
       if (error instanceof ApiFailure && error.code === 'SEAT_UNAVAILABLE') selected = null
+      if (error instanceof ApiFailure && error.code === 'TICKET_LIMIT_REACHED') {
+        ticketLimit = typeof error.body.limit === 'number' ? error.body.limit : holds.length
+        selected = null
+      }
     }
     renderSelection()
     await refresh()
   })
 
+  const extend = async (hold: Reservation) => {
+    try {
+      const longer = await api.extend(concert.id, hold.id, token)
+      extended.add(hold.id)
+      holds = holds.map((r) => (r.id === hold.id ? longer : r))
+      notice.show(`Your hold on seat ${hold.seatNumber} now lasts ${formatClock(Date.parse(longer.expiresAt) - Date.now())} more. A hold can be extended once.`, 'success')
+      renderHolds()
+    } catch (error) {
+      if (error instanceof ApiFailure && error.code === 'HOLD_ALREADY_EXTENDED') {
+        extended.add(hold.id)
+        renderHolds()
+      }
+      failed(error)
+      if (error instanceof ApiFailure && ['HOLD_EXPIRED', 'RESERVATION_PAID', 'RESERVATION_NOT_FOUND'].includes(error.code)) {
+        await Promise.allSettled([loadHolds(), refresh()])
+      }
+    }
+  }
+
   const release = async (hold: Reservation) => {
     try {
       await api.release(concert.id, hold.id, token)
       notice.show(`Seat ${hold.seatNumber} was released.`, 'info')
+      // One ticket fewer: the limit may allow another seat again (the next hold will tell).
+      ticketLimit = null
+      renderSelection()
     } catch (error) {
       failed(error)
     }
