@@ -2,6 +2,8 @@
  * The yardstick of every benchmark: a minimal Fastify route that makes exactly one Redis round trip.
  * Run as its own process (like the gateway) so both compete for the CPU the same way; the figures of
  * the project are printed as a ratio of this one, which keeps them comparable across noisy machines.
+ * For answers that are mostly bytes (a 1,000-seat map is ~50 kB) there is a hello-world of any size:
+ * `GET /hello/<bytes>` answers a JSON body of exactly that many bytes, made once, with no Redis.
  *
  * env: BASELINE_PORT (0 = any), REDIS_URL, BASELINE_KEY (the key it GETs; set by the caller and deleted after).
  */
@@ -28,6 +30,20 @@ app.get('/baseline/ap/1', async () => ({ value: await pipelined.get(key) }))
 app.get('/baseline/ap/2', async () => {
   await pipelined.get(key)
   return { value: await pipelined.get(key) }
+})
+
+// A Fastify hello-world whose body has the size of the answer it stands beside, kept as bytes (as
+// the gateway keeps a cached seat map), so neither side encodes text per request.
+const bodies = new Map<number, Buffer>()
+const HELLO = '{"hello":"world"}'
+app.get<{ Params: { bytes: string } }>('/hello/:bytes', (request, reply) => {
+  const bytes = Math.max(HELLO.length, Math.min(10_000_000, Number(request.params.bytes) || HELLO.length))
+  let body = bodies.get(bytes)
+  if (body === undefined) {
+    body = Buffer.from(bytes === HELLO.length ? HELLO : `{"hello":"${'w'.repeat(bytes - 12)}"}`)
+    bodies.set(bytes, body)
+  }
+  reply.type('application/json; charset=utf-8').send(body)
 })
 
 const close = async () => {

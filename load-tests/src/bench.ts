@@ -1,20 +1,23 @@
 /**
- * `pnpm bench [token|poll|seats|holds|payments|rtt|line …] [--url URL] [--duration S] [--warmup S] [--rounds N]
+ * `pnpm bench [token|poll|seats|holds|payments|rtt|pgbench|line …] [--url URL] [--duration S] [--warmup S] [--rounds N]
  *             [--connections N] [--users N] [--waiting N] [--profile DIR] [--all]`
  *
  * Runs the benchmarks (all by default, `line` only when named or with --all) against the stack at
- * --url, or against one it starts. Beside each it measures the one-Redis-round-trip baseline, prints a
- * table with the ratio, writes results/bench-<time>.{json,md} and exits non-zero on any unexpected
- * status.
+ * --url, or against one it starts. Beside each it measures its baseline (one Redis round trip, or a
+ * hello-world of the same body size), and beside holds and payments Postgres's own ceiling
+ * (`pgbench -N`); prints a table with the ratios, writes results/bench-<time>.{json,md} and exits
+ * non-zero on any unexpected status.
  */
 import { randomBytes } from 'node:crypto'
 import { parseArgs } from 'node:util'
 import { Api, HttpClient } from './client.ts'
 import { BENCHES, baselineMeasurement } from './bench/benches.ts'
 import { runLineBench, type LineResult } from './bench/line.ts'
-import { localRedisPid, pinLoadGenerator, type Watched } from './bench/cpu.ts'
+import { localRedisPid, pinLoadGenerator, postgresBackends, type Watched } from './bench/cpu.ts'
 import { combineRounds, measure, type Row } from './bench/measure.ts'
+import { runPgbench } from './bench/pgbench.ts'
 import { describeMachine, fmt, load, machine, stamp, table, writeResults } from './report.ts'
+import { postgresServerUrl } from '@rushgate/testkit'
 import { externalStack, startBaseline, startStack } from './stack.ts'
 
 const HEADERS = [
@@ -27,7 +30,8 @@ const HEADERS = [
   '× baseline',
   'its baseline req/s',
   '× core',
-  'CPU µs/req: server · redis · autocannon',
+  '× pgbench',
+  'CPU µs/req: server · core · postgres · redis · autocannon',
   'statuses',
 ]
 
@@ -47,15 +51,17 @@ const { values, positionals } = parseArgs({
   },
 })
 
-const known = [...BENCHES.map((b) => b.name), 'line']
+const known = [...BENCHES.map((b) => b.name), 'pgbench', 'line']
 const unknown = positionals.filter((p) => !known.includes(p))
 if (unknown.length > 0) {
   console.error(`unknown benchmark ${unknown.join(', ')}; known: ${known.join(', ')}`)
   process.exit(2)
 }
-const selected = positionals.length > 0 ? positionals : values.all ? known : BENCHES.map((b) => b.name)
+const selected = positionals.length > 0 ? positionals : values.all ? known : [...BENCHES.map((b) => b.name), 'pgbench']
 const settings = { connections: Number(values.connections), duration: Number(values.duration), warmup: Number(values.warmup) }
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`)
+/** pgbench clients: as many connections as the core's pool (DB_POOL_MAX default), so both get the same share. */
+const PGBENCH_CLIENTS = 20
 
 // autocannon on a CPU of its own, the servers on the others (unless --share-cpus or --url).
 const pinned = values['share-cpus'] || values.url ? undefined : pinLoadGenerator()
@@ -79,6 +85,23 @@ const loadAtStart = load()
 const rows: Row[] = []
 let line: LineResult | undefined
 let failed = false
+const notes: string[] = []
+/** pgbench on a scratch database of the stack's Postgres, its client on autocannon's CPU. */
+const pgbench = async (bench: string): Promise<Row | null> => {
+  const result = await runPgbench({
+    adminUrl: process.env.PG_ADMIN_URL ?? postgresServerUrl(),
+    clients: PGBENCH_CLIENTS,
+    seconds: settings.duration,
+    cpus: pinned ? String(pinned.loadGenerator) : undefined,
+    log,
+  })
+  if ('skipped' in result) {
+    log(`pgbench skipped: ${result.skipped}`)
+    notes.push(`pgbench skipped: ${result.skipped}.`)
+    return null
+  }
+  return { bench, name: `ceiling: ${result.command}`, kind: 'baseline', requests: 0, rps: Math.round(result.tps), p50: 0, p97_5: 0, p99: 0, statuses: {}, unexpected: 0 }
+}
 
 try {
   for (const bench of BENCHES.filter((b) => selected.includes(b.name))) {
@@ -87,14 +110,20 @@ try {
     // Steps that use up what was prepared (a fixed amount) run once; the others in rounds.
     const rounds = measurements.some((m) => m.amount) ? 1 : Number(values.rounds)
     const taken = new Map<string, { row: Row; baseline: Row }[]>()
-    const baselines: Row[] = []
+    const baselines = new Map<string, Row[]>()
+    const ceiling = bench.againstPgbench ? await pgbench(bench.name) : null
     for (let r = 0; r < rounds; r++) {
       for (const m of measurements) {
         log(`${bench.name}: round ${r + 1}/${rounds}: baseline, then ${m.name}`)
-        const base = await measure(baselineMeasurement(bench.name, baseline.url), settings, watchServer(baseline.pid))
-        baselines.push(base)
-        const watch = watchServer(m.url === stack.gatewayUrl ? stack.gatewayPid : undefined)
-        taken.set(m.name, [...(taken.get(m.name) ?? []), { row: await measure(m, settings, watch), baseline: base }])
+        const yardstick = m.baseline ?? baselineMeasurement(bench.name, baseline.url)
+        const base = await measure(yardstick, settings, watchServer(baseline.pid))
+        baselines.set(yardstick.name, [...(baselines.get(yardstick.name) ?? []), base])
+        // Through the gateway the core works too (unless the gateway answers alone, as from its cache).
+        const watch = watchServer(m.url === stack.gatewayUrl ? stack.gatewayPid : m.url === stack.coreUrl ? stack.corePid : undefined)
+        if (m.url === stack.gatewayUrl && stack.corePid) watch.core = stack.corePid
+        // Postgres's backends of the core's pool, when it runs on this machine (not for the baseline).
+        const groups = stack.databaseUrl && m.kind !== 'baseline' ? { postgres: () => postgresBackends(stack.databaseUrl!) } : undefined
+        taken.set(m.name, [...(taken.get(m.name) ?? []), { row: await measure(m, settings, watch, groups), baseline: base }])
       }
     }
     const measured = measurements.map((m) => combineRounds(taken.get(m.name)!))
@@ -104,10 +133,16 @@ try {
       const viaGateway = taken.get(m.name)!
       const direct = m.compareToCore ? taken.get(m.compareToCore) : undefined
       if (direct) row.vsCore = median(viaGateway.map((g, r) => g.row.rps / Math.max(1, direct[r]!.row.rps)))
+      if (ceiling) row.vsPgbench = row.rps / Math.max(1, ceiling.rps)
     }
-    const base = combineBaselines(bench.name, baselines)
-    rows.push(base, ...measured)
-    console.log(table(HEADERS, [base, ...measured].map(toCells)))
+    const bases = [...baselines.values()].map((b) => combineBaselines(bench.name, b))
+    const benchRows = [...bases, ...(ceiling ? [ceiling] : []), ...measured]
+    rows.push(...benchRows)
+    console.log(table(HEADERS, benchRows.map(toCells)))
+  }
+  if (selected.includes('pgbench') && !BENCHES.some((b) => b.againstPgbench && selected.includes(b.name))) {
+    const alone = await pgbench('pgbench')
+    if (alone) rows.push(alone)
   }
   if (selected.includes('line')) {
     log('line: baseline')
@@ -136,10 +171,12 @@ const markdown = [
   "`its baseline req/s` is the baseline round measured just before it (the baseline row is the median of all).",
   `1-minute load average ${loadAtStart} at the start, ${load()} at the end (${m.cpus} CPUs; other work on the machine included).`,
   'Steps with a fixed amount (holds, payments) run once, until their prepared requests are used up.',
+  `Seat maps are compared with a Fastify hello-world answering a body of the same size (\`× baseline\`); holds and payments also with \`pgbench -N\` (simple-update) on a scratch database of the same Postgres with ${PGBENCH_CLIENTS} clients, the core's pool size, measured just before them (\`× pgbench\`).`,
+  ...notes,
   pinned
     ? `autocannon runs in the same process as the orchestration, on CPU ${pinned.loadGenerator}; the servers on CPU ${pinned.servers}, Redis where the kernel puts it.`
     : 'autocannon runs in the same process as the orchestration, on the same cores as the servers.',
-  'CPU µs/req: user + system CPU time of each process over the timed measurement (/proc), divided by its requests.',
+  'CPU µs/req: user + system CPU time of each process over the timed measurement (/proc), divided by its requests; `server` is the process measured (the gateway, the core or the baseline), `core` the core behind the gateway, `postgres` the backends of the core\'s pool.',
   '',
   table(HEADERS, rows.map(toCells)),
   '',
@@ -186,15 +223,16 @@ function toCells(r: Row): (string | number)[] {
     fmt.ratio(r.vsBaseline),
     r.baselineRps === undefined ? '' : fmt.int(r.baselineRps),
     fmt.ratio(r.vsCore),
+    fmt.ratio(r.vsPgbench),
     cpuCell(r.cpu),
     statuses,
   ]
 }
 
-/** `server · redis · autocannon` in µs, a blank for a process that was not watched. */
+/** `server · core · postgres · redis · autocannon` in µs, a dash for a process that was not watched. */
 function cpuCell(cpu: Row['cpu']): string {
   if (!cpu) return ''
-  return ['server', 'redis', 'autocannon'].map((k) => (cpu[k] === undefined ? '–' : cpu[k].toFixed(1))).join(' · ')
+  return ['server', 'core', 'postgres', 'redis', 'autocannon'].map((k) => (cpu[k] === undefined ? '–' : cpu[k].toFixed(1))).join(' · ')
 }
 
 function lineMarkdown(l: LineResult): string {

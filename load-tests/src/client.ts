@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import {
+  type AdminConcert,
   type Balance,
   type ChargeResponse,
   type CreatedConcert,
@@ -16,7 +17,9 @@ import {
   type QueueSettings,
   type QueueSettingsPatch,
   type QueueTokenState as TokenState,
+  type Refund,
   type Reservation as Hold,
+  type SalesReport,
   type Schedule,
   type Seat,
 } from '@rushgate/shared'
@@ -100,6 +103,14 @@ export class Api {
     return this.http.call<QueueSettings>('PATCH', `/api/admin/queues/${concertId}`, this.admin(), patch)
   }
 
+  patchConcert(concertId: number, patch: { maxTicketsPerUser: number | null }) {
+    return this.http.call<AdminConcert>('PATCH', `/api/admin/concerts/${concertId}`, this.admin(), patch)
+  }
+
+  sales(concertId: number) {
+    return this.http.call<SalesReport>('GET', `/api/admin/concerts/${concertId}/sales`, this.admin())
+  }
+
   charge(userId: string, amount: number, idempotencyKey: string = randomUUID()) {
     return this.http.call<ChargeResponse>(
       'POST',
@@ -119,6 +130,13 @@ export class Api {
 
   payments(userId: string) {
     return this.http.call<PaymentHistoryItem[]>('GET', '/api/users/me/payments', { [H.userId]: userId })
+  }
+
+  refund(userId: string, paymentId: number, idempotencyKey: string = randomUUID()) {
+    return this.http.call<Refund>('POST', `/api/users/me/payments/${paymentId}/refund`, {
+      [H.userId]: userId,
+      [H.idempotencyKey]: idempotencyKey,
+    })
   }
 
   join(userId: string, concertId: number) {

@@ -1,6 +1,10 @@
 /**
  * `pnpm rush [--users N] [--concerts N] [--seats N] [--admit-batch N] [--admit-interval-ms MS]
- *            [--max-active N|none] [--duration S] [--url URL] [--no-prequeue] [--connections N]`
+ *            [--max-active N|none] [--duration S] [--url URL] [--no-prequeue] [--connections N]
+ *            [--ticket-limit N|none] [--greedy-every N] [--refund-every N]`
+ *
+ * By default the concerts have a ticket limit of 2, every 10th user tries for 3 seats (and is told
+ * TICKET_LIMIT_REACHED), and every 20th refunds its payment at once and lines up again.
  *
  * Plays a ticket rush against the stack at --url, or one it starts, checks the invariants at the end
  * and writes results/rush-<time>.{json,md,svg}. Exits non-zero on any violation.
@@ -27,6 +31,9 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '256' },
     url: { type: 'string' },
     'no-prequeue': { type: 'boolean', default: false },
+    'ticket-limit': { type: 'string', default: '2' },
+    'greedy-every': { type: 'string', default: '10' },
+    'refund-every': { type: 'string', default: '20' },
     profile: { type: 'string' },
   },
 })
@@ -43,6 +50,9 @@ const options = {
   prequeue: !values['no-prequeue'],
   connections: Number(values.connections),
   progress: true,
+  ticketLimit: values['ticket-limit'] === 'none' ? null : Number(values['ticket-limit']),
+  greedyEvery: Number(values['greedy-every']),
+  refundEvery: Number(values['refund-every']),
 }
 
 const stack = values.url

@@ -26,8 +26,9 @@ export interface Stack {
   tokenSecret: string
   /** true when the stack was started elsewhere and is left running. */
   external: boolean
-  /** The gateway's pid when this run started it (for CPU per request). */
+  /** The gateway's and the core's pids when this run started them (for CPU per request). */
   gatewayPid?: number
+  corePid?: number
   stop(): Promise<void>
 }
 
@@ -114,6 +115,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     tokenSecret,
     external: false,
     gatewayPid: stack.gateway.child.proc.pid,
+    corePid: stack.core.child.proc.pid,
     stop: stack.stop,
   }
 }

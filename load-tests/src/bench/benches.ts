@@ -28,6 +28,8 @@ export interface Bench {
   title: string
   /** Sets up what the measurements need; the runner measures them beside the baseline. */
   prepare(ctx: BenchContext): Promise<Measurement[]>
+  /** Also measured against Postgres's own ceiling (pgbench), in the same run. */
+  againstPgbench?: boolean
 }
 
 const path = (url: string) => new URL(url).pathname
@@ -85,28 +87,59 @@ const poll: Bench = {
   },
 }
 
-/** Seat reads of a 1,000-seat schedule, through the gateway and straight from the core. */
+/**
+ * Seat maps of a 1,000-seat schedule, the read every admitted fan repeats: through the gateway
+ * (from its cache, after the token check), as gzip, as a 304 for a client that has the map, and
+ * straight from the core. Each beside a Fastify hello-world answering a body of the same size.
+ */
 const seats: Bench = {
   name: 'seats',
-  title: 'seat reads, gateway vs core direct (1,000 seats)',
+  title: 'seat maps, gateway (cached) vs core direct (1,000 seats)',
   async prepare(ctx) {
     const concert = await createConcert(ctx.api, `bench seats ${ctx.runId}`, 1000)
     const schedule = concert.schedules[0]!.id
     const users = Array.from({ length: 100 }, (_, i) => `s${ctx.runId}-${i}`)
     const tokens = await admitAll(ctx.api, concert.id, users)
-    let n = 0
-    const setupRequest = (req: RequestParams) => {
-      const i = n++ % users.length
-      return { ...req, headers: { [H.userId]: users[i] as string, [H.queueToken]: tokens[i] as string } }
-    }
     const seatsPath = `/api/concerts/${concert.id}/schedules/${schedule}/seats`
+    const probe = async (headers: Record<string, string>) => {
+      const res = await fetch(ctx.stack.gatewayUrl + seatsPath, { headers: { [H.userId]: users[0]!, [H.queueToken]: tokens[0]!, ...headers } })
+      const body = Buffer.from(await res.arrayBuffer())
+      return { etag: res.headers.get('etag') ?? '', bytes: Number(res.headers.get('content-length') ?? body.length) }
+    }
+    const plain = await probe({ 'accept-encoding': 'identity' })
+    const gzip = await probe({ 'accept-encoding': 'gzip' })
+    ctx.log(`seat map: ${plain.bytes} bytes, ${gzip.bytes} gzipped, ETag ${plain.etag}`)
+    const admitted = (extra: Record<string, string>) => {
+      let n = 0
+      return (req: RequestParams) => {
+        const i = n++ % users.length
+        return { ...req, headers: { [H.userId]: users[i] as string, [H.queueToken]: tokens[i] as string, ...extra } }
+      }
+    }
+    const hello = (bytes: number) => helloWorld('seats', ctx.baselineUrl, bytes)
     return [
       {
         bench: 'seats',
         name: 'GET …/seats via gateway',
         url: ctx.stack.gatewayUrl,
-        requests: [{ method: 'GET', path: seatsPath, setupRequest }],
+        requests: [{ method: 'GET', path: seatsPath, setupRequest: admitted({ 'accept-encoding': 'identity' }) }],
         compareToCore: 'GET …/seats core direct',
+        baseline: hello(plain.bytes),
+      },
+      {
+        bench: 'seats',
+        name: 'GET …/seats via gateway, gzip',
+        url: ctx.stack.gatewayUrl,
+        requests: [{ method: 'GET', path: seatsPath, setupRequest: admitted({ 'accept-encoding': 'gzip' }) }],
+        baseline: hello(gzip.bytes),
+      },
+      {
+        bench: 'seats',
+        name: 'GET …/seats via gateway, If-None-Match (304)',
+        url: ctx.stack.gatewayUrl,
+        requests: [{ method: 'GET', path: seatsPath, setupRequest: admitted({ 'if-none-match': plain.etag }) }],
+        expected: [304],
+        baseline: hello(0),
       },
       {
         bench: 'seats',
@@ -120,6 +153,7 @@ const seats: Bench = {
             headers: { [H.userId]: users[0] as string, [H.internalToken]: ctx.stack.internalToken },
           },
         ],
+        baseline: hello(plain.bytes),
       },
     ]
   },
@@ -132,6 +166,7 @@ const seats: Bench = {
 const holds: Bench = {
   name: 'holds',
   title: 'holds: many users, one schedule at a time',
+  againstPgbench: true,
   async prepare(ctx) {
     const seatCount = 10_000
     const concert = await createConcert(ctx.api, `bench holds ${ctx.runId}`, seatCount)
@@ -167,6 +202,7 @@ const holds: Bench = {
 const payments: Bench = {
   name: 'payments',
   title: 'payments (one per prepared user)',
+  againstPgbench: true,
   async prepare(ctx) {
     const concert = await createConcert(ctx.api, `bench pay ${ctx.runId}`, ctx.users)
     const users = Array.from({ length: ctx.users }, (_, i) => `y${ctx.runId}-${i}`)
@@ -223,6 +259,17 @@ const rtt: Bench = {
 }
 
 export const BENCHES: Bench[] = [token, poll, seats, holds, payments, rtt]
+
+/** A Fastify hello-world answering `bytes` bytes of JSON (at least `{"hello":"world"}`), no Redis. */
+export function helloWorld(bench: string, baselineUrl: string, bytes: number): Measurement {
+  return {
+    bench,
+    name: `baseline: Fastify hello-world, ${bytes > 17 ? `${bytes.toLocaleString('en-US')}-byte body` : '17-byte body'}`,
+    kind: 'baseline',
+    url: new URL(baselineUrl).origin,
+    requests: [{ method: 'GET', path: `/hello/${bytes}` }],
+  }
+}
 
 /** The baseline: one Fastify route, one Redis GET. */
 export function baselineMeasurement(bench: string, url: string): Measurement {

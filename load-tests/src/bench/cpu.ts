@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { Redis } from 'ioredis'
+import pg from 'pg'
 
 /** The clock tick of /proc figures: 100 Hz on every Linux this runs on (`getconf CLK_TCK`). */
 const TICKS_PER_SECOND = 100
@@ -77,4 +78,50 @@ export function pinLoadGenerator(): { loadGenerator: string; servers: string } |
     return undefined
   }
   return { loadGenerator: last, servers: cpus === 2 ? '0' : `0-${cpus - 2}` }
+}
+
+/** Processes found when asked (Postgres backends come and go with the pool): a name and how to list their pids. */
+export type WatchedGroups = Record<string, () => Promise<number[]>>
+
+/** CPU µs of every process of each group so far, by pid. */
+export async function groupSnapshot(groups: WatchedGroups): Promise<Record<string, Map<number, number>>> {
+  const out: Record<string, Map<number, number>> = {}
+  for (const [name, list] of Object.entries(groups)) {
+    const cpu = new Map<number, number>()
+    for (const pid of await list().catch(() => [] as number[])) {
+      const us = cpuMicros(pid)
+      if (us !== undefined) cpu.set(pid, us)
+    }
+    out[name] = cpu
+  }
+  return out
+}
+
+/** µs of CPU per request of each group between two snapshots (a process that started in between counts whole). */
+export function groupPerRequest(
+  before: Record<string, Map<number, number>>,
+  after: Record<string, Map<number, number>>,
+  requests: number,
+): Record<string, number> {
+  const out: Record<string, number> = {}
+  for (const [name, end] of Object.entries(after)) {
+    if (requests === 0 || end.size === 0) continue
+    let spent = 0
+    for (const [pid, us] of end) spent += us - (before[name]?.get(pid) ?? 0)
+    out[name] = spent / requests
+  }
+  return out
+}
+
+/** The pids of the Postgres backends serving `databaseUrl` (the core's pool), when Postgres runs here. */
+export async function postgresBackends(databaseUrl: string): Promise<number[]> {
+  const client = new pg.Client({ connectionString: databaseUrl })
+  await client.connect()
+  try {
+    const database = decodeURIComponent(new URL(databaseUrl).pathname.slice(1))
+    const r = await client.query<{ pid: number }>('select pid from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [database])
+    return r.rows.map((row) => row.pid).filter((pid) => cpuMicros(pid) !== undefined)
+  } finally {
+    await client.end()
+  }
 }

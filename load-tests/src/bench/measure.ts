@@ -1,6 +1,6 @@
 /** One autocannon run and the row of the report it becomes. */
 import autocannon, { type Request } from 'autocannon'
-import { perRequest, snapshot, type Watched } from './cpu.ts'
+import { groupPerRequest, groupSnapshot, perRequest, snapshot, type Watched, type WatchedGroups } from './cpu.ts'
 
 export interface BenchSettings {
   connections: number
@@ -30,6 +30,8 @@ export interface Row {
   baselineRps?: number
   /** rps as a fraction of the same route read straight from the core */
   vsCore?: number
+  /** rps as a fraction of pgbench's simple-update tps, measured in the same run */
+  vsPgbench?: number
   /** rps of each round and the baseline's rps beside it, when measured in several rounds */
   rounds?: { rps: number; baselineRps: number }[]
   /** µs of CPU per request of each watched process (the server measured, Redis, autocannon) */
@@ -48,15 +50,20 @@ export interface Measurement {
   amount?: number
   /** The name of the measurement of the same route straight from the core, for the `vsCore` ratio. */
   compareToCore?: string
+  /** Its own yardstick, when the bench's one-Redis-GET baseline is not the fair one (a large body). */
+  baseline?: Measurement
 }
 
-export async function measure(m: Measurement, settings: BenchSettings, watch: Watched = {}): Promise<Row> {
+export async function measure(m: Measurement, settings: BenchSettings, watch: Watched = {}, groups: WatchedGroups = {}): Promise<Row> {
   const base = { url: m.url, connections: settings.connections, requests: m.requests, timeout: 10 }
   // Steps with a fixed amount use up what was prepared, so they get no warm-up.
   if (settings.warmup && !m.amount) await autocannon({ ...base, duration: settings.warmup })
-  const before = snapshot(watch)
+  const [before, groupsBefore] = [snapshot(watch), await groupSnapshot(groups)]
   const result = await autocannon({ ...base, ...(m.amount ? { amount: m.amount } : { duration: settings.duration }) })
-  const cpu = perRequest(before, snapshot(watch), result.latency.totalCount)
+  const cpu = {
+    ...perRequest(before, snapshot(watch), result.latency.totalCount),
+    ...groupPerRequest(groupsBefore, await groupSnapshot(groups), result.latency.totalCount),
+  }
   const statuses: Record<string, number> = {}
   let unexpected = result.errors + result.timeouts
   for (const [status, { count }] of Object.entries(result.statusCodeStats)) {

@@ -13,6 +13,9 @@ export function rushMarkdown(s: RushSummary, m: Machine, chartFile: string, load
       (loadAvg ? ` 1-minute load average ${loadAvg.start} at the start, ${loadAvg.end} at the end (other work included).` : ''),
     `Admission ${o.admitBatch} per tick every ${o.admitIntervalMs} ms, maxActive ${o.maxActive ?? 'none'},` +
       ` ${o.prequeue ? 'pre-queue (line paused while everybody joins)' : 'line open from the start'}, ${o.connections} connections.`,
+    `Ticket limit ${o.ticketLimit ?? 'none'} per user; ` +
+      `${o.greedyEvery > 0 && o.ticketLimit !== null ? `every ${o.greedyEvery}th user tries for ${o.ticketLimit + 1} seats` : 'nobody tries for more'}; ` +
+      `${o.refundEvery > 0 ? `every ${o.refundEvery}th refunds at once and lines up again for one seat` : 'nobody refunds'}.`,
     '',
     table(
       ['figure', 'value'],
@@ -28,6 +31,8 @@ export function rushMarkdown(s: RushSummary, m: Machine, chartFile: string, load
         ['peak active (admin samples)', s.peakActive],
         ['status polls', fmt.int(s.polls)],
         ['hold conflicts (409 SEAT_UNAVAILABLE, retried)', fmt.int(s.holdConflicts)],
+        ['ticket limit reached (409 TICKET_LIMIT_REACHED)', fmt.int(s.limitHits)],
+        ['refunds (seats back on sale)', fmt.int(s.refunds)],
         ['invariant violations', s.violations],
       ],
     ),

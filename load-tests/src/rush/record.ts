@@ -20,6 +20,8 @@ export interface RunRecord {
   concertIds: number[]
   /** the maxActive set for the rush (null: none) */
   maxActive: number | null
+  /** the concerts' maxTicketsPerUser (null: none) */
+  ticketLimit: number | null
   /** ms since the start when admission began (after the pre-queue, if any) */
   lineOpenAt: number
   users: UserRecord[]

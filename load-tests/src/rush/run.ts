@@ -11,7 +11,7 @@ import { type CheckResult, verifyRun } from '../verify/checks.ts'
 import { type Fairness, fairness } from './fairness.ts'
 import type { RunRecord } from './record.ts'
 import { startSampler } from './sampler.ts'
-import { newRecord, runUser, type UserRecord } from './user.ts'
+import { newRecord, runUser, type UserPlan, type UserRecord } from './user.ts'
 import { percentile } from '../report.ts'
 
 export interface RushOptions {
@@ -29,6 +29,12 @@ export interface RushOptions {
   prequeue: boolean
   connections: number
   progress: boolean
+  /** the concerts' maxTicketsPerUser; null for none */
+  ticketLimit: number | null
+  /** every n-th user tries for one seat more than the ticket limit (0: nobody) */
+  greedyEvery: number
+  /** every n-th user refunds at once and lines up again for one seat (0: nobody) */
+  refundEvery: number
 }
 
 export interface RushSummary {
@@ -47,6 +53,9 @@ export interface RushSummary {
   peakActive: number
   polls: number
   holdConflicts: number
+  /** 409 TICKET_LIMIT_REACHED answers */
+  limitHits: number
+  refunds: number
   checks: CheckResult[]
   violations: number
 }
@@ -72,9 +81,14 @@ export async function runRush(stack: Stack, options: RushOptions, log: (line: st
         200,
         'queue settings',
       )
+      if (options.ticketLimit !== null) {
+        expectStatus(await api.patchConcert(concert.id, { maxTicketsPerUser: options.ticketLimit }), 200, 'ticket limit')
+      }
       concerts.push(concert)
     }
-    const users = Array.from({ length: options.users }, (_, i) => newRecord(`r${runId}-${i}`, concerts[i % concerts.length]!.id))
+    const users = Array.from({ length: options.users }, (_, i) =>
+      newRecord(`r${runId}-${i}`, concerts[i % concerts.length]!.id, planOf(i, options)),
+    )
     log(`${options.users} users, ${options.concerts} concert(s) × ${options.seats} seats, ${options.admitBatch} per tick`)
 
     let openLine!: () => void
@@ -120,6 +134,7 @@ export async function runRush(stack: Stack, options: RushOptions, log: (line: st
       },
       concertIds: concerts.map((c) => c.id),
       maxActive: options.maxActive,
+      ticketLimit: options.ticketLimit,
       lineOpenAt,
       users,
       samples: sampler.samples,
@@ -164,8 +179,9 @@ function summarize(
     elapsedSeconds: Math.round(elapsedMs / 100) / 10,
     outcomes,
     seatsTotal,
-    seatsSold: tickets.length,
-    ticketsPerSecond: round1(tickets.length / Math.max(0.001, (lastTicket - firstJoin) / 1000)),
+    seatsSold: users.reduce((n, u) => n + u.seats, 0),
+    // Seats, not users: a greedy user buys more than one.
+    ticketsPerSecond: round1(users.reduce((n, u) => n + u.seats, 0) / Math.max(0.001, (lastTicket - firstJoin) / 1000)),
     usersDonePerSecond: round1(users.length / Math.max(0.001, (lastDone - firstJoin) / 1000)),
     timeToAdmissionMs: spread(admission),
     timeToTicketMs: spread(toTicket),
@@ -174,9 +190,21 @@ function summarize(
     peakActive: Math.max(0, ...record.samples.map((s) => s.active)),
     polls: users.reduce((n, u) => n + u.polls, 0),
     holdConflicts: users.reduce((n, u) => n + u.holdConflicts, 0),
+    limitHits: users.reduce((n, u) => n + u.limitHits, 0),
+    refunds: users.reduce((n, u) => n + u.refundedPaymentIds.length, 0),
     checks,
     violations: checks.reduce((n, c) => n + c.violations.length, 0),
   }
+}
+
+/**
+ * Who does what: every `greedyEvery`-th user tries for one seat more than the limit, every
+ * `refundEvery`-th (offset, so the two differ) refunds and lines up again; the rest want one seat.
+ */
+function planOf(i: number, o: RushOptions): UserPlan {
+  const greedy = o.ticketLimit !== null && o.greedyEvery > 0 && i % o.greedyEvery === 0
+  const refunds = !greedy && o.refundEvery > 0 && i % o.refundEvery === 1
+  return { wants: greedy ? o.ticketLimit! + 1 : 1, refunds }
 }
 
 const round1 = (v: number) => Math.round(v * 10) / 10

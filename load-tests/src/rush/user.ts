@@ -1,22 +1,40 @@
 /**
  * One virtual user of the rush, an async task: charge a balance, join the line, poll as `pollAfterMs`
- * says, and once ACTIVE read the dates and seats, hold a free seat (another after a 409), pay.
+ * says, and once ACTIVE read the dates and seats, hold free seats (another after a 409), pay.
+ * Some users follow a plan of their own: a greedy one tries for one seat more than the concert's
+ * ticket limit (and is told TICKET_LIMIT_REACHED), a fickle one refunds right after paying and lines
+ * up again for one seat — so refunded seats go back on sale while the rush still runs.
  * Everything it saw is written to its `UserRecord`, which the report and the invariant check read.
  */
 import { randomUUID } from 'node:crypto'
-import { type Api, errorCode, type Reply, type Seat } from '../client.ts'
+import { type Api, errorCode, type Hold, type Reply, type Seat } from '../client.ts'
 import { sleep } from '../stack.ts'
+
+export interface UserPlan {
+  /** seats to try for in the first turn */
+  wants: number
+  /** refund the first payment at once, then line up again for one seat */
+  refunds: boolean
+}
 
 export interface UserRecord {
   id: string
   /** the concert whose line the user joins */
   concertId: number
+  plan: UserPlan
   /** won charged with a 201 */
   charged: number
-  /** won paid with a 201 (or a 200 replay) */
+  /** won of every payment made with a 201 (or a 200 replay), refunded ones included */
   paid: number
+  /** won given back by refunds */
+  refunded: number
+  /** the last payment made */
   paymentId: number | null
+  /** payments refunded (status REFUNDED) */
+  refundedPaymentIds: number[]
   reservationId: number | null
+  /** seats bought and kept (paid, not refunded) */
+  seats: number
   /** ms since the rush began (performance.now() based) */
   joinStart: number
   joinEnd: number
@@ -26,13 +44,17 @@ export interface UserRecord {
   lastWaitingStart: number | null
   /** end of the first request answered ACTIVE: the user was surely admitted before this */
   firstActiveEnd: number | null
+  /** turns seen ACTIVE: 2 for a user who refunded and was admitted again */
+  turns: number
   /** a WAITING answer after an ACTIVE one, or a position that went up: both impossible in a fair line */
   anomalies: string[]
   ticketAt: number | null
   doneAt: number | null
-  outcome: 'pending' | 'ticket' | 'sold-out' | 'expired' | 'aborted' | 'failed'
+  outcome: 'pending' | 'ticket' | 'sold-out' | 'refunded' | 'expired' | 'aborted' | 'failed'
   polls: number
   holdConflicts: number
+  /** 409 TICKET_LIMIT_REACHED answers (expected for a greedy user) */
+  limitHits: number
 }
 
 export interface UserDeps {
@@ -51,25 +73,31 @@ export interface UserDeps {
 /** 5xx and network failures are retried this many times per step before the user gives up. */
 const RETRIES = 20
 
-export function newRecord(id: string, concertId = 0): UserRecord {
+export function newRecord(id: string, concertId = 0, plan: UserPlan = { wants: 1, refunds: false }): UserRecord {
   return {
     id,
     concertId,
+    plan,
     charged: 0,
     paid: 0,
+    refunded: 0,
     paymentId: null,
+    refundedPaymentIds: [],
     reservationId: null,
+    seats: 0,
     joinStart: 0,
     joinEnd: 0,
     joinPosition: null,
     lastWaitingStart: null,
     firstActiveEnd: null,
+    turns: 0,
     anomalies: [],
     ticketAt: null,
     doneAt: null,
     outcome: 'pending',
     polls: 0,
     holdConflicts: 0,
+    limitHits: 0,
   }
 }
 
@@ -83,24 +111,49 @@ export async function runUser(rec: UserRecord, deps: UserDeps): Promise<void> {
   rec.doneAt = deps.now()
 }
 
-async function journey(rec: UserRecord, d: UserDeps): Promise<UserRecord['outcome']> {
-  const { api, concertId } = d
-  const chargeKey = randomUUID()
-  const charged = await call(d, 'charge', () => api.charge(rec.id, d.price, chargeKey))
-  if (charged.status !== 201) return 'failed'
-  rec.charged += d.price
+type Step = UserRecord['outcome'] | 'active'
 
-  rec.joinStart = d.now()
+async function journey(rec: UserRecord, d: UserDeps): Promise<UserRecord['outcome']> {
+  const chargeKey = randomUUID()
+  const amount = d.price * rec.plan.wants
+  const charged = await call(d, 'charge', () => d.api.charge(rec.id, amount, chargeKey))
+  if (charged.status !== 201) return 'failed'
+  rec.charged += amount
+
+  const first = await lineUp(rec, d, true)
+  if (typeof first !== 'string' || first === 'active') return 'failed'
+  if (first !== 'ticket') return first
+  if (!rec.plan.refunds) return 'ticket'
+
+  // Changed their mind: the whole payment back, then a new turn at the back of the line for one seat.
+  const refund = await call(d, 'refund', () => d.api.refund(rec.id, rec.paymentId!, randomUUID()))
+  if (refund.status !== 200) return 'failed'
+  rec.refunded += refund.body.amount
+  rec.refundedPaymentIds.push(refund.body.id)
+  rec.seats = 0
+  rec.ticketAt = null
+  const second = await lineUp(rec, d, false)
+  return second === 'sold-out' ? 'refunded' : (second as UserRecord['outcome'])
+}
+
+/**
+ * One turn: join, wait until ACTIVE, then buy. The first turn also records what the fairness and
+ * admitted-once checks read (arrival, waiting and admission times, anomalies).
+ */
+async function lineUp(rec: UserRecord, d: UserDeps, firstTurn: boolean): Promise<Step> {
+  const { api, concertId } = d
+  const joinStart = d.now()
+  if (firstTurn) rec.joinStart = joinStart
   const joined = await call(d, 'join', () => api.join(rec.id, concertId))
-  rec.joinEnd = d.now()
+  if (firstTurn) rec.joinEnd = d.now()
   if (joined.status !== 201 && joined.status !== 200) return 'failed'
   const token = joined.body.token
-  rec.joinPosition = joined.body.position
+  if (firstTurn) rec.joinPosition = joined.body.position
   let state = joined.body
   let lastPosition = state.position ?? 0
 
   if (state.status === 'WAITING') {
-    rec.lastWaitingStart = rec.joinStart
+    if (firstTurn) rec.lastWaitingStart = rec.joinStart
     await d.lineOpen
     for (;;) {
       if (d.aborted()) return 'aborted'
@@ -112,55 +165,84 @@ async function journey(rec: UserRecord, d: UserDeps): Promise<UserRecord['outcom
       if (polled.status !== 200) return 'failed'
       state = polled.body
       if (state.status === 'ACTIVE') {
-        rec.firstActiveEnd = d.now()
+        if (firstTurn) rec.firstActiveEnd = d.now()
         break
       }
-      rec.lastWaitingStart = start
+      if (firstTurn) rec.lastWaitingStart = start
       if (state.position !== null && state.position > lastPosition) {
         rec.anomalies.push(`position went up from ${lastPosition} to ${state.position}`)
       }
       lastPosition = state.position ?? lastPosition
     }
-  } else {
+  } else if (firstTurn) {
     rec.firstActiveEnd = rec.joinEnd
   }
+  rec.turns++
+  return buy(rec, d, token, firstTurn ? rec.plan.wants : 1)
+}
 
-  // Active: find a seat, hold it, pay. A 409 on a hold means someone was faster; try another seat.
+/**
+ * Active: find seats, hold them, pay. A 409 SEAT_UNAVAILABLE means someone was faster: try another
+ * seat. TICKET_LIMIT_REACHED means no more for this user: pay what is held.
+ */
+async function buy(rec: UserRecord, d: UserDeps, token: string, wants: number): Promise<Step> {
+  const { api, concertId } = d
+  const held: Hold[] = []
   for (let round = 0; round < 50; round++) {
     if (d.aborted()) return 'aborted'
-    const schedules = await call(d, 'schedules', () => api.schedules(rec.id, concertId, token))
-    if (schedules.status === 410) return 'expired'
-    if (schedules.status !== 200) return 'failed'
-    const open = schedules.body.filter((s) => s.availableSeats > 0)
-    if (open.length === 0) {
-      await call(d, 'leave', () => api.leave(rec.id, concertId, token))
-      return 'sold-out'
-    }
-    const schedule = open[Math.floor(Math.random() * open.length)]!
-    const seats = await call(d, 'seats', () => api.seats(rec.id, concertId, schedule.id, token))
-    if (seats.status === 410) return 'expired'
-    if (seats.status !== 200) return 'failed'
-    const free = shuffle(seats.body.filter((s: Seat) => s.status === 'AVAILABLE')).slice(0, 5)
-    for (const seat of free) {
-      const held = await call(d, 'hold', () => api.hold(rec.id, concertId, token, schedule.id, seat.seatNumber))
-      if (held.status === 409 && errorCode(held) === 'SEAT_UNAVAILABLE') {
-        rec.holdConflicts++
-        continue
+    let limited = false
+    if (held.length < wants) {
+      const schedules = await call(d, 'schedules', () => api.schedules(rec.id, concertId, token))
+      if (schedules.status === 410) return 'expired'
+      if (schedules.status !== 200) return 'failed'
+      const open = schedules.body.filter((s) => s.availableSeats > 0)
+      if (open.length === 0 && held.length === 0) {
+        await call(d, 'leave', () => api.leave(rec.id, concertId, token))
+        return 'sold-out'
       }
-      if (held.status === 410) return 'expired'
-      if (held.status !== 201) return 'failed'
-      rec.reservationId = held.body.id
-      const payKey = randomUUID()
-      const paid = await call(d, 'pay', () => api.pay(rec.id, concertId, token, [held.body.id], payKey))
-      if (paid.status === 201 || paid.status === 200) {
-        rec.paid += paid.body.amount
-        rec.paymentId = paid.body.id
-        rec.ticketAt = d.now()
-        return 'ticket'
+      const schedule = open[Math.floor(Math.random() * open.length)]
+      if (schedule) {
+        const seats = await call(d, 'seats', () => api.seats(rec.id, concertId, schedule.id, token))
+        if (seats.status === 410) return 'expired'
+        if (seats.status !== 200) return 'failed'
+        const free = shuffle(seats.body.filter((s: Seat) => s.status === 'AVAILABLE')).slice(0, 5)
+        for (const seat of free) {
+          if (held.length >= wants) break
+          const hold = await call(d, 'hold', () => api.hold(rec.id, concertId, token, schedule.id, seat.seatNumber))
+          if (hold.status === 409 && errorCode(hold) === 'SEAT_UNAVAILABLE') {
+            rec.holdConflicts++
+            continue
+          }
+          if (hold.status === 409 && errorCode(hold) === 'TICKET_LIMIT_REACHED') {
+            rec.limitHits++
+            limited = true
+            break
+          }
+          if (hold.status === 410) return 'expired'
+          if (hold.status !== 201) return 'failed'
+          held.push(hold.body)
+          rec.reservationId = hold.body.id
+        }
       }
-      if (paid.status === 409 && errorCode(paid) === 'HOLD_EXPIRED') break
-      return 'failed'
+      // Nothing held yet and no seat taken this round: look again.
+      if (held.length < wants && !limited && open.length > 0) continue
     }
+    if (held.length === 0) continue
+    const payKey = randomUUID()
+    const ids = held.map((h) => h.id)
+    const paid = await call(d, 'pay', () => api.pay(rec.id, concertId, token, ids, payKey))
+    if (paid.status === 201 || paid.status === 200) {
+      rec.paid += paid.body.amount
+      rec.paymentId = paid.body.id
+      rec.seats += ids.length
+      rec.ticketAt = d.now()
+      return 'ticket'
+    }
+    if (paid.status === 409 && errorCode(paid) === 'HOLD_EXPIRED') {
+      held.length = 0
+      continue
+    }
+    return 'failed'
   }
   return 'failed'
 }
@@ -182,8 +264,8 @@ async function call<T>(d: UserDeps, step: string, fn: () => Promise<Reply<T>>): 
     }
     if (reply.status < 300) return reply
     const code = errorCode(reply)
-    // A hold conflict is the normal way a rush goes; it is counted apart from errors.
-    if (!(step === 'hold' && code === 'SEAT_UNAVAILABLE')) d.countError(step, code)
+    // Hold conflicts and the ticket limit are the normal way a rush goes; they are counted apart from errors.
+    if (!(step === 'hold' && (code === 'SEAT_UNAVAILABLE' || code === 'TICKET_LIMIT_REACHED'))) d.countError(step, code)
     if ((reply.status === 429 || reply.status >= 500) && attempt < RETRIES && !d.aborted()) {
       await sleep(reply.status === 429 ? retryAfterMs(reply) : 500)
       continue

@@ -48,21 +48,22 @@ function checkMaxActive(run: RunRecord): CheckResult {
 
 /**
  * Nobody admitted twice: no user saw WAITING again after ACTIVE (or its position go up), and the
- * gateway's `admittedTotal` equals the number of distinct users seen active.
+ * gateway's `admittedTotal` equals the number of turns seen active (a user who refunded and lined
+ * up again has two turns).
  */
 function checkAdmittedOnce(run: RunRecord): CheckResult {
   const violations = run.users.flatMap((u) => u.anomalies.map((a) => `${u.id}: ${a}`)).slice(0, 20)
-  const seenActive = run.users.filter((u) => u.firstActiveEnd !== null).length
+  const seenActive = run.users.reduce((n, u) => n + (u.turns ?? (u.firstActiveEnd !== null ? 1 : 0)), 0)
   const last = lastOfEach(run.samples)
   const admittedTotal = last.reduce((n, s) => n + s.admittedTotal, 0)
   const allObserved = run.users.every((u) => u.outcome !== 'aborted' && u.outcome !== 'pending')
   if (last.length === run.concertIds.length && allObserved && admittedTotal !== seenActive) {
-    violations.push(`admittedTotal ${admittedTotal} ≠ ${seenActive} distinct users seen active`)
+    violations.push(`admittedTotal ${admittedTotal} ≠ ${seenActive} turns seen active`)
   }
   return {
     name: 'nobody admitted twice',
     violations,
-    checked: `${seenActive} users seen active, admittedTotal ${last.length > 0 ? admittedTotal : '?'}`,
+    checked: `${seenActive} turns seen active, admittedTotal ${last.length > 0 ? admittedTotal : '?'}`,
   }
 }
 
@@ -73,24 +74,42 @@ async function checkThroughApi(run: RunRecord): Promise<CheckResult[]> {
   const balance: string[] = []
   const paidSeats = new Map<string, string>()
   const soldTwice: string[] = []
+  const refunds: string[] = []
+  const limit: string[] = []
   let paidReservations = 0
+  let refundsSeen = 0
   try {
     await inParallel(run.users, 32, async (u) => {
-      const [b, r] = await Promise.all([api.balance(u.id), api.reservations(u.id)])
-      if (b.status !== 200 || r.status !== 200) {
-        balance.push(`${u.id}: balance ${b.status}, reservations ${r.status}`)
+      const [b, r, p] = await Promise.all([api.balance(u.id), api.reservations(u.id), api.payments(u.id)])
+      if (b.status !== 200 || r.status !== 200 || p.status !== 200) {
+        balance.push(`${u.id}: balance ${b.status}, reservations ${r.status}, payments ${p.status}`)
         return
       }
-      const expected = u.charged - u.paid
+      const refunded = u.refunded ?? 0
+      const expected = u.charged - u.paid + refunded
       if (b.body.balance !== expected) {
-        balance.push(`${u.id}: balance ${b.body.balance}, charged ${u.charged} − paid ${u.paid} = ${expected}`)
+        balance.push(`${u.id}: balance ${b.body.balance}, charged ${u.charged} − paid ${u.paid} + refunded ${refunded} = ${expected}`)
       }
-      for (const res of r.body.filter((x) => x.status === 'PAID')) {
+      const paid = r.body.filter((x) => x.status === 'PAID')
+      for (const res of paid) {
         paidReservations++
         const seat = `${res.scheduleId}/${res.seatNumber}`
         const owner = paidSeats.get(seat)
         if (owner) soldTwice.push(`seat ${seat} paid by ${owner} and ${u.id}`)
         paidSeats.set(seat, u.id)
+      }
+      if (run.ticketLimit != null && paid.length > run.ticketLimit) limit.push(`${u.id}: ${paid.length} seats paid, limit ${run.ticketLimit}`)
+      // Every refund the client was answered is REFUNDED in the history, with its reservations.
+      const refundedIds = new Set(u.refundedPaymentIds ?? [])
+      for (const payment of p.body) {
+        const shownRefunded = payment.status === 'REFUNDED'
+        if (shownRefunded !== refundedIds.has(payment.id)) refunds.push(`${u.id}: payment ${payment.id} is ${payment.status}, the client was told otherwise`)
+        if (shownRefunded) {
+          refundsSeen++
+          if (!payment.refundedAt) refunds.push(`${u.id}: payment ${payment.id} REFUNDED without refundedAt`)
+          const notRefunded = r.body.filter((x) => payment.reservationIds.includes(x.id) && x.status !== 'REFUNDED')
+          if (notRefunded.length > 0) refunds.push(`${u.id}: payment ${payment.id} refunded, reservation ${notRefunded[0]!.id} is ${notRefunded[0]!.status}`)
+        }
       }
     })
     // Seat maps: every SOLD seat is one of the run's paid reservations, and the counts agree.
@@ -116,12 +135,19 @@ async function checkThroughApi(run: RunRecord): Promise<CheckResult[]> {
       }
     }
     if (sold !== paidReservations) seatMap.push(`${sold} seats SOLD ≠ ${paidReservations} PAID reservations`)
-    const tickets = run.users.filter((u) => u.outcome === 'ticket').length
-    if (tickets !== paidReservations) seatMap.push(`${tickets} users got a ticket ≠ ${paidReservations} PAID reservations`)
+    const tickets = run.users.reduce((n, u) => n + (u.seats ?? (u.outcome === 'ticket' ? 1 : 0)), 0)
+    if (tickets !== paidReservations) seatMap.push(`${tickets} seats bought by the users ≠ ${paidReservations} PAID reservations`)
+    const refundsMade = run.users.reduce((n, u) => n + (u.refundedPaymentIds?.length ?? 0), 0)
     return [
-      { name: 'balance = charges − payments (API)', violations: balance.slice(0, 20), checked: `${run.users.length} users` },
+      { name: 'balance = charges − payments + refunds (API)', violations: balance.slice(0, 20), checked: `${run.users.length} users` },
       { name: 'no seat sold twice (API)', violations: soldTwice.slice(0, 20), checked: `${paidReservations} paid reservations` },
       { name: 'sold seats = paid reservations (API)', violations: seatMap.slice(0, 20), checked: `${sold} seats SOLD` },
+      {
+        name: 'refunds are whole and shown (API)',
+        violations: refunds.slice(0, 20),
+        checked: `${refundsSeen} refunded payments in the histories, ${refundsMade} refunds answered`,
+      },
+      { name: 'ticket limit per user (API)', violations: limit.slice(0, 20), checked: `limit ${run.ticketLimit ?? 'none'}` },
     ]
   } finally {
     await http.close()
@@ -132,7 +158,8 @@ async function checkThroughApi(run: RunRecord): Promise<CheckResult[]> {
 const GROUP_NAMES: Record<InvariantGroup, string> = {
   'sold-once': 'no seat sold twice (database)',
   'seats-match-payments': 'sold seats = paid reservations (database)',
-  money: 'balance = charges − payments (database)',
+  money: 'balance = charges − payments + refunds (database)',
+  'ticket-limits': 'ticket limit per user (database)',
 }
 
 /**
@@ -163,12 +190,17 @@ async function checkDatabase(run: RunRecord, databaseUrl: string): Promise<Check
     {
       name: GROUP_NAMES['seats-match-payments'],
       violations: violationsOf('seats-match-payments'),
-      checked: 'every seat of the run against its PAID reservation, every payment against its reservations and prices',
+      checked: 'every seat of the run against its PAID reservation, every payment against its reservations and prices, every refund whole',
     },
     {
       name: GROUP_NAMES.money,
       violations: [...violationsOf('money'), ...chargeViolations.slice(0, 20)],
-      checked: `${users.length} users: balance vs ledger vs charges − payments, and the client's charges`,
+      checked: `${users.length} users: balance vs ledger vs charges − payments + refunds, refunds in the ledger, and the client's charges`,
+    },
+    {
+      name: GROUP_NAMES['ticket-limits'],
+      violations: violationsOf('ticket-limits'),
+      checked: 'paid seats and live holds per user and concert against maxTicketsPerUser',
     },
   ]
 }
