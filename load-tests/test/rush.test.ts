@@ -15,6 +15,18 @@ import { verifyRun } from '../src/verify/checks.ts'
 const USERS = 300
 const SEATS = 100
 const MAX_ACTIVE = 50
+/** The small rush every test here plays, each with its own sales rules. */
+const SMALL_RUSH = {
+  users: USERS,
+  concerts: 1,
+  seats: SEATS,
+  admitBatch: 25,
+  admitIntervalMs: 100,
+  maxActive: MAX_ACTIVE,
+  prequeue: true,
+  connections: 32,
+  progress: false,
+}
 
 t.test('a rush of 300 users for 100 seats keeps every invariant', async (t) => {
   const stack = await startStack({ gatewayEnv: { ADMIT_INTERVAL_MS: '100' } })
@@ -22,21 +34,7 @@ t.test('a rush of 300 users for 100 seats keeps every invariant', async (t) => {
 
   const { record, summary } = await runRush(
     stack,
-    {
-      users: USERS,
-      concerts: 1,
-      seats: SEATS,
-      admitBatch: 25,
-      admitIntervalMs: 100,
-      maxActive: MAX_ACTIVE,
-      duration: 50,
-      prequeue: true,
-      connections: 32,
-      progress: false,
-      ticketLimit: null,
-      greedyEvery: 0,
-      refundEvery: 0,
-    },
+    { ...SMALL_RUSH, duration: 50, ticketLimit: null, greedyEvery: 0, refundEvery: 0 },
     () => {},
   )
 
@@ -84,21 +82,7 @@ t.test('a rush with a ticket limit of 2, greedy users and refunds still sells ev
 
   const { record, summary } = await runRush(
     stack,
-    {
-      users: USERS,
-      concerts: 1,
-      seats: SEATS,
-      admitBatch: 25,
-      admitIntervalMs: 100,
-      maxActive: MAX_ACTIVE,
-      duration: 60,
-      prequeue: true,
-      connections: 32,
-      progress: false,
-      ticketLimit: 2,
-      greedyEvery: 5,
-      refundEvery: 10,
-    },
+    { ...SMALL_RUSH, duration: 60, ticketLimit: 2, greedyEvery: 5, refundEvery: 10 },
     () => {},
   )
 
