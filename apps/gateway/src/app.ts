@@ -6,9 +6,10 @@
  */
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
+import sseModule from '@fastify/sse'
 import fastifyStatic from '@fastify/static'
 import { installContractErrors, serverOptions } from '@rushgate/shared/fastify'
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify'
 import type { GatewayConfig } from './config.ts'
 import type { GatewayContext } from './context.ts'
 import { Metrics } from './metrics.ts'
@@ -20,7 +21,10 @@ import { installProxy, type Upstream } from './core/forward.ts'
 import { ActiveGate } from './queue/active-gate.ts'
 import { Admission } from './queue/admission.ts'
 import { ConcertRegistry } from './queue/concerts.ts'
+import { EventStreams } from './queue/event-streams.ts'
 import { noProofChecked } from './queue/join-guard.ts'
+import { LineFeed } from './queue/line-feed.ts'
+import { LineMirror } from './queue/line-mirror.ts'
 import { WaitingLine } from './queue/line.ts'
 import { Opening } from './queue/opening.ts'
 import { Presence } from './queue/presence.ts'
@@ -45,6 +49,13 @@ declare module 'fastify' {
     gateway: GatewayContext
   }
 }
+
+/**
+ * @fastify/sse's module.exports is the plugin wrapped by fastify-plugin (global: its onRoute hook
+ * sees every route); its type declarations name only the unwrapped one, so the default import is
+ * typed here.
+ */
+const fastifySse = sseModule as unknown as FastifyPluginAsync
 
 /** Seat maps a replica keeps (a 1,000-seat map is about 50 kB, its compressed copies a tenth of that). */
 const SEAT_MAPS_PER_REPLICA = 500
@@ -91,7 +102,14 @@ export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): 
     }
   })
   const presence = new Presence(redis, keys, app.log)
-  const line = new WaitingLine(redis, keys, new TokenSigner(config.tokenSecret), presence, metrics, config)
+  const mirror = new LineMirror(config)
+  const line = new WaitingLine(redis, keys, new TokenSigner(config.tokenSecret), presence, metrics, config, mirror)
+  // One subscription per process: the tick's snapshots and the ended turns of every replica.
+  const feed = new LineFeed(redis, createRedis(config, app.log, 'bullmq'), keys.lineChannel, mirror, app.log)
+  const streams = new EventStreams(line, mirror, app.log)
+  feed.listen(streams)
+  line.announceEndsWith(feed)
+  settings.onChange = (concertId) => feed.settingsChanged(concertId)
   const gate = new ActiveGate(config, line, metrics)
   const opening = new Opening(redis, keys, config.openingBatch, app.log)
   const seatMapVersions = new SeatMapVersions(redis, keys)
@@ -109,6 +127,7 @@ export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): 
     gate,
     settings,
     presence,
+    streams,
     opening,
     joinGuard: noProofChecked,
     concerts,
@@ -129,6 +148,7 @@ export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): 
   await installDocs(app, config)
   await installRateLimit(app, config, redis, keys)
   await installProxy(app, config)
+  await app.register(fastifySse)
 
   await app.register(operationsRoutes, ctx)
   await app.register(queueRoutes, ctx)
@@ -153,10 +173,17 @@ export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): 
       app.log.warn('redis is not reachable yet; routes answer 503 until it is')
     }
     presence.start()
+    streams.start()
+    await feed.start()
     await admission?.start()
     metricsLease.start()
   })
+  // Before the server closes: an open stream would otherwise hold close() for ever.
+  app.addHook('preClose', async () => {
+    streams.closeAll()
+  })
   app.addHook('onClose', async () => {
+    await feed.close()
     await metricsLease.stop()
     await admission?.close()
     await presence.close()

@@ -5,6 +5,7 @@ import type { Upstream } from './core/forward.ts'
 import type { Metrics } from './metrics.ts'
 import type { ActiveGate } from './queue/active-gate.ts'
 import type { ConcertRegistry } from './queue/concerts.ts'
+import type { EventStreams } from './queue/event-streams.ts'
 import type { JoinGuard } from './queue/join-guard.ts'
 import type { WaitingLine } from './queue/line.ts'
 import type { Opening } from './queue/opening.ts'
@@ -26,6 +27,8 @@ export interface GatewayContext {
   settings: LineSettings
   /** Marks places as asked for (polls, event streams); written to Redis in batches. */
   presence: Presence
+  /** The open event streams of this process. */
+  streams: EventStreams
   opening: Opening
   /** May a join create a new place (the proof-of-work check)? */
   joinGuard: JoinGuard

@@ -4,6 +4,7 @@
  */
 import { Headers as H } from '@rushgate/shared'
 import type { RequestParams } from 'autocannon'
+import { Redis } from 'ioredis'
 import type { Api } from '../client.ts'
 import { admitAll, chargeAll, createConcert, inParallel, joinAll, TICKET_PRICE } from '../setup.ts'
 import { expectStatus } from '../client.ts'
@@ -61,7 +62,14 @@ const token: Bench = {
   },
 }
 
-/** Position polling: pre-issued tokens of a paused line, cycled through. */
+/**
+ * Position polling: pre-issued tokens of a paused line, cycled through. Each token is polled once
+ * first, so the replica knows every place (line-mirror.ts) and the measured polls are answered
+ * from memory; beside a Fastify hello-world answering a body of the same size. Before the run it
+ * counts the Redis commands per poll with INFO commandstats (scripts' inner calls included, the
+ * admission ticks and presence flushes of the time too): the fewest of three counts, since the
+ * Redis may be shared.
+ */
 const poll: Bench = {
   name: 'poll',
   title: 'position polling (5,000 waiting tokens, cycled)',
@@ -71,6 +79,12 @@ const poll: Bench = {
     const users = Array.from({ length: 5000 }, (_, i) => `p${ctx.runId}-${i}`)
     ctx.log(`issuing ${users.length} tokens`)
     const tokens = await joinAll(ctx.api, concert.id, users)
+    // Wait for a tick's snapshot (pausing dropped the last one), then let the replica learn each place.
+    await new Promise((r) => setTimeout(r, 2500))
+    const states = await inParallel(users, 50, (u, i) => ctx.api.tokenState(u, concert.id, tokens[i] as string))
+    const bytes = Buffer.byteLength(JSON.stringify(states[0]?.body))
+    const perPoll = await commandsPerPoll(ctx, concert.id, users, tokens)
+    ctx.log(`poll: ${perPoll.map((c) => c.toFixed(4)).join(', ')} Redis commands per waiting poll (fewest counts)`)
     let n = 0
     const setupRequest = (req: RequestParams) => {
       const i = n++ % users.length
@@ -78,13 +92,44 @@ const poll: Bench = {
     }
     return [
       {
-          bench: 'poll',
-          name: 'GET /api/queues/:id/tokens/current',
-          url: ctx.stack.gatewayUrl,
-          requests: [{ method: 'GET', path: `/api/queues/${concert.id}/tokens/current`, setupRequest }],
-        },
+        bench: 'poll',
+        name: 'GET /api/queues/:id/tokens/current',
+        url: ctx.stack.gatewayUrl,
+        requests: [{ method: 'GET', path: `/api/queues/${concert.id}/tokens/current`, setupRequest }],
+        baseline: helloWorld('poll', ctx.baselineUrl, bytes),
+      },
     ]
   },
+}
+
+/** Calls of every command so far, from INFO commandstats. */
+async function commandCalls(redis: Redis): Promise<number> {
+  const info = await redis.info('commandstats')
+  let total = 0
+  for (const m of info.matchAll(/^cmdstat_[^:]+:calls=(\d+)/gm)) total += Number(m[1])
+  return total
+}
+
+/** Redis commands per poll over three runs of 20,000 polls (the INFO calls themselves taken out). */
+async function commandsPerPoll(ctx: BenchContext, concertId: number, users: string[], tokens: string[]): Promise<number[]> {
+  const redis = new Redis(ctx.stack.redisUrl)
+  try {
+    const counts: number[] = []
+    for (let run = 0; run < 3; run++) {
+      const polls = 20_000
+      const before = await commandCalls(redis)
+      await inParallel(
+        Array.from({ length: polls }, (_, i) => i),
+        50,
+        (i) => ctx.api.tokenState(users[i % users.length] as string, concertId, tokens[i % users.length] as string),
+      )
+      const after = await commandCalls(redis)
+      counts.push((after - before - 1) / polls)
+    }
+    return counts.sort((a, b) => a - b)
+  } finally {
+    redis.disconnect()
+  }
 }
 
 /**

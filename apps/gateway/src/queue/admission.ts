@@ -12,6 +12,7 @@ import type { Metrics } from '../metrics.ts'
 import type { RedisKeys } from '../redis/keys.ts'
 import type { RedisClient } from '../redis/client.ts'
 import type { ConcertRegistry } from './concerts.ts'
+import { HEAD_PLACES, SNAPSHOT_EXPIRIES } from './line-mirror.ts'
 import type { Opening } from './opening.ts'
 import type { LineScripts } from './scripts.ts'
 
@@ -118,12 +119,29 @@ export class Admission {
         config.activeTtlSeconds,
         config.ghostAfterSeconds,
         GHOST_SKIPS_PER_TICK,
+        '1',
       )
-    const result = await run()
-    if (result[0] !== -2) return result
-    // The opening is due: place the drawn pre-queue, then admit from it in this same tick.
-    if (!(await opening.run(concertId))) return [0, 0, 0]
-    return run()
+    let result = await run()
+    if (result[0] === -2) {
+      // The opening is due: place the drawn pre-queue, then admit from it in this same tick.
+      if (!(await opening.run(concertId))) return [0, 0, 0]
+      result = await run()
+    }
+    if (result[0] === -1) return [0, 0, 0]
+    // Every replica learns the line as it now stands from one message (line-mirror.ts).
+    await redis.rgSnapshot(
+      k.waiting,
+      k.active,
+      k.settings,
+      k.state,
+      keys.lineChannel,
+      concertId,
+      tickAt,
+      HEAD_PLACES,
+      SNAPSHOT_EXPIRIES,
+      ...(result[3] ?? []),
+    )
+    return [result[0], result[1], result[2]]
   }
 
   async close(): Promise<void> {

@@ -7,6 +7,7 @@ import type { GatewayConfig } from '../config.ts'
 import type { Metrics } from '../metrics.ts'
 import type { RedisKeys } from '../redis/keys.ts'
 import type { ScriptReply } from '../redis/scripts.ts'
+import type { LineMirror } from './line-mirror.ts'
 import type { Presence } from './presence.ts'
 import type { LineScripts } from './scripts.ts'
 import { parseLineConfig } from './line-config.ts'
@@ -31,7 +32,15 @@ export interface EnterOptions {
   proven: boolean
 }
 
+/** Tells every replica that a turn ended (line-feed.ts). */
+export interface EndedAnnouncer {
+  /** `score`: the place's score in `waiting` when the turn left the line there, else null. */
+  ended(concertId: number, seq: number, score: number | null): Promise<void>
+}
+
 export class WaitingLine {
+  private announcer: EndedAnnouncer | null = null
+
   constructor(
     private readonly redis: LineScripts,
     private readonly keys: RedisKeys,
@@ -39,7 +48,13 @@ export class WaitingLine {
     private readonly presence: Presence,
     private readonly metrics: Pick<Metrics, 'admissions' | 'abandoned'>,
     private readonly config: GatewayConfig,
+    /** What this replica knows of each line since the last tick (polls of waiting places). */
+    readonly mirror: LineMirror,
   ) {}
+
+  announceEndsWith(announcer: EndedAnnouncer): void {
+    this.announcer = announcer
+  }
 
   /** Enters the user (201) or returns the live token they already hold (200). */
   async enter(user: string, concertId: number, opts: EnterOptions): Promise<{ created: boolean; state: QueueTokenState }> {
@@ -95,28 +110,44 @@ export class WaitingLine {
       claims.seq,
       now,
       this.config.ghostAfterSeconds,
+      '1',
     )
-    if (reply.length === 2) {
-      if (reply[1] === 1) this.metrics.abandoned.inc({ concert: String(claims.concertId) })
+    if (reply.length < 10) {
+      if (reply[1] === 1) {
+        this.metrics.abandoned.inc({ concert: String(claims.concertId) })
+        await this.announcer?.ended(claims.concertId, claims.seq, reply[2] == null ? null : Number(reply[2]))
+      }
+      this.mirror.learn(claims.concertId, claims.seq, { status: 'ENDED', reason: reply[0] as ExpiredReason }, null, now)
       return { status: 'ENDED', reason: reply[0] as ExpiredReason }
     }
-    return this.place(reply, now)
+    const state = this.place(reply, now)
+    const score = reply.length > 10 && reply[10] !== null ? Number(reply[10]) : null
+    this.mirror.learn(claims.concertId, claims.seq, state, score, now)
+    return state
   }
 
   /**
-   * A client asking for its state (GET …/tokens/current): the lookup, and the place counts as
-   * present (marked in memory, written in the next presence flush).
+   * A client asking for its state (GET …/tokens/current): from memory for a waiting place this
+   * replica already knows (line-mirror.ts), else the lookup; and the place counts as present
+   * (marked in memory, written in the next presence flush).
    */
   async poll(claims: TokenClaims): Promise<PlaceState> {
-    const state = await this.lookup(claims)
-    if (state.status === 'WAITING' || state.status === 'PREQUEUE') this.presence.markSeen(claims.concertId, claims.seq)
+    const remembered = this.mirror.answer(claims.concertId, claims.seq)
+    const state = remembered ?? (await this.lookup(claims))
+    if (state.status === 'WAITING' || state.status === 'PREQUEUE') this.markPresent(claims)
     return state
+  }
+
+  /** The place was asked for (a poll, an open stream): batched to Redis by the presence flush. */
+  markPresent(claims: TokenClaims): void {
+    this.presence.markSeen(claims.concertId, claims.seq)
+    this.mirror.touch(claims.concertId, claims.seq)
   }
 
   /** Leaves the line or frees the active slot; null when done, else why the token had already ended. */
   async leave(claims: TokenClaims): Promise<ExpiredReason | null> {
     const k = this.keys.concert(claims.concertId)
-    const [left, reason] = await this.redis.rgLeave(
+    const [left, detail] = await this.redis.rgLeave(
       k.prequeue,
       k.waiting,
       k.active,
@@ -127,7 +158,9 @@ export class WaitingLine {
       claims.seq,
       Date.now(),
     )
-    return left === 1 ? null : (reason as ExpiredReason)
+    if (left !== 1) return detail as ExpiredReason
+    await this.announcer?.ended(claims.concertId, claims.seq, detail == null ? null : Number(detail))
+    return null
   }
 
   /** Ends the token's turn after a successful payment and remembers that it was paid. */
@@ -142,6 +175,7 @@ export class WaitingLine {
       claims.seq,
       PAID_MARKER_SECONDS,
     )
+    await this.announcer?.ended(claims.concertId, claims.seq, null)
   }
 
   toResponse(token: string, concertId: number, state: PlaceState): QueueTokenState {

@@ -12,9 +12,10 @@ type Args = (string | number)[]
 export interface LineScripts {
   rgEnter(...args: Args): Promise<ScriptReply>
   rgStatus(...args: Args): Promise<ScriptReply>
-  rgLeave(...args: Args): Promise<[number, string?]>
+  rgLeave(...args: Args): Promise<[number, (string | number)?]>
   rgFinishPaid(...args: Args): Promise<number>
-  rgAdmit(...args: Args): Promise<[number, number, number]>
+  rgAdmit(...args: Args): Promise<[number, number, number, number[]?]>
+  rgSnapshot(...args: Args): Promise<number>
   rgOpenBegin(...args: Args): Promise<[string, string?, number?]>
   rgOpenPlace(...args: Args): Promise<[string, number]>
   rgConfigure(...args: Args): Promise<[string]>

@@ -56,6 +56,9 @@ interface View {
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString())
 
 export class LineSettings {
+  /** Told after each change, so every replica stops answering from the old settings at once. */
+  onChange: (concertId: number) => Promise<void> = async () => {}
+
   constructor(
     private readonly redis: RedisClient & LineScripts,
     private readonly keys: RedisKeys,
@@ -196,6 +199,7 @@ export class LineSettings {
       throw new ApiError('ALREADY_OPEN', `concert ${concertId}'s line has already opened: opensAt can no longer change`)
     }
     if (outcome === 'CLOSES_BEFORE_OPENS') throw new ApiError('VALIDATION_ERROR', 'closesAt must be after opensAt')
+    await this.onChange(concertId)
     return this.read(concertId)
   }
 }

@@ -21,13 +21,21 @@ export function checkPresentedToken(
   if (typeof token !== 'string' || token.length === 0) {
     throw new ApiError('QUEUE_TOKEN_MISSING', 'X-Queue-Token header is required')
   }
+  return checkToken(token, 'X-Queue-Token', signer, userId, concertId)
+}
+
+/**
+ * The checks after "missing" of a token from anywhere (`where` names it in the messages);
+ * `userId` null when the caller sent no identity (an event stream: the token names its user).
+ */
+export function checkToken(token: string, where: string, signer: TokenSigner, userId: string | null, concertId: number): PresentedToken {
   const claims = signer.verify(token)
-  if (!claims) throw new ApiError('QUEUE_TOKEN_INVALID', 'X-Queue-Token is not a valid queue token')
-  if (claims.user !== userId) {
-    throw new ApiError('QUEUE_TOKEN_USER_MISMATCH', 'X-Queue-Token belongs to another user')
+  if (!claims) throw new ApiError('QUEUE_TOKEN_INVALID', `${where} is not a valid queue token`)
+  if (userId !== null && claims.user !== userId) {
+    throw new ApiError('QUEUE_TOKEN_USER_MISMATCH', `${where} belongs to another user`)
   }
   if (claims.concertId !== concertId) {
-    throw new ApiError('QUEUE_TOKEN_WRONG_CONCERT', `X-Queue-Token is for another concert, not ${concertId}`)
+    throw new ApiError('QUEUE_TOKEN_WRONG_CONCERT', `${where} is for another concert, not ${concertId}`)
   }
   return { token, claims }
 }

@@ -59,6 +59,11 @@ export class RedisKeys {
     return `${this.prefix}:metrics-lease`
   }
 
+  /** Pub/sub channel of the lines: each tick's snapshots and the turns that ended (queue/line-feed.ts). */
+  get lineChannel(): string {
+    return `${this.prefix}:lines`
+  }
+
   /** BullMQ key prefix, hash-tagged so each queue's keys share one slot in a cluster. */
   get bullPrefix(): string {
     return `{${this.prefix}-bull}`

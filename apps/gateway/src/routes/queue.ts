@@ -1,20 +1,28 @@
 /** The waiting line: the public view, enter, look up, leave (contract § Waiting line). */
 import {
+  ApiError,
   ConcertParams,
+  Headers,
   PublicQueue,
   queueTokenExpired,
   QueueTokenHeaders,
   QueueTokenState,
 } from '@rushgate/shared'
 import { errorResponses } from '@rushgate/shared/fastify'
-import Type from 'typebox'
-import type { FastifyInstance } from 'fastify'
+import Type, { type Static } from 'typebox'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { GatewayConfig } from '../config.ts'
 import type { GatewayContext } from '../context.ts'
 import { requireUser } from '../plugins/identity.ts'
-import { checkPresentedToken } from '../queue/token-check.ts'
+import { checkPresentedToken, checkToken } from '../queue/token-check.ts'
+
+const EventsQuery = Type.Object({
+  token: Type.Optional(Type.String({ description: "the queue token (a browser's EventSource cannot set headers)" })),
+})
+type EventsQuery = Static<typeof EventsQuery>
 
 export async function queueRoutes(app: FastifyInstance, ctx: GatewayContext): Promise<void> {
-  const { config, line, concerts, settings, joinGuard } = ctx
+  const { config, line, concerts, settings, joinGuard, streams } = ctx
 
   app.get<{ Params: ConcertParams }>(
     '/api/queues/:concertId',
@@ -73,6 +81,44 @@ export async function queueRoutes(app: FastifyInstance, ctx: GatewayContext): Pr
     },
   )
 
+  app.get<{ Params: ConcertParams; Querystring: EventsQuery }>(
+    '/api/queues/:concertId/tokens/current/events',
+    {
+      // Headers, lifecycle and close from @fastify/sse; its per-stream heartbeat is off: one timer
+      // writes the comments of every stream (queue/event-streams.ts).
+      sse: { kind: 'manual', heartbeat: false },
+      schema: {
+        tags: ['queue'],
+        summary: 'The token state pushed as Server-Sent Events (an open stream keeps the place from being abandoned)',
+        params: ConcertParams,
+        querystring: EventsQuery,
+        headers: QueueTokenHeaders,
+        response: {
+          200: {
+            description: 'text/event-stream: `state` events (the token state), a final `end` (the 410 body), comments',
+            content: { 'text/event-stream': { schema: { type: 'string' } } },
+          },
+          ...errorResponses(400, 401, 403, 410, 429, 503),
+        },
+      },
+    },
+    async (request, reply) => {
+      // The token names its user; an identity sent as well must be that user.
+      const userId = identitySent(request, config.authMode) ? requireUser(request, config) : null
+      const fromQuery = request.query.token
+      const token = fromQuery ?? request.headers[Headers.queueToken]
+      if (typeof token !== 'string' || token.length === 0) {
+        throw new ApiError('QUEUE_TOKEN_MISSING', 'the token query parameter or the X-Queue-Token header is required')
+      }
+      const where = fromQuery === undefined ? 'X-Queue-Token' : 'the token query parameter'
+      const { claims } = checkToken(token, where, line.signer, userId, request.params.concertId)
+      const state = await line.lookup(claims)
+      if (state.status === 'ENDED') throw queueTokenExpired(state.reason)
+      if (state.status !== 'ACTIVE') line.markPresent(claims)
+      streams.open(claims, token, reply, state)
+    },
+  )
+
   app.delete<{ Params: ConcertParams }>(
     '/api/queues/:concertId/tokens/current',
     {
@@ -93,4 +139,10 @@ export async function queueRoutes(app: FastifyInstance, ctx: GatewayContext): Pr
       return reply.code(204).send()
     },
   )
+}
+
+/** Did the caller present an identity at all (valid or not)? */
+function identitySent(request: FastifyRequest, authMode: GatewayConfig['authMode']): boolean {
+  if (request.callerId !== null || request.authError !== null) return true
+  return authMode === 'jwt' ? request.headers.authorization !== undefined : request.headers[Headers.userId] !== undefined
 }

@@ -1,8 +1,9 @@
 /**
  * The waiting room. Before the opening: a countdown, "you are in the pre-queue; the order is drawn at
  * the opening", and the draw's commitment. After it: the place in line, a progress bar from where the
- * user started to the front, the estimated wait — or, in random mode, the median wait. It polls the
- * token as `pollAfterMs` says and backs off on 429 and 503 by itself.
+ * user started to the front, the estimated wait — or, in random mode, the median wait. It listens to
+ * the token's event stream where the browser has EventSource, and otherwise (or after repeated
+ * stream errors) polls the token as `pollAfterMs` says, backing off on 429 and 503 by itself.
  */
 import type { ConcertSummary, QueueTokenState } from '@rushgate/shared'
 import { type Api, ApiFailure } from '../api.ts'
@@ -15,6 +16,8 @@ import { bindLeave } from './leave.ts'
 
 /** Never poll faster than this, whatever the server says: a floor against a tight loop. */
 const MIN_POLL_MS = 250
+/** Stream errors in a row (EventSource reconnects by itself in between) before falling back to polling. */
+const STREAM_ERRORS_BEFORE_POLLING = 3
 
 export interface WaitingOptions {
   api: Api
@@ -138,6 +141,47 @@ export function waitingView(options: WaitingOptions): View {
     setText(joinedAt, `Joined at number ${start}`)
   }
 
+  let events: EventSource | undefined
+  let streamErrors = 0
+
+  /** A state from a poll or the stream. */
+  const apply = (state: QueueTokenState) => {
+    if (stopped) return
+    if (state.status === 'ACTIVE') {
+      stop()
+      options.onActive(state)
+      return
+    }
+    render(state)
+    setText(status, '')
+  }
+
+  /** Listens instead of polling; false where the browser has no EventSource. */
+  const listen = (): boolean => {
+    if (typeof EventSource === 'undefined') return false
+    const path = `/api/queues/${concert.id}/tokens/current/events?token=${encodeURIComponent(token)}`
+    events = new EventSource(path)
+    events.addEventListener('state', (e) => {
+      streamErrors = 0
+      apply(JSON.parse((e as MessageEvent<string>).data) as QueueTokenState)
+    })
+    events.addEventListener('end', (e) => {
+      const body = JSON.parse((e as MessageEvent<string>).data) as Record<string, unknown>
+      stop()
+      options.onLost(new ApiFailure(410, String(body.code), String(body.message), body, null))
+    })
+    events.onerror = () => {
+      if (stopped) return
+      // The stream refused (an error answer) or dropped: poll, which tells why or keeps the place.
+      if (++streamErrors >= STREAM_ERRORS_BEFORE_POLLING || events?.readyState === EventSource.CLOSED) {
+        events?.close()
+        events = undefined
+        void poll()
+      }
+    }
+    return true
+  }
+
   const schedule = (ms: number) => {
     if (!stopped) timer = setTimeout(() => void poll(), Math.max(MIN_POLL_MS, ms))
   }
@@ -147,13 +191,7 @@ export function waitingView(options: WaitingOptions): View {
       const state = await api.tokenState(concert.id, token)
       attempt = 0
       if (stopped) return
-      if (state.status === 'ACTIVE') {
-        stop()
-        options.onActive(state)
-        return
-      }
-      render(state)
-      setText(status, '')
+      apply(state)
       schedule(state.pollAfterMs)
     } catch (error) {
       if (stopped) return
@@ -172,6 +210,7 @@ export function waitingView(options: WaitingOptions): View {
 
   const stop = () => {
     stopped = true
+    events?.close()
     clearTimeout(timer)
     clearInterval(clock)
   }
@@ -179,6 +218,6 @@ export function waitingView(options: WaitingOptions): View {
   bindLeave(leave, { api, concertId: concert.id, token, stop, onLeave: options.onLeave })
 
   render(options.state)
-  schedule(options.state.pollAfterMs)
+  if (!listen()) schedule(options.state.pollAfterMs)
   return { el, stop }
 }

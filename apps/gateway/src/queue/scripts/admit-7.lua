@@ -16,8 +16,11 @@
   ARGV[4] default activeTtlSeconds
   ARGV[5] default ghostAfterSeconds
   ARGV[6] at most this many abandoned places skipped in one tick (bounds the script's run time)
+  ARGV[7] '1': also answer the turns that left the line (optional)
 
-  Returns { admitted, expired, abandoned }; { -1, 0, 0 } when this tick was already processed;
+  Returns { admitted, expired, abandoned }, with ARGV[7] '1' { admitted, expired, abandoned, turns }
+  where turns lists the s of every place that left the line (admitted or abandoned; the line's
+  snapshot tells the replicas); { -1, 0, 0 } when this tick was already processed;
   { -2, 0, 0 } when the line's opening is due and has not happened: nothing was done, the caller
   runs the opening (opening.ts) and calls again with the same tick.
 
@@ -71,8 +74,12 @@ for _, c in ipairs(counts) do
 end
 redis.call('HSET', KEYS[5], 'departed', lastMinute)
 
+local gone = {}
 local function finish(admitted, abandoned)
   redis.call('HSET', KEYS[5], 'activeAfter', redis.call('ZCARD', KEYS[2]))
+  if ARGV[7] == '1' then
+    return { admitted, #expiredUsers, abandoned, gone }
+  end
   return { admitted, #expiredUsers, abandoned }
 end
 
@@ -117,6 +124,7 @@ while admitted < room and abandoned < skipLimit do
   for i = 1, #batch, 2 do
     local user = batch[i]
     local s = turnOf(batch[i + 1])
+    gone[#gone + 1] = s
     if isGhost(KEYS[6], s, cfg, ARGV[5], now) then
       markEnded(KEYS[7], s, ENDED_ABANDONED)
       abandoned = abandoned + 1

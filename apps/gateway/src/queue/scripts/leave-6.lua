@@ -12,7 +12,9 @@
   ARGV[2] s, the turn the token was issued for
   ARGV[3] now (epoch ms)
 
-  Returns { 1 } when the token was live and is now ended (and remembered as left), or
+  Returns { 1, score } when the token was live and is now ended (and remembered as left); score is
+  its place's score in `waiting` when it left the line (the replicas place the others without it,
+  line-mirror.ts), else absent. Or
   { 0, reason } when it had already ended, with the reason (see endedReason in shared.lua). A
   token of an older turn never touches the user's newer one.
 ]]
@@ -24,6 +26,9 @@ for _, key in ipairs({ KEYS[2], KEYS[1] }) do
   if score and turnOf(score) == s then
     redis.call('ZREM', key, user)
     markEnded(KEYS[5], s, ENDED_LEFT)
+    if key == KEYS[2] then
+      return { 1, score }
+    end
     return { 1 }
   end
 end

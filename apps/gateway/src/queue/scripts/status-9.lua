@@ -16,10 +16,13 @@
   ARGV[2] s, the turn the token was issued for
   ARGV[3] now (epoch ms)
   ARGV[4] default ghostAfterSeconds
+  ARGV[5] '1': also answer the scores below (optional)
 
-  Returns placeReply (shared.lua) for a live place, or { reason, abandonedNow } for an ended one:
+  Returns placeReply (shared.lua) for a live place, with ARGV[5] '1' and an 11th element for a
+  waiting one: its score in `waiting` (as Redis writes it; line-mirror.ts places it from memory
+  afterwards), or { reason, abandonedNow } for an ended one:
   reason PAID, REPLACED, LEFT, ABANDONED or EXPIRED; abandonedNow is 1 when this very call found
-  the place abandoned and ended it.
+  the place abandoned and ended it (then, with ARGV[5] '1', the score it had in `waiting`).
 
   The token is current when the user is in the pre-queue or the line with turn s, or active with
   activeSeq s. This script does not mark the user present: the caller batches that (presence.ts),
@@ -37,10 +40,17 @@ if score then
   if turnOf(score) == s then
     if isGhost(KEYS[7], s, cfg, ARGV[4], now) then
       abandon(KEYS[2], KEYS[8], KEYS[6], user, s)
+      if ARGV[5] == '1' then
+        return { 'ABANDONED', 1, score }
+      end
       return { 'ABANDONED', 1 }
     end
     local place, position = placeOf(cfg, KEYS[2], user)
-    return placeReply(KEYS[3], KEYS[6], cfg, 'WAITING', s, 0, position, place, 0)
+    local r = placeReply(KEYS[3], KEYS[6], cfg, 'WAITING', s, 0, position, place, 0)
+    if ARGV[5] == '1' then
+      r[11] = score
+    end
+    return r
   end
 else
   local pre = redis.call('ZSCORE', KEYS[1], user)
