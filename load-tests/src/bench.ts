@@ -1,12 +1,13 @@
 /**
  * `pnpm bench [token|poll|seats|holds|payments|rtt|pgbench|line …] [--url URL] [--duration S] [--warmup S] [--rounds N]
- *             [--connections N] [--users N] [--waiting N] [--profile DIR] [--all]`
+ *             [--connections N] [--users N] [--waiting N] [--rate-limit N] [--profile DIR] [--all]`
  *
  * Runs the benchmarks (all by default, `line` only when named or with --all) against the stack at
  * --url, or against one it starts. Beside each it measures its baseline (one Redis round trip, or a
  * hello-world of the same body size), and beside holds and payments Postgres's own ceiling
  * (`pgbench -N`); prints a table with the ratios, writes results/bench-<time>.{json,md} and exits
- * non-zero on any unexpected status.
+ * non-zero on any unexpected status. `--rate-limit` sets the gateway's RATE_LIMIT_PER_MINUTE (by
+ * default so high that the limiter never refuses the load generator).
  */
 import { randomBytes } from 'node:crypto'
 import { parseArgs } from 'node:util'
@@ -48,6 +49,7 @@ const { values, positionals } = parseArgs({
     profile: { type: 'string' },
     all: { type: 'boolean', default: false },
     'share-cpus': { type: 'boolean', default: false },
+    'rate-limit': { type: 'string' },
   },
 })
 
@@ -72,6 +74,7 @@ const stack = values.url
       log,
       profileDir: values.profile,
       cpus: pinned?.servers,
+      gatewayEnv: values['rate-limit'] ? { RATE_LIMIT_PER_MINUTE: values['rate-limit'] } : {},
     })
 const baseline = await startBaseline(stack.redisUrl, pinned?.servers)
 // CPU per request of the server under test, Redis and autocannon (this process), where readable.

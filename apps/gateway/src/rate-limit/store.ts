@@ -23,12 +23,21 @@
  * sooner, which counts them more strictly, never less. What this hides from the other replicas is
  * under SHARE_AFTER requests per replica and caller, so it can let through at most
  * (replicas − 1) × (SHARE_AFTER − 1) extra requests of a caller a window.
+ *
+ * Nor is a caller's count sent on every flush: it waits until it is max / SEND_SHARE requests (half
+ * the unconfirmed share a replica may pass), so that someone polling at the natural rate — a dozen
+ * requests a minute against a limit of hundreds — costs Redis nothing at all, and a poll of the line
+ * stays free of Redis work. This hides no more than the LOCAL_SHARE rule already allows, and a
+ * caller who keeps asking is sent every max / SEND_SHARE requests, so the replicas' view of the
+ * busy callers stays fresh.
  */
 import type { RateLimitScripts } from './scripts.ts'
 
 const FLUSH_MS = 25
 /** A replica passes at most max / LOCAL_SHARE requests of a caller that Redis has not confirmed. */
 export const LOCAL_SHARE = 8
+/** A caller's unsent requests wait here until they are a SEND_SHARE-th of the limit (see above). */
+export const SEND_SHARE = LOCAL_SHARE * 2
 /** Callers counted fewer times than this here in the window stay in LightCounts (see above). */
 export const SHARE_AFTER = 3
 /** Counters of LightCounts: 4 MiB, a quarter full at a million callers a window. */
@@ -159,10 +168,12 @@ export function sharedRateLimitStore({ redis, windowKey, onError }: SharedStoreO
       const unconfirmed = c.inFlight + c.pending + 1
       if ((c.shared + unconfirmed) * 2 < max && unconfirmed * LOCAL_SHARE < max) {
         c.pending++
-        dirty.add(caller)
-        if (!scheduled) {
-          scheduled = true
-          setTimeout(flush, FLUSH_MS).unref()
+        if (c.pending * SEND_SHARE >= max) {
+          dirty.add(caller)
+          if (!scheduled) {
+            scheduled = true
+            setTimeout(flush, FLUSH_MS).unref()
+          }
         }
         cb(null, { current: c.shared + c.inFlight + c.pending, ttl })
         return
