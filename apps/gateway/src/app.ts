@@ -20,6 +20,7 @@ import { installProxy, type Upstream } from './core/forward.ts'
 import { ActiveGate } from './queue/active-gate.ts'
 import { Admission } from './queue/admission.ts'
 import { ConcertRegistry } from './queue/concerts.ts'
+import { LineHistoryLog, withHistoryScripts } from './queue/history.ts'
 import { noProofChecked } from './queue/join-guard.ts'
 import { WaitingLine } from './queue/line.ts'
 import { Opening } from './queue/opening.ts'
@@ -73,11 +74,12 @@ export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): 
   )
 
   const keys = new RedisKeys(config.redisKeyPrefix)
-  const redis = withLeaseScripts(withRateLimitScripts(withLineScripts(createRedis(config, app.log, 'http'))))
+  const redis = withHistoryScripts(withLeaseScripts(withRateLimitScripts(withLineScripts(createRedis(config, app.log, 'http')))))
   const bullConnection = createRedis(config, app.log, 'bullmq')
   const core = new CoreClient(config.coreUrl, config.internalToken)
   const concerts = new ConcertRegistry(redis, keys, core, app.log)
   const settings = new LineSettings(redis, keys, config)
+  const history = new LineHistoryLog(redis, keys)
   // The line gauges are the deployment's: only the holder of the lease exports them (metrics.ts).
   const metricsLease = new RedisLease(redis, keys.metricsLease)
   const metrics = new Metrics(async () => {
@@ -108,6 +110,7 @@ export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): 
     line,
     gate,
     settings,
+    history,
     presence,
     opening,
     joinGuard: noProofChecked,
@@ -121,7 +124,7 @@ export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): 
   app.decorate('gateway', ctx)
 
   const admission =
-    opts.admission === false ? null : new Admission({ config, keys, redis, bullConnection, concerts, opening, metrics, log: app.log })
+    opts.admission === false ? null : new Admission({ config, keys, redis, bullConnection, concerts, opening, history, metrics, log: app.log })
 
   installContractErrors(app, { isUnavailable: isRedisUnavailable })
   await installBrowserHeaders(app, config)

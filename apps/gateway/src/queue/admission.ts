@@ -12,6 +12,7 @@ import type { Metrics } from '../metrics.ts'
 import type { RedisKeys } from '../redis/keys.ts'
 import type { RedisClient } from '../redis/client.ts'
 import type { ConcertRegistry } from './concerts.ts'
+import type { LineHistoryLog } from './history.ts'
 import type { Opening } from './opening.ts'
 import type { LineScripts } from './scripts.ts'
 
@@ -29,6 +30,8 @@ export interface AdmissionDeps {
   bullConnection: RedisClient
   concerts: ConcertRegistry
   opening: Opening
+  /** Where each processed tick leaves a sample of the line. */
+  history: LineHistoryLog
   metrics: Metrics
   log: FastifyBaseLogger
 }
@@ -119,11 +122,22 @@ export class Admission {
         config.ghostAfterSeconds,
         GHOST_SKIPS_PER_TICK,
       )
-    const result = await run()
+    // The sample is sent with the admission, in the same write: Redis runs it just after, so it
+    // sees the line as this tick left it. A tick already processed (-1) is refused by its id.
+    const [result] = await Promise.all([run(), this.record(concertId, tickAt)])
     if (result[0] !== -2) return result
     // The opening is due: place the drawn pre-queue, then admit from it in this same tick.
     if (!(await opening.run(concertId))) return [0, 0, 0]
     return run()
+  }
+
+  private async record(concertId: number, tickAt: number): Promise<void> {
+    try {
+      await this.deps.history.record(concertId, tickAt)
+    } catch (err) {
+      // The history is for watching: a failed sample leaves admission alone.
+      this.deps.log.warn({ err: (err as Error).message, concertId }, 'could not record the line history')
+    }
   }
 
   async close(): Promise<void> {

@@ -34,6 +34,8 @@ export interface ConcertKeys {
   ended: string
   /** LIST of the user ids drawn at the opening, in the draw's order. */
   draw: string
+  /** STREAM, one entry per tick (id = the tick's time): the line's size and running totals (queue/history.ts). */
+  history: string
 }
 
 export class RedisKeys {
@@ -79,6 +81,7 @@ export class RedisKeys {
         seen: `${base}:seen`,
         ended: `${base}:ended`,
         draw: `${base}:draw`,
+        history: `${base}:history`,
       }
       this.cache.set(concertId, keys)
     }
