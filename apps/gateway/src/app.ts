@@ -21,6 +21,7 @@ import { ActiveGate } from './queue/active-gate.ts'
 import { Admission } from './queue/admission.ts'
 import { ConcertRegistry } from './queue/concerts.ts'
 import { LineHistoryLog, withHistoryScripts } from './queue/history.ts'
+import { IdleLines } from './queue/idle-lines.ts'
 import { noProofChecked } from './queue/join-guard.ts'
 import { WaitingLine } from './queue/line.ts'
 import { Opening } from './queue/opening.ts'
@@ -94,6 +95,8 @@ export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): 
   })
   const presence = new Presence(redis, keys, app.log)
   const line = new WaitingLine(redis, keys, new TokenSigner(config.tokenSecret), presence, metrics, config)
+  const idle = new IdleLines(redis, keys, core, app.log)
+  line.onFirstPlace = (concertId) => idle.wake(concertId)
   const gate = new ActiveGate(config, line, metrics)
   const opening = new Opening(redis, keys, config.openingBatch, app.log)
   const seatMapVersions = new SeatMapVersions(redis, keys)
@@ -124,7 +127,7 @@ export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): 
   app.decorate('gateway', ctx)
 
   const admission =
-    opts.admission === false ? null : new Admission({ config, keys, redis, bullConnection, concerts, opening, history, metrics, log: app.log })
+    opts.admission === false ? null : new Admission({ config, keys, redis, bullConnection, concerts, opening, history, idle, metrics, log: app.log })
 
   installContractErrors(app, { isUnavailable: isRedisUnavailable })
   await installBrowserHeaders(app, config)

@@ -51,6 +51,14 @@ export class RedisKeys {
     return `${this.prefix}:concerts`
   }
 
+  /**
+   * SET of the ids of concerts whose line is empty and whose shows have all begun: the admission
+   * tick skips them until a join takes them out again (queue/idle-lines.ts).
+   */
+  get idleConcerts(): string {
+    return `${this.prefix}:idle-concerts`
+  }
+
   /** HASH of one fixed rate-limit window: caller → requests in it. */
   rateLimitWindow(window: number): string {
     return `${this.prefix}:rl:${window}`
