@@ -145,6 +145,8 @@ export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): 
     await pageScope(app, PAGE_POLICY, async (scope) => {
       // The files of dist/ only, not a wildcard: any other path stays the API's JSON 404.
       await scope.register(fastifyStatic, { root: WEB_DIST, prefix: '/', wildcard: false })
+      // The operators' dashboard: a page of its own, its data behind the admin token.
+      scope.get('/admin', { schema: { hide: true } }, (_request, reply) => reply.sendFile('admin.html'))
     })
   }
 
