@@ -22,6 +22,8 @@ import { ActiveGate } from './queue/active-gate.ts'
 import { Admission } from './queue/admission.ts'
 import { ConcertRegistry } from './queue/concerts.ts'
 import { EventStreams } from './queue/event-streams.ts'
+import { LineHistoryLog, withHistoryScripts } from './queue/history.ts'
+import { IdleLines } from './queue/idle-lines.ts'
 import { noProofChecked } from './queue/join-guard.ts'
 import { LineFeed } from './queue/line-feed.ts'
 import { LineMirror } from './queue/line-mirror.ts'
@@ -84,11 +86,12 @@ export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): 
   )
 
   const keys = new RedisKeys(config.redisKeyPrefix)
-  const redis = withLeaseScripts(withRateLimitScripts(withLineScripts(createRedis(config, app.log, 'http'))))
+  const redis = withHistoryScripts(withLeaseScripts(withRateLimitScripts(withLineScripts(createRedis(config, app.log, 'http')))))
   const bullConnection = createRedis(config, app.log, 'bullmq')
   const core = new CoreClient(config.coreUrl, config.internalToken)
   const concerts = new ConcertRegistry(redis, keys, core, app.log)
   const settings = new LineSettings(redis, keys, config)
+  const history = new LineHistoryLog(redis, keys)
   // The line gauges are the deployment's: only the holder of the lease exports them (metrics.ts).
   const metricsLease = new RedisLease(redis, keys.metricsLease)
   const metrics = new Metrics(async () => {
@@ -110,6 +113,8 @@ export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): 
   feed.listen(streams)
   line.announceEndsWith(feed)
   settings.onChange = (concertId) => feed.settingsChanged(concertId)
+  const idle = new IdleLines(redis, keys, core, app.log)
+  line.onFirstPlace = (concertId) => idle.wake(concertId)
   const gate = new ActiveGate(config, line, metrics)
   const opening = new Opening(redis, keys, config.openingBatch, app.log)
   const seatMapVersions = new SeatMapVersions(redis, keys)
@@ -126,6 +131,7 @@ export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): 
     line,
     gate,
     settings,
+    history,
     presence,
     streams,
     opening,
@@ -140,7 +146,7 @@ export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): 
   app.decorate('gateway', ctx)
 
   const admission =
-    opts.admission === false ? null : new Admission({ config, keys, redis, bullConnection, concerts, opening, metrics, log: app.log })
+    opts.admission === false ? null : new Admission({ config, keys, redis, bullConnection, concerts, opening, history, idle, metrics, log: app.log })
 
   installContractErrors(app, { isUnavailable: isRedisUnavailable })
   await installBrowserHeaders(app, config)
@@ -159,6 +165,8 @@ export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): 
     await pageScope(app, PAGE_POLICY, async (scope) => {
       // The files of dist/ only, not a wildcard: any other path stays the API's JSON 404.
       await scope.register(fastifyStatic, { root: WEB_DIST, prefix: '/', wildcard: false })
+      // The operators' dashboard: a page of its own, its data behind the admin token.
+      scope.get('/admin', { schema: { hide: true } }, (_request, reply) => reply.sendFile('admin.html'))
     })
   }
 

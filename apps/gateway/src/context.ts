@@ -6,6 +6,7 @@ import type { Metrics } from './metrics.ts'
 import type { ActiveGate } from './queue/active-gate.ts'
 import type { ConcertRegistry } from './queue/concerts.ts'
 import type { EventStreams } from './queue/event-streams.ts'
+import type { LineHistoryLog } from './queue/history.ts'
 import type { JoinGuard } from './queue/join-guard.ts'
 import type { WaitingLine } from './queue/line.ts'
 import type { Opening } from './queue/opening.ts'
@@ -25,6 +26,8 @@ export interface GatewayContext {
   /** Lets only ACTIVE tokens through to the core's concert routes. */
   gate: ActiveGate
   settings: LineSettings
+  /** The lines' history, one sample per tick (GET /api/admin/queues/:id/history). */
+  history: LineHistoryLog
   /** Marks places as asked for (polls, event streams); written to Redis in batches. */
   presence: Presence
   /** The open event streams of this process. */

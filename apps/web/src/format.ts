@@ -1,18 +1,48 @@
-/** How numbers, money, dates and durations read on the page. */
-const numbers = new Intl.NumberFormat('en-US')
-const dateTime = new Intl.DateTimeFormat('en-GB', {
+/**
+ * How numbers, money, dates and durations read on the page, in the page's language (Korean or
+ * English: chosen from navigator.languages, switchable, remembered in localStorage) and in the
+ * viewer's own time zone (Intl's default: KST for Asia/Seoul).
+ */
+export type Lang = 'ko' | 'en'
+const LANG_KEY = 'rushgate.lang'
+
+function chooseLang(): Lang {
+  try {
+    const saved = localStorage.getItem(LANG_KEY)
+    if (saved === 'ko' || saved === 'en') return saved
+  } catch {}
+  for (const l of navigator.languages ?? [navigator.language]) {
+    if (/^ko\b/i.test(l)) return 'ko'
+    if (/^en\b/i.test(l)) return 'en'
+  }
+  return 'en'
+}
+
+export let lang: Lang = chooseLang()
+
+/** Remembers the choice; the page reloads to redraw in it. */
+export function setLang(next: Lang): void {
+  try {
+    localStorage.setItem(LANG_KEY, next)
+  } catch {}
+  lang = next
+}
+
+const numbers = new Intl.NumberFormat(lang === 'ko' ? 'ko-KR' : 'en-US')
+// Korean readers get the date as Koreans write it; times in the viewer's zone, with its name.
+const dateTime = new Intl.DateTimeFormat(lang === 'ko' ? 'ko-KR' : 'en-GB', {
   weekday: 'short',
   day: 'numeric',
   month: 'short',
   year: 'numeric',
   hour: '2-digit',
   minute: '2-digit',
-  timeZone: 'UTC',
   timeZoneName: 'short',
 })
 
+/** `110,000원` in Korean, `110,000 won` in English. */
 export function formatWon(amount: number): string {
-  return `${numbers.format(amount)} won`
+  return lang === 'ko' ? `${numbers.format(amount)}원` : `${numbers.format(amount)} won`
 }
 
 export function formatDate(iso: string): string {
@@ -29,6 +59,7 @@ export function formatClock(ms: number): string {
 
 /** `about 40 seconds`, `about 3 minutes`: an estimate should not look more precise than it is. */
 export function formatWait(seconds: number): string {
+  if (lang === 'ko') return koreanWait(seconds)
   if (seconds <= 5) return 'a few seconds'
   if (seconds < 60) return `about ${seconds} seconds`
   const minutes = Math.round(seconds / 60)
@@ -43,5 +74,17 @@ export function formatCount(n: number): string {
 }
 
 export function plural(n: number, one: string, many: string): string {
+  if (lang === 'ko') return `${numbers.format(n)}${KOREAN_COUNTERS[many] ?? ` ${many}`}`
   return `${numbers.format(n)} ${n === 1 ? one : many}`
+}
+
+/** Korean has no plural: a counter after the number. */
+const KOREAN_COUNTERS: Record<string, string> = { dates: '회 공연', seats: '석', minutes: '분', seconds: '초' }
+
+function koreanWait(seconds: number): string {
+  if (seconds <= 5) return '몇 초'
+  if (seconds < 60) return `약 ${seconds}초`
+  const minutes = Math.round(seconds / 60)
+  if (minutes < 60) return `약 ${minutes}분`
+  return `약 ${Math.floor(minutes / 60)}시간 ${minutes % 60}분`
 }

@@ -8,7 +8,8 @@ import type { ConcertSummary, QueueTokenState } from '@rushgate/shared'
 import { type Api, ApiFailure, clientConfig, createApi } from './api.ts'
 import { type AuthMode, credentials, subOf, takeJwt, watchForJwt } from './auth.ts'
 import { h } from './dom.ts'
-import { describeFailure, LINE_UP_AGAIN } from './messages.ts'
+import { lang, setLang } from './format.ts'
+import { describeFailure, LINE_UP_AGAIN, text } from './messages.ts'
 import { retryDelay } from './retry.ts'
 import { store } from './store.ts'
 import { activeView } from './views/active.ts'
@@ -43,10 +44,10 @@ function showWho(userId: string | null): void {
     who.replaceChildren()
     return
   }
-  const signedIn = h('span', {}, 'Signed in as ', h('strong', { 'data-user': userId }, userId))
+  const signedIn = h('span', {}, text('signedInAs'), h('strong', { 'data-user': userId }, userId))
   // With JWTs the host site says who the user is; there is nobody to switch to here.
   if (mode === 'jwt') who.replaceChildren(signedIn)
-  else who.replaceChildren(signedIn, h('button', { type: 'button', class: 'button small', onclick: () => askIdentity() }, 'Switch user'))
+  else who.replaceChildren(signedIn, h('button', { type: 'button', class: 'button small', onclick: () => askIdentity() }, text('switchUser')))
 }
 
 function askIdentity(): void {
@@ -208,4 +209,23 @@ async function boot(): Promise<void> {
   else askIdentity()
 }
 
+/** The language switch in the header: the choice is remembered and the page redrawn in it. */
+function showLanguage(): void {
+  document.documentElement.lang = lang
+  const tagline = document.querySelector('.tagline')
+  if (tagline) tagline.textContent = text('tagline')
+  const select = h(
+    'select',
+    { id: 'lang', 'aria-label': text('language') },
+    h('option', { value: 'ko', selected: lang === 'ko' }, '한국어'),
+    h('option', { value: 'en', selected: lang === 'en' }, 'English'),
+  )
+  select.addEventListener('change', () => {
+    setLang(select.value === 'ko' ? 'ko' : 'en')
+    location.reload()
+  })
+  document.querySelector('.top')?.append(select)
+}
+
+showLanguage()
 void boot()

@@ -4,7 +4,7 @@
  */
 import type { ErrorCode, ExpiredReason } from '@rushgate/shared'
 import { ApiFailure } from './api.ts'
-import { formatClock, formatWon } from './format.ts'
+import { formatClock, formatDate, formatWon, lang } from './format.ts'
 
 type Body = Record<string, unknown>
 type Sentence = string | ((body: Body, failure: ApiFailure) => string)
@@ -78,9 +78,53 @@ const sentences: Record<ErrorCode, Sentence> = {
   UPSTREAM_UNAVAILABLE: 'The ticket service is busy or unreachable right now. Please try again in a moment.',
 }
 
+/** The Korean sentences; a code without one here falls back to English. */
+const koreanSentences: Partial<Record<ErrorCode, Sentence>> = {
+  VALIDATION_ERROR: (_b, f) => `요청이 받아들여지지 않았습니다: ${f.message}`,
+  UNAUTHENTICATED: '로그인되어 있지 않거나 로그인이 만료되었습니다. 다시 로그인해 주세요.',
+  QUEUE_TOKEN_MISSING: '아직 이 공연의 대기열에 있지 않습니다. 대기열에 참가해 주세요.',
+  QUEUE_NOT_ACTIVE: '아직 차례가 아닙니다. 대기열에서 기다려 주세요.',
+  CONCERT_NOT_FOUND: '이 공연은 더 이상 존재하지 않습니다.',
+  SEAT_UNAVAILABLE: '죄송합니다. 방금 다른 분이 이 좌석을 선택했습니다. 다른 좌석을 골라 주세요.',
+  HOLD_LIMIT_REACHED: '선점할 수 있는 좌석 수를 모두 채웠습니다. 결제하거나 하나를 해제해 주세요.',
+  HOLD_EXPIRED: '결제 전에 선점 시간이 끝나 좌석이 해제되었습니다. 다시 선점해 주세요.',
+  QUEUE_CLOSED: '이 대기열은 마감되어 새로 참가할 수 없습니다.',
+  INSUFFICIENT_BALANCE: (body) => {
+    const balance = num(body, 'balance')
+    const amount = num(body, 'amount')
+    if (balance === null || amount === null) return '잔액이 부족합니다. 먼저 충전해 주세요.'
+    return `잔액이 부족합니다: 좌석 금액 ${formatWon(amount)}, 잔액 ${formatWon(balance)}. ${formatWon(amount - balance)} 이상 충전한 뒤 다시 결제해 주세요.`
+  },
+  QUEUE_TOKEN_EXPIRED: '대기 순서가 끝났습니다. 다시 줄을 설 수 있습니다.',
+  RATE_LIMITED: '요청이 너무 많습니다. 잠시 후 다시 시도해 주세요.',
+  UPSTREAM_UNAVAILABLE: '지금은 예매 서비스가 혼잡하거나 연결할 수 없습니다. 잠시 후 다시 시도해 주세요.',
+  INTERNAL_ERROR: '서비스에 문제가 생겼습니다. 다시 시도해 주세요.',
+}
+
+/** The page's own words (not errors), in both languages. */
+const UI = {
+  tagline: { en: 'a fair line for concert tickets', ko: '공정한 공연 티켓 대기열' },
+  concertsOnSale: { en: 'Concerts on sale', ko: '판매 중인 공연' },
+  joinQueue: { en: 'Join the queue', ko: '대기열 참가' },
+  lineClosed: { en: 'This line is closed: it takes no new places.', ko: '이 대기열은 마감되어 새로 참가할 수 없습니다.' },
+  signedInAs: { en: 'Signed in as ', ko: '로그인: ' },
+  switchUser: { en: 'Switch user', ko: '사용자 전환' },
+  language: { en: 'Language', ko: '언어' },
+} satisfies Record<string, Record<'en' | 'ko', string>>
+
+export function text(key: keyof typeof UI): string {
+  return UI[key][lang]
+}
+
+export function salesOpenAt(iso: string): string {
+  return lang === 'ko'
+    ? `판매 시작: ${formatDate(iso)}. 그 전에 참가하면 사전 대기열에 들어가며, 순서는 판매 시작 때 추첨됩니다.`
+    : `Sales open at ${formatDate(iso)}. Join before then to be in the pre-queue: its order is drawn at the opening.`
+}
+
 export function describeFailure(error: unknown): string {
-  if (!(error instanceof ApiFailure)) return 'Something went wrong in the page. Please reload it.'
-  const sentence = sentences[error.code as ErrorCode]
+  if (!(error instanceof ApiFailure)) return lang === 'ko' ? '페이지에 문제가 생겼습니다. 새로고침해 주세요.' : 'Something went wrong in the page. Please reload it.'
+  const sentence = (lang === 'ko' ? koreanSentences[error.code as ErrorCode] : undefined) ?? sentences[error.code as ErrorCode]
   if (sentence === undefined) return `Something went wrong (${error.status || 'no answer'}). Please try again.`
   return typeof sentence === 'function' ? sentence(error.body, error) : sentence
 }

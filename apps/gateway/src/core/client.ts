@@ -78,6 +78,31 @@ export class CoreClient {
     throw unavailable()
   }
 
+  /**
+   * When the concert's last show begins (epoch ms), from its dates; null when it has none or is
+   * unknown. Throws 503 when the core cannot say.
+   */
+  async lastShowAt(concertId: number): Promise<number | null> {
+    let statusCode: number
+    let dates: { startsAt: string }[] = []
+    try {
+      const res = await this.pool.request({
+        method: 'GET',
+        path: `/api/concerts/${concertId}/schedules`,
+        headers: { [Headers.internalToken]: this.internalToken },
+        signal: AbortSignal.timeout(TIMEOUT_MS),
+      })
+      statusCode = res.statusCode
+      if (statusCode === 200) dates = (await res.body.json()) as { startsAt: string }[]
+      else await res.body.dump()
+    } catch {
+      throw unavailable()
+    }
+    if (statusCode === 404) return null
+    if (statusCode !== 200) throw unavailable()
+    return dates.length === 0 ? null : Math.max(...dates.map((d) => Date.parse(d.startsAt)))
+  }
+
   /** The core's own readiness (it checks Postgres). */
   async ready(timeoutMs = 1000): Promise<boolean> {
     try {

@@ -3,7 +3,9 @@
  * schedule for the deployment), and a worker (concurrency 1) on every replica; whichever takes a
  * tick's job runs the admission script once per known concert. The script remembers the last
  * tick it processed, so a retried or duplicated job never admits twice. A line whose opening is
- * due is opened first (opening.ts), within the same tick.
+ * due is opened first (opening.ts), within the same tick. Each processed line leaves a sample in
+ * its history (history.ts); an empty line whose shows have all begun is skipped from then on
+ * until a join wakes it (idle-lines.ts).
  */
 import { type Job, Queue, Worker } from 'bullmq'
 import type { FastifyBaseLogger } from 'fastify'
@@ -13,6 +15,8 @@ import type { RedisKeys } from '../redis/keys.ts'
 import type { RedisClient } from '../redis/client.ts'
 import type { ConcertRegistry } from './concerts.ts'
 import { HEAD_PLACES, SNAPSHOT_EXPIRIES } from './line-mirror.ts'
+import type { LineHistoryLog } from './history.ts'
+import type { IdleLines } from './idle-lines.ts'
 import type { Opening } from './opening.ts'
 import type { LineScripts } from './scripts.ts'
 
@@ -30,6 +34,10 @@ export interface AdmissionDeps {
   bullConnection: RedisClient
   concerts: ConcertRegistry
   opening: Opening
+  /** Where each processed tick leaves a sample of the line. */
+  history: LineHistoryLog
+  /** Empty lines with every show begun, which the tick skips. */
+  idle: IdleLines
   metrics: Metrics
   log: FastifyBaseLogger
 }
@@ -79,7 +87,8 @@ export class Admission {
     const { concerts, metrics } = this.deps
     // The scheduled time of this iteration: the same for every copy of the job.
     const tickAt = job.opts.prevMillis ?? job.timestamp
-    const ids = await concerts.list()
+    const [all, idle] = await Promise.all([concerts.list(), this.deps.idle.list()])
+    const ids = all.filter((id) => !idle.has(id))
     const results = await Promise.all(
       ids.map((id) =>
         this.admit(id, tickAt).catch((err: Error): [number, number, number] => {
@@ -121,7 +130,11 @@ export class Admission {
         GHOST_SKIPS_PER_TICK,
         '1',
       )
-    let result = await run()
+    // The sample is sent with the admission, in the same write: Redis runs it just after, so it
+    // sees the line as this tick left it. A tick already processed (-1) is refused by its id.
+    const [first, size] = await Promise.all([run(), this.record(concertId, tickAt)])
+    if (size && size.waiting + size.active === 0) await this.deps.idle.consider(concertId)
+    let result = first
     if (result[0] === -2) {
       // The opening is due: place the drawn pre-queue, then admit from it in this same tick.
       if (!(await opening.run(concertId))) return [0, 0, 0]
@@ -142,6 +155,17 @@ export class Admission {
       ...(result[3] ?? []),
     )
     return [result[0], result[1], result[2]]
+  }
+
+  /** The line's sample of this tick; its size, or null when it could not be written. */
+  private async record(concertId: number, tickAt: number): Promise<{ waiting: number; active: number } | null> {
+    try {
+      return await this.deps.history.record(concertId, tickAt)
+    } catch (err) {
+      // The history is for watching: a failed sample leaves admission alone.
+      this.deps.log.warn({ err: (err as Error).message, concertId }, 'could not record the line history')
+      return null
+    }
   }
 
   async close(): Promise<void> {

@@ -40,6 +40,8 @@ export interface EndedAnnouncer {
 
 export class WaitingLine {
   private announcer: EndedAnnouncer | null = null
+  /** Called when an enter found nobody ahead (the line may have been idle: idle-lines.ts). */
+  onFirstPlace: (concertId: number) => Promise<void> = async () => {}
 
   constructor(
     private readonly redis: LineScripts,
@@ -85,6 +87,8 @@ export class WaitingLine {
       throw new ApiError('PROOF_OF_WORK_REQUIRED', `concert ${concertId}'s line asks for a proof of work to take a new place`)
     }
     const created = reply[2] === 1
+    // Alone at the front (the place estimate is 1), or active at once: the line may be waking up.
+    if (reply[0] === 'ACTIVE' ? created : Number(reply[4]) <= 1) await this.onFirstPlace(concertId)
     const state = this.place(reply, now)
     if (created && state.status === 'ACTIVE') this.metrics.admissions.inc({ concert })
     // The same turn signs into the same token: a re-entry gets back the string it already holds.

@@ -34,6 +34,8 @@ export interface ConcertKeys {
   ended: string
   /** LIST of the user ids drawn at the opening, in the draw's order. */
   draw: string
+  /** STREAM, one entry per tick (id = the tick's time): the line's size and running totals (queue/history.ts). */
+  history: string
 }
 
 export class RedisKeys {
@@ -47,6 +49,14 @@ export class RedisKeys {
   /** SET of the ids of every known concert: what the admission tick walks. */
   get concerts(): string {
     return `${this.prefix}:concerts`
+  }
+
+  /**
+   * SET of the ids of concerts whose line is empty and whose shows have all begun: the admission
+   * tick skips them until a join takes them out again (queue/idle-lines.ts).
+   */
+  get idleConcerts(): string {
+    return `${this.prefix}:idle-concerts`
   }
 
   /** HASH of one fixed rate-limit window: caller → requests in it. */
@@ -84,6 +94,7 @@ export class RedisKeys {
         seen: `${base}:seen`,
         ended: `${base}:ended`,
         draw: `${base}:draw`,
+        history: `${base}:history`,
       }
       this.cache.set(concertId, keys)
     }

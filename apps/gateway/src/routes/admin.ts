@@ -5,8 +5,10 @@ import {
   ConcertPatch,
   CreatedConcert,
   Draw,
+  HistoryQuery,
   NewConcert,
   QueueSettings,
+  QueueHistory,
   QueueSettingsPatch,
   SalesReport,
 } from '@rushgate/shared'
@@ -17,7 +19,7 @@ import { adminGuard } from '../plugins/admin-auth.ts'
 import { forward, readBody } from '../core/forward.ts'
 
 export async function adminRoutes(app: FastifyInstance, ctx: GatewayContext): Promise<void> {
-  const { config, concerts, settings, opening, upstream } = ctx
+  const { config, concerts, settings, history, opening, upstream } = ctx
   // onRequest: an unauthorised caller learns nothing, not even whether the body was valid.
   app.addHook('onRequest', adminGuard(config.adminToken))
   const admin = [{ admin: [] }]
@@ -133,6 +135,27 @@ export async function adminRoutes(app: FastifyInstance, ctx: GatewayContext): Pr
     async (request) => {
       await concerts.assertExists(request.params.concertId)
       return opening.draw(request.params.concertId)
+    },
+  )
+
+  app.get<{ Params: ConcertParams; Querystring: HistoryQuery }>(
+    '/api/admin/queues/:concertId/history',
+    {
+      schema: {
+        tags: ['admin'],
+        summary:
+          'The line over the last `minutes` (1–1,440, default 60), oldest first: one sample a tick, or past 1,440 samples consecutive ticks aggregated evenly',
+        description:
+          '`waiting` and `active` as the sample’s (last) tick left them; `admitted` and `abandoned` counted since the previous sample. Kept 25 hours, the same on every replica.',
+        security: admin,
+        params: ConcertParams,
+        querystring: HistoryQuery,
+        response: { 200: QueueHistory, ...errorResponses(400, 401, 404, 429, 503) },
+      },
+    },
+    async (request) => {
+      await concerts.assertExists(request.params.concertId)
+      return history.read(request.params.concertId, request.query.minutes)
     },
   )
 }

@@ -2,12 +2,12 @@
 import type { ConcertSummary } from '@rushgate/shared'
 import type { Api } from '../api.ts'
 import { h } from '../dom.ts'
-import { formatDate, plural } from '../format.ts'
-import { describeFailure } from '../messages.ts'
+import { plural } from '../format.ts'
+import { describeFailure, salesOpenAt, text } from '../messages.ts'
 
 export function concertsView(api: Api, onJoin: (concert: ConcertSummary) => void): HTMLElement {
   const list = h('div', { class: 'concerts', 'aria-busy': 'true' }, h('p', {}, 'Loading concerts…'))
-  const section = h('section', { 'aria-labelledby': 'concerts-title', class: 'stack' }, h('h2', { id: 'concerts-title' }, 'Concerts on sale'), list)
+  const section = h('section', { 'aria-labelledby': 'concerts-title', class: 'stack' }, h('h2', { id: 'concerts-title' }, text('concertsOnSale')), list)
 
   const load = async () => {
     list.setAttribute('aria-busy', 'true')
@@ -33,7 +33,7 @@ export function concertsView(api: Api, onJoin: (concert: ConcertSummary) => void
 
 function concertCard(api: Api, concert: ConcertSummary, onJoin: (concert: ConcertSummary) => void): HTMLElement {
   const titleId = `concert-${concert.id}-title`
-  const button = h('button', { type: 'button', class: 'button primary' }, 'Join the queue')
+  const button = h('button', { type: 'button', class: 'button primary' }, text('joinQueue'))
   button.addEventListener('click', () => {
     button.disabled = true
     onJoin(concert)
@@ -44,9 +44,9 @@ function concertCard(api: Api, concert: ConcertSummary, onJoin: (concert: Concer
     .line(concert.id)
     .then((view) => {
       if (view.state === 'PREQUEUE' && view.opensAt) {
-        line.textContent = `Sales open at ${formatDate(view.opensAt)}. Join before then to be in the pre-queue: its order is drawn at the opening.`
+        line.textContent = salesOpenAt(view.opensAt)
       } else if (view.state === 'CLOSED') {
-        line.textContent = 'This line is closed: it takes no new places.'
+        line.textContent = text('lineClosed')
       }
     })
     .catch(() => {})
