@@ -20,10 +20,10 @@ import { installProxy, type Upstream } from './core/forward.ts'
 import { ActiveGate } from './queue/active-gate.ts'
 import { Admission } from './queue/admission.ts'
 import { ConcertRegistry } from './queue/concerts.ts'
-import { noProofChecked } from './queue/join-guard.ts'
 import { WaitingLine } from './queue/line.ts'
 import { Opening } from './queue/opening.ts'
 import { Presence } from './queue/presence.ts'
+import { ProofOfWork } from './queue/proof-of-work.ts'
 import { withLineScripts } from './queue/scripts.ts'
 import { LineSettings } from './queue/settings.ts'
 import { TokenSigner } from './queue/tokens.ts'
@@ -110,7 +110,7 @@ export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): 
     settings,
     presence,
     opening,
-    joinGuard: noProofChecked,
+    joinGuard: new ProofOfWork(config.proofOfWorkKey),
     concerts,
     core,
     upstream,
