@@ -34,6 +34,9 @@ const keys = [
   concert.state,
   concert.seen,
   concert.ended,
+  // Where a proof of work and a client address's joins would go (unused: no proof, no address).
+  `${concert.seq}:pow`,
+  `${concert.seq}:joins`,
 ]
 
 type Mode = 'one write each' | 'ioredis auto-pipelining' | 'coalesceWrites (the gateway)'

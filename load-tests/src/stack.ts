@@ -94,6 +94,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         TOKEN_SECRET: tokenSecret,
         // Benchmarks measure throughput, not the limiter; a rush sets its own value.
         RATE_LIMIT_PER_MINUTE: '10000000',
+        // The simulated users all come from this machine's address.
+        JOIN_LIMIT_PER_MINUTE: '10000000',
         // Production mode with header identity: the simulated users are X-User-Id headers.
         TRUST_USER_HEADER: 'true',
         ...options.gatewayEnv,

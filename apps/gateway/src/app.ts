@@ -24,12 +24,12 @@ import { ConcertRegistry } from './queue/concerts.ts'
 import { EventStreams } from './queue/event-streams.ts'
 import { LineHistoryLog, withHistoryScripts } from './queue/history.ts'
 import { IdleLines } from './queue/idle-lines.ts'
-import { noProofChecked } from './queue/join-guard.ts'
 import { LineFeed } from './queue/line-feed.ts'
 import { LineMirror } from './queue/line-mirror.ts'
 import { WaitingLine } from './queue/line.ts'
 import { Opening } from './queue/opening.ts'
 import { Presence } from './queue/presence.ts'
+import { ProofOfWork } from './queue/proof-of-work.ts'
 import { withLineScripts } from './queue/scripts.ts'
 import { LineSettings } from './queue/settings.ts'
 import { TokenSigner } from './queue/tokens.ts'
@@ -135,7 +135,7 @@ export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): 
     presence,
     streams,
     opening,
-    joinGuard: noProofChecked,
+    joinGuard: new ProofOfWork(config.proofOfWorkKey),
     concerts,
     core,
     upstream,

@@ -2,7 +2,7 @@
  * The gateway's configuration: one schema with defaults, read once from the environment.
  * A bad value stops the start with a message that names the variable.
  */
-import { createHmac, createPublicKey } from 'node:crypto'
+import { createHmac, createPublicKey, hkdfSync } from 'node:crypto'
 import { GHOST_AFTER_MAX_SECONDS } from '@rushgate/shared'
 import { ConfigError, commaList, internalTokenFrom, LogLevel, OptionalSecret, readEnv } from '@rushgate/shared/fastify'
 import Type, { type Static } from 'typebox'
@@ -36,6 +36,7 @@ const ConfigSchema = Type.Object({
   JWT_AUDIENCE: Type.Optional(Type.String({ minLength: 1 })),
   CORS_ORIGINS: Type.String({ default: '' }),
   RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, maximum: 1_000_000_000, default: 600 }),
+  JOIN_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, maximum: 1_000_000_000, default: 30 }),
   TOKEN_SECRET: OptionalSecret(),
   TRUST_PROXY: Type.String({ default: 'false' }),
   SHUTDOWN_DRAIN_MS: Type.Integer({ minimum: 0, maximum: 120_000, default: 0 }),
@@ -95,8 +96,12 @@ export interface GatewayConfig {
   /** Origins whose pages may call the API (CORS); empty: no cross-origin grants. */
   corsOrigins: string[]
   rateLimitPerMinute: number
+  /** New places a client address may take in one line per (fixed) minute, whatever identity it claims. */
+  joinLimitPerMinute: number
   /** Key of the queue-token HMAC; identical on every replica. */
   tokenSecret: string
+  /** Key of the proof-of-work challenges' HMAC, derived from tokenSecret: identical on every replica. */
+  proofOfWorkKey: string
   /**
    * Fastify's `trustProxy`: false (default: the client is the socket's peer), true (trust every
    * hop), a number of hops, or a comma-separated list of proxy addresses/CIDRs. When on, the
@@ -125,6 +130,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     )
   }
   const internalToken = internalTokenFrom(raw)
+  // Derived, not random: every replica started with the same INTERNAL_TOKEN signs alike.
+  const tokenSecret = raw.TOKEN_SECRET ?? createHmac('sha256', internalToken).update('rushgate queue tokens').digest('hex')
   return {
     nodeEnv: raw.NODE_ENV,
     port: raw.GATEWAY_PORT,
@@ -149,8 +156,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     jwt: raw.AUTH_MODE === 'jwt' ? jwtConfig(raw) : null,
     corsOrigins: corsOrigins(raw.CORS_ORIGINS),
     rateLimitPerMinute: raw.RATE_LIMIT_PER_MINUTE,
-    // Derived, not random: every replica started with the same INTERNAL_TOKEN signs alike.
-    tokenSecret: raw.TOKEN_SECRET ?? createHmac('sha256', internalToken).update('rushgate queue tokens').digest('hex'),
+    joinLimitPerMinute: raw.JOIN_LIMIT_PER_MINUTE,
+    tokenSecret,
+    // A key of its own, so that a challenge's signature can never pass for a queue token's.
+    proofOfWorkKey: Buffer.from(hkdfSync('sha256', tokenSecret, '', 'rushgate proof of work', 32)).toString('hex'),
     trustProxy: parseTrustProxy(raw.TRUST_PROXY),
     shutdownDrainMs: raw.SHUTDOWN_DRAIN_MS,
     seatMapStaleMs: raw.SEAT_MAP_STALE_MS,

@@ -11,6 +11,7 @@ import type { JoinGuard } from './queue/join-guard.ts'
 import type { WaitingLine } from './queue/line.ts'
 import type { Opening } from './queue/opening.ts'
 import type { Presence } from './queue/presence.ts'
+import type { ProofOfWork } from './queue/proof-of-work.ts'
 import type { LineScripts } from './queue/scripts.ts'
 import type { LineSettings } from './queue/settings.ts'
 import type { RedisClient } from './redis/client.ts'
@@ -33,8 +34,8 @@ export interface GatewayContext {
   /** The open event streams of this process. */
   streams: EventStreams
   opening: Opening
-  /** May a join create a new place (the proof-of-work check)? */
-  joinGuard: JoinGuard
+  /** Reads a join's proof of work, and issues the challenges (queue/proof-of-work.ts). */
+  joinGuard: JoinGuard & Pick<ProofOfWork, 'challenge'>
   concerts: ConcertRegistry
   core: CoreClient
   /** Where proxied requests go, and what is done with the core's internal answer headers. */

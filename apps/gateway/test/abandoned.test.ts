@@ -16,7 +16,7 @@ t.test('the admission script skips abandoned places without spending a slot', as
   // A line the real ticks never visit (not in the concert set): only this test's calls admit.
   const { redis, keys, config } = gw.app.gateway
   const k = keys.concert(535353)
-  const lineKeys = [k.prequeue, k.waiting, k.active, k.activeSeq, k.seq, k.settings, k.state, k.seen, k.ended]
+  const lineKeys = [k.prequeue, k.waiting, k.active, k.activeSeq, k.seq, k.settings, k.state, k.seen, k.ended, `${k.seq}:pow`, `${k.seq}:joins`]
   t.teardown(() => redis.del(...lineKeys, k.draw))
   await redis.hset(k.settings, { ghostAfterSeconds: String(GHOST_AFTER), admitPerTick: '3' })
   const now = Date.now()

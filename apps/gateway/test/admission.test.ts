@@ -10,7 +10,7 @@ t.test('a tick is processed once, however many times its job runs', async (t) =>
   // A line the real ticks never visit (not in the concert set): only this test's calls admit.
   const { redis, keys, config } = gw.app.gateway
   const k = keys.concert(424242)
-  const lineKeys = [k.prequeue, k.waiting, k.active, k.activeSeq, k.seq, k.settings, k.state, k.seen, k.ended]
+  const lineKeys = [k.prequeue, k.waiting, k.active, k.activeSeq, k.seq, k.settings, k.state, k.seen, k.ended, `${k.seq}:pow`, `${k.seq}:joins`]
   for (const u of ['a', 'b', 'c', 'd', 'e', 'f']) {
     await redis.rgEnter(...lineKeys, u, Date.now(), '0', config.activeTtlSeconds, config.ghostAfterSeconds)
   }

@@ -64,7 +64,7 @@ export async function preparedLine(t: Test, opts: { replicas: number; users: num
     if (joined.body.status !== 'PREQUEUE') throw new Error(`join: ${joined.status} ${JSON.stringify(joined.body)}`)
   }
   const k = new RedisKeys(prefix).concert(concert.id)
-  const lineKeys = [k.prequeue, k.waiting, k.active, k.activeSeq, k.seq, k.settings, k.state, k.seen, k.ended]
+  const lineKeys = [k.prequeue, k.waiting, k.active, k.activeSeq, k.seq, k.settings, k.state, k.seen, k.ended, `${k.seq}:pow`, `${k.seq}:joins`]
   const scripts = withLineScripts(redis)
   for (let i = gateways.length; i < users.length; i += 100) {
     await Promise.all(users.slice(i, i + 100).map((u) => scripts.rgEnter(...lineKeys, u, Date.now(), '0', 600, 300)))

@@ -2,7 +2,7 @@
  * Scale of the line: one concert with N (default 1,000,000) waiting users, the Redis memory each one
  * costs, and the latency of a position lookup at that size.
  *
- * The line is filled with the gateway's own enter script (`enter-9.lua` as the gateway sends it, from
+ * The line is filled with the gateway's own enter script (`enter-11.lua` as the gateway sends it, from
  * apps/gateway, as EVALSHA in pipelined batches) and its own key layout (`RedisKeys`); each join marks
  * the user present, as the gateway does, so presence is on; the tokens of a sample of the users are
  * signed with its `TokenSigner` and the stack's TOKEN_SECRET — exactly what N calls of `POST /tokens`
@@ -59,7 +59,7 @@ export async function runLineBench(o: { stack: Stack; api: Api; waiting: number;
   const redis = new Redis(stack.redisUrl)
   try {
     const sha = (await redis.script('LOAD', ENTER.lua)) as string
-    const enterKeys = [keys.prequeue, keys.waiting, keys.active, keys.activeSeq, keys.seq, keys.settings, keys.state, keys.seen, keys.ended]
+    const enterKeys = [keys.prequeue, keys.waiting, keys.active, keys.activeSeq, keys.seq, keys.settings, keys.state, keys.seen, keys.ended, `${keys.seq}:pow`, `${keys.seq}:joins`]
     const usedBefore = await usedMemory(redis)
     const every = Math.max(1, Math.floor(waiting / SAMPLE))
     const sample: { user: string; token: string }[] = []
@@ -136,7 +136,7 @@ export async function runLineBench(o: { stack: Stack; api: Api; waiting: number;
       single,
       zrankP50: zrank[Math.floor(zrank.length * 0.5)]!,
       zrankP99: zrank[Math.floor(zrank.length * 0.99)]!,
-      method: "with the gateway's enter-9.lua (EVALSHA, pipelined in batches of 2,000; presence marked at each join) and its key layout",
+      method: "with the gateway's enter-11.lua (EVALSHA, pipelined in batches of 2,000; presence marked at each join) and its key layout",
       fillMs,
       memoryBytes,
       bytesPerUser: memoryBytes / waiting,

@@ -74,6 +74,7 @@ export function gatewayEnvironment(opts: GatewayOptions & { prefix: string }): R
     LOG_LEVEL: 'silent',
     ADMIN_TOKEN,
     RATE_LIMIT_PER_MINUTE: '1000000',
+    JOIN_LIMIT_PER_MINUTE: '1000000',
     REDIS_CLUSTER_NODES: opts.env?.REDIS_URL ? '' : clusterNodes(),
     ...opts.env,
     CORE_URL: opts.coreUrl,

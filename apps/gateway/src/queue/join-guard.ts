@@ -1,16 +1,21 @@
 /**
- * Whether a join may create a new place on a line that asks for a proof of work: the one seam
- * where that check plugs in. The enter script (scripts/enter-9.lua) hands back an existing place
- * whatever this says, and refuses a new place on a line with `proofOfWork` set unless `proven`
- * (403 PROOF_OF_WORK_REQUIRED), in the same atomic step that looks the place up — so the check
- * costs no Redis round trip of its own.
+ * What a join brings towards a new place on a line that asks for a proof of work: the one seam
+ * where that check plugs in (./proof-of-work.ts). The guard only reads the request; the enter
+ * script (scripts/enter-11.lua) hands back an existing place whatever it says, and only for a new
+ * place on a line with `proofOfWork` set does it refuse `none` (403 PROOF_OF_WORK_REQUIRED) and
+ * `invalid` (403 PROOF_OF_WORK_INVALID) and spend a `valid` one (SET NX: a second use is
+ * invalid), in the same atomic step that looks the place up — so the check costs no Redis round
+ * trip of its own, and a re-entry spends nothing.
  */
 import type { FastifyRequest } from 'fastify'
 
-export interface JoinGuard {
-  /** The request carries an accepted proof of work for this concert's line. */
-  proven(request: FastifyRequest, concertId: number): Promise<boolean> | boolean
-}
+export type JoinProof =
+  | { kind: 'none' }
+  | { kind: 'invalid'; message: string }
+  /** A solution whose number and signature hold; `challenge` names it, `ttlMs` until it expires. */
+  | { kind: 'valid'; challenge: string; ttlMs: number }
 
-/** No proof of work is checked yet: nobody is proven, so a line with `proofOfWork` set takes no new places. */
-export const noProofChecked: JoinGuard = { proven: () => false }
+export interface JoinGuard {
+  /** What the request's proof of work is worth for a join of this concert's line. */
+  check(request: FastifyRequest, concertId: number): Promise<JoinProof> | JoinProof
+}

@@ -8,6 +8,7 @@ import type { Metrics } from '../metrics.ts'
 import type { RedisKeys } from '../redis/keys.ts'
 import type { ScriptReply } from '../redis/scripts.ts'
 import type { LineMirror } from './line-mirror.ts'
+import type { JoinProof } from './join-guard.ts'
 import type { Presence } from './presence.ts'
 import type { LineScripts } from './scripts.ts'
 import { parseLineConfig } from './line-config.ts'
@@ -16,6 +17,25 @@ import { estimateWait, pollAfterMs } from './wait.ts'
 
 /** How long the "ended by a payment" marker of a turn is kept. */
 const PAID_MARKER_SECONDS = 86_400
+
+const REFUSALS = new Set(['CLOSED', 'PROOF_REQUIRED', 'PROOF_INVALID', 'JOIN_LIMITED'])
+
+/** The error of an enter script's refusal. */
+function refusal(reply: ScriptReply, concertId: number, proof: JoinProof, limit: number, windowLeftMs: number): ApiError {
+  switch (reply[0]) {
+    case 'PROOF_REQUIRED':
+      return new ApiError('PROOF_OF_WORK_REQUIRED', `concert ${concertId}'s line asks for a proof of work (X-Proof-Of-Work) to take a new place`)
+    case 'PROOF_INVALID':
+      return new ApiError(
+        'PROOF_OF_WORK_INVALID',
+        proof.kind === 'invalid' ? proof.message : 'X-Proof-Of-Work was not accepted: this solution was already used',
+      )
+    case 'JOIN_LIMITED':
+      return new JoinLimitError(limit, Math.max(1, Math.ceil(windowLeftMs / 1000)))
+    default:
+      return new ApiError('QUEUE_CLOSED', `concert ${concertId}'s line takes no new places`)
+  }
+}
 
 /** Where a token's turn stands. */
 export type PlaceState =
@@ -26,10 +46,12 @@ export type PlaceState =
 
 export interface EnterOptions {
   /**
-   * The caller presented an accepted proof of work. A line with `proofOfWork` set creates no new
-   * place without one (403 PROOF_OF_WORK_REQUIRED); an existing place is returned either way.
+   * The caller's proof of work (join-guard.ts). A line with `proofOfWork` set creates no new place
+   * without a valid one, and spends it when it does; an existing place is returned either way.
    */
-  proven: boolean
+  proof: JoinProof
+  /** The client address, counted against JOIN_LIMIT_PER_MINUTE when a new place is taken. */
+  address: string
 }
 
 /** Tells every replica that a turn ended (line-feed.ts). */
@@ -37,6 +59,19 @@ export interface EndedAnnouncer {
   /** `score`: the place's score in `waiting` when the turn left the line there, else null. */
   ended(concertId: number, seq: number, score: number | null): Promise<void>
 }
+
+/** A join refused because its client address took JOIN_LIMIT_PER_MINUTE new places this minute. */
+export class JoinLimitError extends ApiError {
+  constructor(
+    limit: number,
+    readonly retryAfterSeconds: number,
+  ) {
+    super('RATE_LIMITED', `more than ${limit} new places a minute from this client address; retry in ${retryAfterSeconds} seconds`)
+  }
+}
+
+const MINUTE_MS = 60_000
+const PROOF_ARG = { none: '0', valid: '1', invalid: '2' } as const
 
 export class WaitingLine {
   private announcer: EndedAnnouncer | null = null
@@ -62,6 +97,10 @@ export class WaitingLine {
   async enter(user: string, concertId: number, opts: EnterOptions): Promise<{ created: boolean; state: QueueTokenState }> {
     const k = this.keys.concert(concertId)
     const now = Date.now()
+    const { proof } = opts
+    const minute = Math.floor(now / MINUTE_MS)
+    // The proof and the address's count are settled in this same script, and only for a new
+    // place: a join costs one round trip whether or not the line asks for a proof of work.
     const reply = await this.redis.rgEnter(
       k.prequeue,
       k.waiting,
@@ -72,20 +111,22 @@ export class WaitingLine {
       k.state,
       k.seen,
       k.ended,
+      this.keys.proofUsed(concertId, proof.kind === 'valid' ? proof.challenge : '-'),
+      this.keys.joins(concertId, minute),
       user,
       now,
-      opts.proven ? '1' : '0',
+      PROOF_ARG[proof.kind],
       this.config.activeTtlSeconds,
       this.config.ghostAfterSeconds,
+      proof.kind === 'valid' ? proof.ttlMs : 0,
+      opts.address,
+      this.config.joinLimitPerMinute,
     )
     const concert = String(concertId)
-    const refused = reply[0] === 'CLOSED' || reply[0] === 'PROOF_REQUIRED'
+    const refused = typeof reply[0] === 'string' && REFUSALS.has(reply[0])
     // An abandoned place of this user was found and ended on the way (the flag ends the reply).
     if (reply[refused ? 1 : 10] === 1) this.metrics.abandoned.inc({ concert })
-    if (reply[0] === 'CLOSED') throw new ApiError('QUEUE_CLOSED', `concert ${concertId}'s line takes no new places`)
-    if (reply[0] === 'PROOF_REQUIRED') {
-      throw new ApiError('PROOF_OF_WORK_REQUIRED', `concert ${concertId}'s line asks for a proof of work to take a new place`)
-    }
+    if (refused) throw refusal(reply, concertId, proof, this.config.joinLimitPerMinute, (minute + 1) * MINUTE_MS - now)
     const created = reply[2] === 1
     // Alone at the front (the place estimate is 1), or active at once: the line may be waking up.
     if (reply[0] === 'ACTIVE' ? created : Number(reply[4]) <= 1) await this.onFirstPlace(concertId)

@@ -87,6 +87,12 @@ export class LineSettings {
     }
   }
 
+  /** The line's proof-of-work difficulty (null: none): one HGET, for the challenge route. */
+  async proofOfWork(concertId: number): Promise<number | null> {
+    const n = Number(await this.redis.hget(this.keys.concert(concertId).settings, 'proofOfWork'))
+    return n > 0 ? n : null
+  }
+
   /** What anyone may see of a line; the seed only once the line has opened. */
   async publicView(concertId: number): Promise<PublicQueue> {
     const v = await this.view(concertId)

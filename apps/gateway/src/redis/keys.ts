@@ -109,6 +109,20 @@ export class RedisKeys {
     return `${this.prefix}:{c:${concertId}}:seat-map:${scheduleId}`
   }
 
+  /**
+   * STRING: this proof-of-work solution (named by its challenge) took a place; kept until the
+   * challenge expires, so that it is accepted once across every replica. In the concert's slot,
+   * so the enter script can spend it.
+   */
+  proofUsed(concertId: number, challenge: string): string {
+    return `${this.prefix}:{c:${concertId}}:pow:${challenge}`
+  }
+
+  /** HASH of one fixed minute (epoch ms / 60,000) of the line: client address → new places taken in it. */
+  joins(concertId: number, minute: number): string {
+    return `${this.prefix}:{c:${concertId}}:joins:${minute}`
+  }
+
   /** "This turn was ended by a payment", keyed by the user and the turn's `s`; kept for a day. */
   paid(concertId: number, user: string, seq: number): string {
     return `${this.prefix}:{c:${concertId}}:paid:${seq}:${user}`

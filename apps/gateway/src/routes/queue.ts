@@ -1,6 +1,7 @@
 /** The waiting line: the public view, enter, look up, leave (contract § Waiting line). */
 import {
   ApiError,
+  Challenge,
   ConcertParams,
   Headers,
   PublicQueue,
@@ -14,12 +15,18 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { GatewayConfig } from '../config.ts'
 import type { GatewayContext } from '../context.ts'
 import { requireUser } from '../plugins/identity.ts'
+import { JoinLimitError } from '../queue/line.ts'
 import { checkPresentedToken, checkToken } from '../queue/token-check.ts'
 
 const EventsQuery = Type.Object({
   token: Type.Optional(Type.String({ description: "the queue token (a browser's EventSource cannot set headers)" })),
 })
 type EventsQuery = Static<typeof EventsQuery>
+
+// Documented, not validated here: a bad value is the contract's 403, not a 400 (queue/proof-of-work.ts).
+const ProofOfWorkHeaders = Type.Object({
+  'x-proof-of-work': Type.Optional(Type.String({ description: 'base64 of the JSON of a solved challenge; needed for a new place when the line asks for proof of work' })),
+})
 
 export async function queueRoutes(app: FastifyInstance, ctx: GatewayContext): Promise<void> {
   const { config, line, concerts, settings, joinGuard, streams } = ctx
@@ -40,6 +47,25 @@ export async function queueRoutes(app: FastifyInstance, ctx: GatewayContext): Pr
     },
   )
 
+  app.get<{ Params: ConcertParams }>(
+    '/api/queues/:concertId/challenge',
+    {
+      schema: {
+        tags: ['queue'],
+        summary: "A proof-of-work challenge for joining the line (ALTCHA's format), valid 5 minutes",
+        params: ConcertParams,
+        response: { 200: Challenge, ...errorResponses(400, 404, 429, 503) },
+      },
+    },
+    async (request, reply) => {
+      const { concertId } = request.params
+      await concerts.assertExists(concertId)
+      // Each challenge is new: a cached one would be one solution for everyone.
+      reply.header('cache-control', 'no-store')
+      return joinGuard.challenge(concertId, await settings.proofOfWork(concertId))
+    },
+  )
+
   app.post<{ Params: ConcertParams }>(
     '/api/queues/:concertId/tokens',
     {
@@ -48,6 +74,7 @@ export async function queueRoutes(app: FastifyInstance, ctx: GatewayContext): Pr
         summary: 'Enter the waiting line (201), or get back the live token already held (200)',
         security: [{ user: [] }],
         params: ConcertParams,
+        headers: ProofOfWorkHeaders,
         response: { 200: QueueTokenState, 201: QueueTokenState, ...errorResponses(400, 401, 403, 404, 409, 429, 503) },
       },
     },
@@ -55,9 +82,14 @@ export async function queueRoutes(app: FastifyInstance, ctx: GatewayContext): Pr
       const userId = requireUser(request, config)
       const { concertId } = request.params
       await concerts.assertExists(concertId)
-      const proven = await joinGuard.proven(request, concertId)
-      const { created, state } = await line.enter(userId, concertId, { proven })
-      return reply.code(created ? 201 : 200).send(state)
+      const proof = await joinGuard.check(request, concertId)
+      try {
+        const { created, state } = await line.enter(userId, concertId, { proof, address: request.ip })
+        return reply.code(created ? 201 : 200).send(state)
+      } catch (err) {
+        if (err instanceof JoinLimitError) reply.header('retry-after', String(err.retryAfterSeconds))
+        throw err
+      }
     },
   )
 

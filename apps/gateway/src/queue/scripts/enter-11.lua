@@ -10,17 +10,25 @@
   KEYS[7] state      HASH openedAt, opening, seedCommitment, admittedTotal, abandonedTotal, …
   KEYS[8] seen       BITFIELD u32 by s: when the turn last asked (presence)
   KEYS[9] ended      BITFIELD u2 by s: why a turn ended (left, abandoned)
+  KEYS[10] proofUsed STRING set (NX) when the caller's proof-of-work solution is spent
+  KEYS[11] joins     HASH of this minute's new places per client address
 
   ARGV[1] userId
   ARGV[2] now (epoch ms)
-  ARGV[3] '1' when the caller presented an accepted proof of work (may create a place on a line
-          that asks for one), else '0'
+  ARGV[3] the caller's proof of work: '0' none, '1' a solution whose number and signature hold
+          (spent here, once, when it takes a new place on a line that asks for one), '2' unreadable,
+          wrong, forged or expired
   ARGV[4] default activeTtlSeconds
   ARGV[5] default ghostAfterSeconds
+  ARGV[6] ms until the solution expires (how long KEYS[10] must remember it)
+  ARGV[7] the client address, ARGV[8] its limit of new places in this minute (KEYS[11]); without
+          them no new place is counted
 
   Returns placeReply (shared.lua) with an 11th element: 1 when an abandoned place of this user was
   found and ended on the way (the new place is at the back). Or { 'CLOSED', abandoned } (no new
-  places: closesAt passed, reject mode, or the pre-queue is full), { 'PROOF_REQUIRED', abandoned }.
+  places: closesAt passed, reject mode, or the pre-queue is full), { 'PROOF_REQUIRED', abandoned },
+  { 'PROOF_INVALID', abandoned, 'used' or 'bad' }, { 'JOIN_LIMITED', abandoned }. A refused join
+  spends no solution and counts no place.
 
   A user holds at most one place: active, pre-queue or waiting, checked in that order under one
   atomic script, so concurrent enters of one user yield one turn. A user with a live turn gets the
@@ -80,8 +88,26 @@ local closesAt = cfg[F.closesAt]
 if cfg[F.mode] == 'reject' or (closesAt and tonumber(closesAt) <= now) then
   return { 'CLOSED', abandoned }
 end
-if tonumber(cfg[F.proofOfWork] or '0') > 0 and ARGV[3] ~= '1' then
-  return { 'PROOF_REQUIRED', abandoned }
+local proofAsked = tonumber(cfg[F.proofOfWork] or '0') > 0
+if proofAsked then
+  if ARGV[3] == '0' then
+    return { 'PROOF_REQUIRED', abandoned }
+  elseif ARGV[3] ~= '1' then
+    return { 'PROOF_INVALID', abandoned, 'bad' }
+  end
+end
+local limit = tonumber(ARGV[8] or '')
+if limit and tonumber(redis.call('HGET', KEYS[11], ARGV[7]) or '0') >= limit then
+  return { 'JOIN_LIMITED', abandoned }
+end
+if proofAsked and not redis.call('SET', KEYS[10], '1', 'NX', 'PX', math.max(1, tonumber(ARGV[6]))) then
+  return { 'PROOF_INVALID', abandoned, 'used' }
+end
+if limit then
+  -- Fixed one-minute windows: the hash outlives its minute by one, then goes.
+  if redis.call('HINCRBY', KEYS[11], ARGV[7], 1) == 1 and redis.call('PTTL', KEYS[11]) < 0 then
+    redis.call('PEXPIRE', KEYS[11], 120000)
+  end
 end
 local st = redis.call('HMGET', KEYS[7], 'openedAt', 'opening', 'seedCommitment')
 local opensAt = cfg[F.opensAt]
