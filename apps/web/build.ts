@@ -1,5 +1,5 @@
 /**
- * Builds the page into dist/ (index.html, app.js, styles.css), which the gateway serves at `/`,
+ * Builds the page into dist/ (index.html, app.js, pow-worker.js, styles.css), which the gateway serves at `/`,
  * and the operators' dashboard (admin.html, admin.js with uPlot bundled, admin.css), served at `/admin`.
  * Quick and dependency-light on purpose: the root `pnpm start` runs it before every start.
  */
@@ -24,6 +24,8 @@ const common: BuildOptions = {
 }
 await build({ ...common, entryPoints: [join(src, 'main.ts')], outfile: join(dist, 'app.js') })
 await build({ ...common, entryPoints: [join(src, 'admin', 'main.ts')], outfile: join(dist, 'admin.js') })
+// The proof-of-work solver runs as a classic Web Worker script of its own.
+await build({ ...common, format: 'iife', entryPoints: [join(src, 'pow-worker.ts')], outfile: join(dist, 'pow-worker.js') })
 // uPlot's stylesheet first, then the dashboard's own: one file, from this origin (the CSP allows no other).
 const uplotCss = await readFile(join(here, 'node_modules', 'uplot', 'dist', 'uPlot.min.css'), 'utf8')
 await writeFile(join(dist, 'admin.css'), `${uplotCss}\n${await readFile(join(src, 'admin', 'dashboard.css'), 'utf8')}`)

@@ -18,6 +18,7 @@ import {
   type Schedule,
   type Seat,
 } from '@rushgate/shared'
+import type { PowChallenge } from './proof-of-work.ts'
 
 /** A request that hangs longer than this is given up and reported as the service being unavailable. */
 const REQUEST_TIMEOUT_MS = 10_000
@@ -48,6 +49,8 @@ interface CallOptions {
   idempotencyKey?: string
   /** Sent as If-None-Match; a 304 then resolves to `NOT_MODIFIED`. */
   etag?: string | null
+  /** A solved proof of work (proof-of-work.ts), sent as X-Proof-Of-Work. */
+  proofOfWork?: string
 }
 
 /** What a conditional GET resolves to when the server says the page's copy is still current. */
@@ -84,6 +87,7 @@ async function request<T>(path: string, options: CallOptions): Promise<{ body: T
   if (options.queueToken) headers[Headers.queueToken] = options.queueToken
   if (options.idempotencyKey) headers[Headers.idempotencyKey] = options.idempotencyKey
   if (options.etag) headers['if-none-match'] = options.etag
+  if (options.proofOfWork) headers[Headers.proofOfWork] = options.proofOfWork
   let body: string | undefined
   if (options.body !== undefined) {
     headers['content-type'] = 'application/json'
@@ -142,7 +146,10 @@ export function createApi(userId: string, auth: () => Record<string, string>) {
 
     /** The public view of a line: its state, sale window and the draw's commitment (and seed, once open). */
     line: (concertId: number) => call<PublicQueue>(`/api/queues/${concertId}`, { auth }),
-    joinQueue: (concertId: number) => call<QueueTokenState>(queue(concertId), { method: 'POST', auth }),
+    /** Joins the line; `proofOfWork` when the line asked for one (403 PROOF_OF_WORK_REQUIRED). */
+    joinQueue: (concertId: number, proofOfWork?: string) =>
+      call<QueueTokenState>(queue(concertId), { method: 'POST', auth, proofOfWork }),
+    challenge: (concertId: number) => call<PowChallenge>(`/api/queues/${concertId}/challenge`, { auth }),
     tokenState: (concertId: number, queueToken: string) =>
       call<QueueTokenState>(`${queue(concertId)}/current`, { auth, queueToken }),
     leaveQueue: (concertId: number, queueToken: string) =>

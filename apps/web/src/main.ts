@@ -17,6 +17,7 @@ import { concertsView } from './views/concerts.ts'
 import { confirmationView } from './views/confirmation.ts'
 import { identityView } from './views/identity.ts'
 import { createNotice } from './views/notice.ts'
+import { solveChallenge } from './proof-of-work.ts'
 import { purchasesView } from './views/purchases.ts'
 import { signedOutView } from './views/signed-out.ts'
 import { waitingView } from './views/waiting.ts'
@@ -79,14 +80,38 @@ async function join(concert: ConcertSummary): Promise<void> {
   if (!api) return
   notice.clear()
   try {
-    // 201 for a new place, 200 with the same place when the user is already in this line.
-    const state = await api.joinQueue(concert.id)
+    // 201 for a new place, 200 with the same place when the user is already in this line. A line
+    // that asks for a proof of work says so (403) only when a new place would be made: then solve
+    // its challenge and join again with the solution.
+    const state = await api.joinQueue(concert.id).catch(async (error: unknown) => {
+      if (!(error instanceof ApiFailure && error.code === 'PROOF_OF_WORK_REQUIRED') || !api) throw error
+      return api.joinQueue(concert.id, await proveWork(api, concert))
+    })
     store.setToken(api.userId, concert.id, state.token)
     enter(concert, state)
   } catch (error) {
     notice.show(describeFailure(error), 'error', { label: 'Try again', run: () => void join(concert) })
     showConcerts()
   }
+}
+
+/** Shows the puzzle's progress while the line's challenge is solved; resolves with the solution. */
+async function proveWork(client: Api, concert: ConcertSummary): Promise<string> {
+  const challenge = await client.challenge(concert.id)
+  const progress = h('progress', { id: 'pow-progress', max: 100, value: 0 })
+  show(
+    h(
+      'section',
+      { class: 'card', 'data-view': 'proof-of-work' },
+      h('h2', {}, text('checkingBrowser')),
+      h('p', {}, text('puzzleExplained')),
+      h('label', { for: 'pow-progress' }, text('puzzleProgress')),
+      progress,
+    ),
+  )
+  return solveChallenge(challenge, (fraction) => {
+    progress.value = Math.round(fraction * 100)
+  })
 }
 
 function enter(concert: ConcertSummary, state: QueueTokenState): void {

@@ -110,6 +110,12 @@ const UI = {
   signedInAs: { en: 'Signed in as ', ko: '로그인: ' },
   switchUser: { en: 'Switch user', ko: '사용자 전환' },
   language: { en: 'Language', ko: '언어' },
+  checkingBrowser: { en: 'Checking your browser', ko: '브라우저 확인 중' },
+  puzzleExplained: {
+    en: 'This line asks every browser to solve a short puzzle before it takes a place, to keep bots out. It takes a few seconds; please keep this page open.',
+    ko: '봇을 막기 위해 이 대기열은 참가 전에 브라우저가 짧은 퍼즐을 풀도록 합니다. 몇 초 걸리니 이 페이지를 열어 두세요.',
+  },
+  puzzleProgress: { en: 'Puzzle progress', ko: '퍼즐 진행률' },
 } satisfies Record<string, Record<'en' | 'ko', string>>
 
 export function text(key: keyof typeof UI): string {
