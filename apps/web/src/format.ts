@@ -1,32 +1,8 @@
 /**
- * How numbers, money, dates and durations read on the page, in the page's language (Korean or
- * English: chosen from navigator.languages, switchable, remembered in localStorage) and in the
- * viewer's own time zone (Intl's default: KST for Asia/Seoul).
+ * How numbers, money, dates and durations read on the page, in the page's language (lang.ts) and
+ * in the viewer's own time zone (Intl's default: KST for Asia/Seoul).
  */
-export type Lang = 'ko' | 'en'
-const LANG_KEY = 'rushgate.lang'
-
-function chooseLang(): Lang {
-  try {
-    const saved = localStorage.getItem(LANG_KEY)
-    if (saved === 'ko' || saved === 'en') return saved
-  } catch {}
-  for (const l of navigator.languages ?? [navigator.language]) {
-    if (/^ko\b/i.test(l)) return 'ko'
-    if (/^en\b/i.test(l)) return 'en'
-  }
-  return 'en'
-}
-
-export let lang: Lang = chooseLang()
-
-/** Remembers the choice; the page reloads to redraw in it. */
-export function setLang(next: Lang): void {
-  try {
-    localStorage.setItem(LANG_KEY, next)
-  } catch {}
-  lang = next
-}
+import { lang } from './lang.ts'
 
 const numbers = new Intl.NumberFormat(lang === 'ko' ? 'ko-KR' : 'en-US')
 // Korean readers get the date as Koreans write it; times in the viewer's zone, with its name.
@@ -73,13 +49,10 @@ export function formatCount(n: number): string {
   return numbers.format(n)
 }
 
+/** `1 seat`, `3 seats`: English only; Korean counts with a counter word instead (`3석`), in its own table. */
 export function plural(n: number, one: string, many: string): string {
-  if (lang === 'ko') return `${numbers.format(n)}${KOREAN_COUNTERS[many] ?? ` ${many}`}`
   return `${numbers.format(n)} ${n === 1 ? one : many}`
 }
-
-/** Korean has no plural: a counter after the number. */
-const KOREAN_COUNTERS: Record<string, string> = { dates: '회 공연', seats: '석', minutes: '분', seconds: '초' }
 
 function koreanWait(seconds: number): string {
   if (seconds <= 5) return '몇 초'

@@ -8,8 +8,8 @@ import type { ConcertSummary, QueueTokenState } from '@rushgate/shared'
 import { type Api, ApiFailure, clientConfig, createApi } from './api.ts'
 import { type AuthMode, credentials, subOf, takeJwt, watchForJwt } from './auth.ts'
 import { h } from './dom.ts'
-import { lang, setLang } from './format.ts'
-import { describeFailure, LINE_UP_AGAIN, text } from './messages.ts'
+import { languageSwitch, lang } from './lang.ts'
+import { describeFailure, LINE_UP_AGAIN, say } from './messages.ts'
 import { retryDelay } from './retry.ts'
 import { store } from './store.ts'
 import { activeView } from './views/active.ts'
@@ -45,10 +45,10 @@ function showWho(userId: string | null): void {
     who.replaceChildren()
     return
   }
-  const signedIn = h('span', {}, text('signedInAs'), h('strong', { 'data-user': userId }, userId))
+  const signedIn = h('span', {}, say.signedInAs, h('strong', { 'data-user': userId }, userId))
   // With JWTs the host site says who the user is; there is nobody to switch to here.
   if (mode === 'jwt') who.replaceChildren(signedIn)
-  else who.replaceChildren(signedIn, h('button', { type: 'button', class: 'button small', onclick: () => askIdentity() }, text('switchUser')))
+  else who.replaceChildren(signedIn, h('button', { type: 'button', class: 'button small', onclick: () => askIdentity() }, say.switchUser))
 }
 
 function askIdentity(): void {
@@ -90,7 +90,7 @@ async function join(concert: ConcertSummary): Promise<void> {
     store.setToken(api.userId, concert.id, state.token)
     enter(concert, state)
   } catch (error) {
-    notice.show(describeFailure(error), 'error', { label: 'Try again', run: () => void join(concert) })
+    notice.show(describeFailure(error), 'error', { label: say.tryAgain, run: () => void join(concert) })
     showConcerts()
   }
 }
@@ -103,9 +103,9 @@ async function proveWork(client: Api, concert: ConcertSummary): Promise<string> 
     h(
       'section',
       { class: 'card', 'data-view': 'proof-of-work' },
-      h('h2', {}, text('checkingBrowser')),
-      h('p', {}, text('puzzleExplained')),
-      h('label', { for: 'pow-progress' }, text('puzzleProgress')),
+      h('h2', {}, say.checkingBrowser),
+      h('p', {}, say.puzzleExplained),
+      h('label', { for: 'pow-progress' }, say.puzzleProgress),
       progress,
     ),
   )
@@ -138,7 +138,7 @@ function enter(concert: ConcertSummary, state: QueueTokenState): void {
 
 function left(concert: ConcertSummary): void {
   if (api) store.setToken(api.userId, concert.id, null)
-  notice.show(`You left the line for ${concert.title}.`, 'info')
+  notice.show(say.leftLine(concert.title), 'info')
   showConcerts()
 }
 
@@ -151,7 +151,7 @@ function lost(concert: ConcertSummary, error: unknown): void {
   }
   if (api) store.setToken(api.userId, concert.id, null)
   const again = error instanceof ApiFailure && LINE_UP_AGAIN.has(error.code)
-  notice.show(describeFailure(error), 'error', again ? { label: 'Line up again', run: () => void join(concert) } : undefined)
+  notice.show(describeFailure(error), 'error', again ? { label: say.lineUpAgain, run: () => void join(concert) } : undefined)
   showConcerts()
 }
 
@@ -175,7 +175,7 @@ async function resume(userId: string): Promise<boolean> {
 
 function signedOut(): void {
   if (mode === 'header') {
-    notice.show('Your user id was not accepted. Please enter it again.')
+    notice.show(say.idNotAccepted)
     askIdentity()
     return
   }
@@ -213,10 +213,10 @@ async function boot(): Promise<void> {
       // A busy or unreachable gateway: wait as it says (or back off), then ask again by itself.
       const delay = retryDelay(error, attempt)
       if (delay === null) {
-        notice.show(describeFailure(error), 'error', { label: 'Try again', run: () => void boot() })
+        notice.show(describeFailure(error), 'error', { label: say.tryAgain, run: () => void boot() })
         return
       }
-      notice.show(`${describeFailure(error)} Trying again in ${Math.ceil(delay / 1000)} s.`, 'info')
+      notice.show(say.retryingIn(describeFailure(error), Math.ceil(delay / 1000)), 'info')
       await new Promise((resolve) => setTimeout(resolve, delay))
     }
   }
@@ -234,22 +234,15 @@ async function boot(): Promise<void> {
   else askIdentity()
 }
 
-/** The language switch in the header: the choice is remembered and the page redrawn in it. */
+/** The page in its language: the header's words and the switch (remembered, then the page redrawn). */
 function showLanguage(): void {
   document.documentElement.lang = lang
   const tagline = document.querySelector('.tagline')
-  if (tagline) tagline.textContent = text('tagline')
-  const select = h(
-    'select',
-    { id: 'lang', 'aria-label': text('language') },
-    h('option', { value: 'ko', selected: lang === 'ko' }, '한국어'),
-    h('option', { value: 'en', selected: lang === 'en' }, 'English'),
-  )
-  select.addEventListener('change', () => {
-    setLang(select.value === 'ko' ? 'ko' : 'en')
-    location.reload()
-  })
-  document.querySelector('.top')?.append(select)
+  if (tagline) tagline.textContent = say.tagline
+  const skip = document.querySelector('.skip')
+  if (skip) skip.textContent = say.skip
+  document.title = say.title
+  document.querySelector('.top')?.append(languageSwitch(say.language))
 }
 
 showLanguage()

@@ -7,6 +7,95 @@
  */
 import uPlot from 'uplot'
 import { h } from '../dom.ts'
+import { formatCount, formatWon } from '../format.ts'
+import { languageSwitch, lang, words } from '../lang.ts'
+
+const w = words(
+  {
+    tagline: "operators' dashboard",
+    title: 'Rushgate · operators',
+    language: 'Language',
+    signIn: 'Sign in',
+    adminToken: 'Admin token',
+    open: 'Open the dashboard',
+    settingsOf: (concert: string) => `Settings of ${concert}`,
+    noLimit: 'no limit',
+    isoOrEmpty: 'ISO time, or empty',
+    paused: 'Paused',
+    admitPerTick: 'Admit per tick',
+    maxActive: 'Max active',
+    mode: 'Mode',
+    opensAt: 'Opens at',
+    apply: 'Apply settings',
+    unchanged: 'Nothing to apply: the settings are unchanged.',
+    notApplied: (why: string) => `The settings were not applied: ${why}`,
+    state: 'State',
+    waiting: 'Waiting',
+    active: 'Active',
+    wait: 'Wait if joining now',
+    seconds: (n: string) => `${n} s`,
+    held: 'Seats held',
+    sold: 'Seats sold',
+    revenue: 'Revenue',
+    lineChart: 'Waiting and active',
+    flowChart: 'Admitted and abandoned per minute',
+    waitingSeries: 'waiting',
+    activeSeries: 'active',
+    admittedSeries: 'admitted',
+    abandonedSeries: 'abandoned',
+    time: 'Time',
+    modes: { fifo: 'fifo', random: 'random', passthrough: 'passthrough', reject: 'reject' },
+    concerts: (n: string, seconds: number) => `${n} concerts · refreshed every ${seconds} s`,
+    refused: 'The admin token was not accepted. Please enter it again.',
+    notRefreshed: (why: string) => `Could not refresh: ${why}`,
+    notLoaded: (why: string) => `The dashboard could not load: ${why}`,
+    confirmTitle: 'Apply these settings?',
+    cancel: 'Cancel',
+    confirmApply: 'Apply',
+  },
+  {
+    tagline: '운영자 대시보드',
+    title: 'Rushgate · 운영',
+    language: '언어',
+    signIn: '로그인',
+    adminToken: '관리자 토큰',
+    open: '대시보드 열기',
+    settingsOf: (concert: string) => `${concert} 설정`,
+    noLimit: '제한 없음',
+    isoOrEmpty: 'ISO 시각, 또는 비워 두기',
+    paused: '일시 정지',
+    admitPerTick: '틱당 입장 인원',
+    maxActive: '최대 활성 인원',
+    mode: '방식',
+    opensAt: '판매 시작',
+    apply: '설정 적용',
+    unchanged: '적용할 것이 없습니다: 설정이 바뀌지 않았습니다.',
+    notApplied: (why: string) => `설정이 적용되지 않았습니다: ${why}`,
+    state: '상태',
+    waiting: '대기',
+    active: '활성',
+    wait: '지금 참가 시 대기 시간',
+    seconds: (n: string) => `${n}초`,
+    held: '선점 좌석',
+    sold: '판매 좌석',
+    revenue: '매출',
+    lineChart: '대기와 활성',
+    flowChart: '분당 입장과 이탈',
+    waitingSeries: '대기',
+    activeSeries: '활성',
+    admittedSeries: '입장',
+    abandonedSeries: '이탈',
+    time: '시각',
+    modes: { fifo: '선착순', random: '무작위 추첨', passthrough: '바로 입장', reject: '참가 거부' },
+    concerts: (n: string, seconds: number) => `공연 ${n}개 · ${seconds}초마다 새로 고침`,
+    refused: '관리자 토큰이 받아들여지지 않았습니다. 다시 입력해 주세요.',
+    notRefreshed: (why: string) => `새로 고치지 못했습니다: ${why}`,
+    notLoaded: (why: string) => `대시보드를 불러오지 못했습니다: ${why}`,
+    confirmTitle: '이 설정을 적용할까요?',
+    cancel: '취소',
+    confirmApply: '적용',
+  },
+)
 
 const TOKEN_KEY = 'rushgate.adminToken'
 const REFRESH_MS = 5000
@@ -55,10 +144,10 @@ function askToken(message = ''): void {
   const form = h(
     'form',
     { class: 'card' },
-    h('h2', {}, 'Sign in'),
-    h('label', { for: 'token' }, 'Admin token'),
+    h('h2', {}, w.signIn),
+    h('label', { for: 'token' }, w.adminToken),
     input,
-    h('div', { class: 'row' }, h('button', { class: 'button', type: 'submit' }, 'Open the dashboard')),
+    h('div', { class: 'row' }, h('button', { class: 'button', type: 'submit' }, w.open)),
   )
   form.addEventListener('submit', (e) => {
     e.preventDefault()
@@ -89,18 +178,39 @@ function chart(title: string, series: { label: string; stroke: string }[], data:
     return old
   }
   return new uPlot(
-    { title, width: 520, height: 220, series: [{}, ...series.map((s) => ({ ...s, width: 2 }))], axes: [{}, {}] },
+    {
+      title,
+      width: 520,
+      height: 220,
+      // From the data itself: uPlot stretches a single sample's axis over a whole day.
+      scales: { x: { time: true, range: (u) => spanOf(u.data[0] as number[]) } },
+      series: [{ label: w.time, value: (_u, v) => (v == null ? '--' : clock.format(v * 1000)) }, ...series.map((s) => ({ ...s, width: 2 }))],
+      axes: [{ space: 90, values: (_u, splits) => splits.map((v) => clock.format(v * 1000)) }, {}],
+    },
     data as uPlot.AlignedData,
     into,
   )
 }
 
+/** The first to the last time, or two minutes around a single one. */
+function spanOf(times: number[]): uPlot.Range.MinMax {
+  const first = times[0] ?? Date.now() / 1000
+  const last = times[times.length - 1] ?? first
+  return first === last ? [first - 60, last + 60] : [first, last]
+}
+
+/** Times on the charts' axis and legend in the page's language and the viewer's zone (uPlot's own are English). */
+const clock = new Intl.DateTimeFormat(lang === 'ko' ? 'ko-KR' : 'en-GB', {
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  hourCycle: 'h23',
+})
+
 interface ConcertCard {
   el: HTMLElement
   refresh(): Promise<void>
 }
-
-const number = new Intl.NumberFormat('en-US')
 
 function concertCard(concert: { id: number; title: string }): ConcertCard {
   const figures = h('dl', { class: 'figures' })
@@ -111,18 +221,18 @@ function concertCard(concert: { id: number; title: string }): ConcertCard {
   const plots: { line?: uPlot; flow?: uPlot } = {}
   const paused = h('input', { type: 'checkbox', name: 'paused' })
   const admitPerTick = h('input', { type: 'number', name: 'admitPerTick', min: 0, max: 100000 })
-  const maxActive = h('input', { type: 'number', name: 'maxActive', min: 1, placeholder: 'no limit' })
-  const mode = h('select', { name: 'mode' }, ...['fifo', 'random', 'passthrough', 'reject'].map((m) => h('option', { value: m }, m)))
-  const opensAt = h('input', { type: 'text', name: 'opensAt', placeholder: 'ISO time, or empty' })
+  const maxActive = h('input', { type: 'number', name: 'maxActive', min: 1, placeholder: w.noLimit })
+  const mode = h('select', { name: 'mode' }, ...Object.entries(w.modes).map(([m, name]) => h('option', { value: m }, name)))
+  const opensAt = h('input', { type: 'text', name: 'opensAt', placeholder: w.isoOrEmpty })
   const form = h(
     'form',
-    { class: 'settings', 'aria-label': `Settings of ${concert.title}` },
-    h('label', {}, 'Paused', paused),
-    h('label', {}, 'Admit per tick', admitPerTick),
-    h('label', {}, 'Max active', maxActive),
-    h('label', {}, 'Mode', mode),
-    h('label', {}, 'Opens at', opensAt),
-    h('button', { class: 'button', type: 'submit' }, 'Apply settings'),
+    { class: 'settings', 'aria-label': w.settingsOf(concert.title) },
+    h('label', {}, w.paused, paused),
+    h('label', {}, w.admitPerTick, admitPerTick),
+    h('label', {}, w.maxActive, maxActive),
+    h('label', {}, w.mode, mode),
+    h('label', {}, w.opensAt, opensAt),
+    h('button', { class: 'button', type: 'submit' }, w.apply),
   )
   let editing = false
   /** The line's settings as last read. */
@@ -142,7 +252,7 @@ function concertCard(concert: { id: number; title: string }): ConcertCard {
     // Only what changed: opensAt, say, may not be sent at all once the line has opened.
     const patch = Object.fromEntries(Object.entries(wanted).filter(([k, v]) => v !== current[k]))
     if (Object.keys(patch).length === 0) {
-      say('Nothing to apply: the settings are unchanged.')
+      say(w.unchanged)
       return
     }
     confirmBody.textContent = `${concert.title}\n${JSON.stringify(patch, null, 2)}`
@@ -158,7 +268,7 @@ function concertCard(concert: { id: number; title: string }): ConcertCard {
             say('')
             return card.refresh()
           })
-          .catch((err: Error) => say(`The settings were not applied: ${err.message}`))
+          .catch((err: Error) => say(w.notApplied(err.message)))
       },
       { once: true },
     )
@@ -177,30 +287,30 @@ function concertCard(concert: { id: number; title: string }): ConcertCard {
       const sold = sales.schedules.reduce((n, s) => n + s.sold, 0)
       const figure = (label: string, value: string, key: string) => h('div', {}, h('dt', {}, label), h('dd', { 'data-figure': key }, value))
       figures.replaceChildren(
-        figure('State', String(line.state), 'state'),
-        figure('Waiting', number.format(line.waiting as number), 'waiting'),
-        figure('Active', number.format(line.active as number), 'active'),
-        figure('Wait if joining now', `${number.format(view.estimatedWaitSeconds)} s`, 'wait'),
-        figure('Seats held', number.format(held), 'held'),
-        figure('Seats sold', number.format(sold), 'sold'),
-        figure('Revenue', `${number.format(sales.revenue)} won`, 'revenue'),
+        figure(w.state, String(line.state), 'state'),
+        figure(w.waiting, formatCount(line.waiting as number), 'waiting'),
+        figure(w.active, formatCount(line.active as number), 'active'),
+        figure(w.wait, w.seconds(formatCount(view.estimatedWaitSeconds)), 'wait'),
+        figure(w.held, formatCount(held), 'held'),
+        figure(w.sold, formatCount(sold), 'sold'),
+        figure(w.revenue, formatWon(sales.revenue), 'revenue'),
       )
       const times = history.map((s) => Date.parse(s.at) / 1000)
       plots.line = chart(
-        'Waiting and active',
+        w.lineChart,
         [
-          { label: 'waiting', stroke: '#2643c7' },
-          { label: 'active', stroke: '#1e7b45' },
+          { label: w.waitingSeries, stroke: '#2643c7' },
+          { label: w.activeSeries, stroke: '#1e7b45' },
         ],
         [times, history.map((s) => s.waiting), history.map((s) => s.active)],
         lineChart,
         plots.line,
       )
       plots.flow = chart(
-        'Admitted and abandoned per minute',
+        w.flowChart,
         [
-          { label: 'admitted', stroke: '#1e7b45' },
-          { label: 'abandoned', stroke: '#b3261e' },
+          { label: w.admittedSeries, stroke: '#1e7b45' },
+          { label: w.abandonedSeries, stroke: '#b3261e' },
         ],
         perMinute(history),
         flowChart,
@@ -227,22 +337,38 @@ async function open(): Promise<void> {
     if (concerts[0]) await api(`/api/admin/queues/${concerts[0].id}`)
     say('')
     const cards = concerts.map(concertCard)
-    root.replaceChildren(h('p', {}, `${concerts.length} concerts · refreshed every ${REFRESH_MS / 1000} s`), ...cards.map((c) => c.el))
+    root.replaceChildren(h('p', {}, w.concerts(formatCount(concerts.length), REFRESH_MS / 1000)), ...cards.map((c) => c.el))
     const tick = async () => {
       try {
         await Promise.all(cards.map((c) => c.refresh()))
       } catch (err) {
-        if (err instanceof Refused && err.status === 401) return askToken('The admin token was not accepted. Please enter it again.')
-        say(`Could not refresh: ${(err as Error).message}`)
+        if (err instanceof Refused && err.status === 401) return askToken(w.refused)
+        say(w.notRefreshed((err as Error).message))
       }
       timer = setTimeout(() => void tick(), REFRESH_MS)
     }
     await tick()
   } catch (err) {
-    if (err instanceof Refused && err.status === 401) askToken('The admin token was not accepted. Please enter it again.')
-    else say(`The dashboard could not load: ${(err as Error).message}`)
+    if (err instanceof Refused && err.status === 401) askToken(w.refused)
+    else say(w.notLoaded((err as Error).message))
   }
 }
 
+/** The page's fixed words (the header, the confirmation dialog) in its language, and the switch. */
+function showLanguage(): void {
+  document.documentElement.lang = lang
+  document.title = w.title
+  const text = (selector: string, value: string) => {
+    const el = document.querySelector(selector)
+    if (el) el.textContent = value
+  }
+  text('.tagline', w.tagline)
+  text('#confirm-title', w.confirmTitle)
+  text('#confirm [value="cancel"]', w.cancel)
+  text('#confirm-apply', w.confirmApply)
+  document.querySelector('.top')?.append(languageSwitch(w.language))
+}
+
+showLanguage()
 if (sessionStorage.getItem(TOKEN_KEY)) void open()
 else askToken()

@@ -9,13 +9,91 @@ import type { ConcertSummary, Payment, QueueTokenState, Reservation, Schedule, S
 import { type Api, ApiFailure, NOT_MODIFIED, newIdempotencyKey } from '../api.ts'
 import { h, setText } from '../dom.ts'
 import { formatClock, formatCount, formatDate, formatWon, plural } from '../format.ts'
-import { describeFailure, LINE_UP_AGAIN } from '../messages.ts'
+import { words } from '../lang.ts'
+import { describeFailure, LINE_UP_AGAIN, say } from '../messages.ts'
 import { retryDelay } from '../retry.ts'
 import { createBalancePanel } from './balance.ts'
 import { bindLeave } from './leave.ts'
 import type { Notice } from './notice.ts'
 import { createSeatMap } from './seat-map.ts'
 import type { View } from './waiting.ts'
+
+const w = words(
+  {
+    giveUp: 'Give up my turn',
+    dates: 'Dates',
+    hold: 'Hold',
+    pay: 'Pay',
+    title: (concert: string) => `It's your turn · ${concert}`,
+    selectedSeat: 'Selected seat',
+    yourHolds: 'Your held seats',
+    free: (free: number, total: number) => `${plural(free, 'seat', 'seats')} free of ${formatCount(total)}`,
+    soldOut: (limit: number) =>
+      `Sold out for you: you have ${plural(limit, 'ticket', 'tickets')} for this concert, held or bought, the most one person may have. Release a hold to choose another seat.`,
+    noMoreHolds: 'You cannot hold more seats for this concert.',
+    choose: 'Choose an available seat on the map.',
+    selection: (seat: number, when: string, price: string) => `Seat ${seat} · ${when} · ${price}`,
+    noHolds: 'No seats held yet. Choose a seat and press Hold.',
+    extendedLabel: (seat: number) => `Hold on seat ${seat} extended`,
+    extendLabel: (seat: number) => `Extend hold on seat ${seat}`,
+    extended: 'Extended',
+    extend: 'Extend',
+    releaseLabel: (seat: number) => `Release seat ${seat}`,
+    release: 'Release',
+    total: (sum: string, count: number) => `Total: ${sum} for ${plural(count, 'seat', 'seats')}`,
+    timeLeft: (clock: string) => `Time left to buy: ${clock}`,
+    holdsRanOut: (seats: number[]) =>
+      `Your hold on ${seats.map((n) => `seat ${n}`).join(', ')} ran out, so the seat was released. You can hold it again if it is still free.`,
+    heldFor: (clock: string) => `held for ${clock}`,
+    turnLeft: (amount: string) => `${amount} left to buy.`,
+    holdLeft: (amount: string, seat: number) => `${amount} left on your hold of seat ${seat}.`,
+    minutes: (n: number) => plural(n, 'minute', 'minutes'),
+    seconds: (n: number) => `${n} seconds`,
+    tooMany: 'too many requests just now',
+    notAnswering: 'the ticket service is not answering',
+    outOfDate: (why: string, seconds: number) => `The seats shown may be out of date: ${why}. Refreshing again in ${seconds} s.`,
+    held: (seat: number, clock: string) => `Seat ${seat} is held for you for ${clock}. Pay before the hold runs out.`,
+    extendedFor: (seat: number, clock: string) => `Your hold on seat ${seat} now lasts ${clock} more. A hold can be extended once.`,
+    released: (seat: number) => `Seat ${seat} was released.`,
+  },
+  {
+    giveUp: '차례 포기하기',
+    dates: '공연 일정',
+    hold: '선점',
+    pay: '결제',
+    title: (concert: string) => `내 차례입니다 · ${concert}`,
+    selectedSeat: '선택한 좌석',
+    yourHolds: '선점한 좌석',
+    free: (free: number, total: number) => `${formatCount(total)}석 중 ${formatCount(free)}석 남음`,
+    soldOut: (limit: number) =>
+      `나에게는 매진: 이 공연의 티켓을 선점 또는 구매로 ${formatCount(limit)}매 가지고 있어 1인당 한도에 이르렀습니다. 다른 좌석을 고르려면 선점 하나를 해제하세요.`,
+    noMoreHolds: '이 공연의 좌석을 더 선점할 수 없습니다.',
+    choose: '좌석 배치도에서 빈 좌석을 고르세요.',
+    selection: (seat: number, when: string, price: string) => `${seat}번 좌석 · ${when} · ${price}`,
+    noHolds: '아직 선점한 좌석이 없습니다. 좌석을 고른 뒤 선점을 누르세요.',
+    extendedLabel: (seat: number) => `${seat}번 좌석 선점 연장됨`,
+    extendLabel: (seat: number) => `${seat}번 좌석 선점 연장`,
+    extended: '연장됨',
+    extend: '연장',
+    releaseLabel: (seat: number) => `${seat}번 좌석 해제`,
+    release: '해제',
+    total: (sum: string, count: number) => `합계: ${formatCount(count)}석 ${sum}`,
+    timeLeft: (clock: string) => `남은 구매 시간: ${clock}`,
+    holdsRanOut: (seats: number[]) =>
+      `${seats.map((n) => `${n}번`).join(', ')} 좌석의 선점 시간이 끝나 좌석이 해제되었습니다. 아직 비어 있으면 다시 선점할 수 있습니다.`,
+    heldFor: (clock: string) => `선점 남은 시간 ${clock}`,
+    turnLeft: (amount: string) => `구매 시간이 ${amount} 남았습니다.`,
+    holdLeft: (amount: string, seat: number) => `${seat}번 좌석 선점이 ${amount} 남았습니다.`,
+    minutes: (n: number) => `${formatCount(n)}분`,
+    seconds: (n: number) => `${n}초`,
+    tooMany: '방금 요청이 너무 많았습니다',
+    notAnswering: '예매 서비스가 응답하지 않습니다',
+    outOfDate: (why: string, seconds: number) => `표시된 좌석 정보가 최신이 아닐 수 있습니다: ${why}. ${seconds}초 후에 다시 불러옵니다.`,
+    held: (seat: number, clock: string) => `${seat}번 좌석을 ${clock} 동안 선점했습니다. 선점 시간이 끝나기 전에 결제하세요.`,
+    extendedFor: (seat: number, clock: string) => `${seat}번 좌석 선점이 ${clock} 더 유지됩니다. 선점은 한 번만 연장할 수 있습니다.`,
+    released: (seat: number) => `${seat}번 좌석을 해제했습니다.`,
+  },
+)
 
 /** How often the seat map and the free-seat counts are refreshed. */
 export const SEAT_REFRESH_MS = 3000
@@ -56,8 +134,8 @@ export function activeView(options: ActiveOptions): View {
   const timeLeft = h('p', { class: 'time-left', role: 'timer' })
   const announcer = h('p', { class: 'visually-hidden', 'aria-live': 'polite', 'aria-atomic': 'true' })
   const announced = new Set<string>()
-  const leave = h('button', { type: 'button', class: 'button' }, 'Give up my turn')
-  const dates = h('ul', { class: 'dates', 'aria-label': 'Dates' })
+  const leave = h('button', { type: 'button', class: 'button' }, w.giveUp)
+  const dates = h('ul', { class: 'dates', 'aria-label': w.dates })
   const refreshStatus = h('p', { class: 'hint', 'aria-live': 'polite' })
   const seatMap = createSeatMap((seat) => {
     selected = seat.seatNumber
@@ -66,11 +144,11 @@ export function activeView(options: ActiveOptions): View {
   })
   const selection = h('p', { class: 'selection', 'aria-live': 'polite' })
   const soldOut = h('p', { class: 'sold-out', role: 'status', hidden: true })
-  const holdButton = h('button', { type: 'button', class: 'button primary' }, 'Hold')
+  const holdButton = h('button', { type: 'button', class: 'button primary' }, w.hold)
   const holdList = h('ul', { class: 'holds' })
   const holdTimers = new Map<number, HTMLElement>()
   const total = h('p', { class: 'total', 'aria-live': 'polite' })
-  const payButton = h('button', { type: 'button', class: 'button primary' }, 'Pay')
+  const payButton = h('button', { type: 'button', class: 'button primary' }, w.pay)
   const balance = createBalancePanel(api, notice)
 
   const el = h(
@@ -79,7 +157,7 @@ export function activeView(options: ActiveOptions): View {
     h(
       'div',
       { class: 'card turn' },
-      h('h2', { id: 'active-title' }, `It's your turn · ${concert.title}`),
+      h('h2', { id: 'active-title' }, w.title(concert.title)),
       timeLeft,
       announcer,
       leave,
@@ -90,18 +168,18 @@ export function activeView(options: ActiveOptions): View {
       h(
         'div',
         { class: 'card stack' },
-        h('section', { class: 'stack', 'aria-labelledby': 'dates-title' }, h('h3', { id: 'dates-title' }, 'Dates'), dates),
+        h('section', { class: 'stack', 'aria-labelledby': 'dates-title' }, h('h3', { id: 'dates-title' }, w.dates), dates),
         seatMap.el,
         refreshStatus,
       ),
       h(
         'div',
         { class: 'stack' },
-        h('section', { class: 'card stack', 'aria-labelledby': 'selection-title' }, h('h3', { id: 'selection-title' }, 'Selected seat'), soldOut, selection, holdButton),
+        h('section', { class: 'card stack', 'aria-labelledby': 'selection-title' }, h('h3', { id: 'selection-title' }, w.selectedSeat), soldOut, selection, holdButton),
         h(
           'section',
           { class: 'card stack', 'aria-labelledby': 'holds-title' },
-          h('h3', { id: 'holds-title' }, 'Your held seats'),
+          h('h3', { id: 'holds-title' }, w.yourHolds),
           holdList,
           total,
           payButton,
@@ -137,7 +215,7 @@ export function activeView(options: ActiveOptions): View {
               },
             },
             h('span', { class: 'date-when' }, formatDate(s.startsAt)),
-            h('span', { class: 'date-free' }, `${plural(s.availableSeats, 'seat', 'seats')} free of ${formatCount(s.totalSeats)}`),
+            h('span', { class: 'date-free' }, w.free(s.availableSeats, s.totalSeats)),
           ),
         ),
       ),
@@ -153,25 +231,25 @@ export function activeView(options: ActiveOptions): View {
     if (ticketLimit !== null) {
       setText(
         soldOut,
-        `Sold out for you: you have ${plural(ticketLimit, 'ticket', 'tickets')} for this concert, held or bought, the most one person may have. Release a hold to choose another seat.`,
+        w.soldOut(ticketLimit),
       )
-      setText(selection, 'You cannot hold more seats for this concert.')
+      setText(selection, w.noMoreHolds)
       holdButton.disabled = true
       return
     }
     if (!seat || !schedule || seat.status !== 'AVAILABLE' || mine().has(seat.seatNumber)) {
-      setText(selection, 'Choose an available seat on the map.')
+      setText(selection, w.choose)
       holdButton.disabled = true
       return
     }
-    setText(selection, `Seat ${seat.seatNumber} · ${formatDate(schedule.startsAt)} · ${formatWon(seat.price)}`)
+    setText(selection, w.selection(seat.seatNumber, formatDate(schedule.startsAt), formatWon(seat.price)))
     holdButton.disabled = false
   }
 
   const renderHolds = () => {
     holdTimers.clear()
     if (holds.length === 0) {
-      holdList.replaceChildren(h('li', { class: 'hint' }, 'No seats held yet. Choose a seat and press Hold.'))
+      holdList.replaceChildren(h('li', { class: 'hint' }, w.noHolds))
     } else {
       holdList.replaceChildren(
         ...holds.map((r) => {
@@ -181,7 +259,7 @@ export function activeView(options: ActiveOptions): View {
           return h(
             'li',
             { class: 'hold', 'data-reservation-id': r.id },
-            h('span', {}, h('span', { class: 'hold-seat' }, `Seat ${r.seatNumber}`), ' · ', formatWon(r.price)),
+            h('span', {}, h('span', { class: 'hold-seat' }, say.seat(r.seatNumber)), ' · ', formatWon(r.price)),
             h('span', { class: 'hint' }, schedule ? formatDate(schedule.startsAt) : ''),
             h(
               'span',
@@ -195,16 +273,16 @@ export function activeView(options: ActiveOptions): View {
                   {
                     type: 'button',
                     class: 'button small',
-                    'aria-label': extended.has(r.id) ? `Hold on seat ${r.seatNumber} extended` : `Extend hold on seat ${r.seatNumber}`,
+                    'aria-label': extended.has(r.id) ? w.extendedLabel(r.seatNumber) : w.extendLabel(r.seatNumber),
                     disabled: extended.has(r.id),
                     onclick: () => void extend(r),
                   },
-                  extended.has(r.id) ? 'Extended' : 'Extend',
+                  extended.has(r.id) ? w.extended : w.extend,
                 ),
                 h(
                   'button',
-                  { type: 'button', class: 'button small', 'aria-label': `Release seat ${r.seatNumber}`, onclick: () => void release(r) },
-                  'Release',
+                  { type: 'button', class: 'button small', 'aria-label': w.releaseLabel(r.seatNumber), onclick: () => void release(r) },
+                  w.release,
                 ),
               ),
             ),
@@ -213,7 +291,7 @@ export function activeView(options: ActiveOptions): View {
       )
     }
     const sum = holds.reduce((acc, r) => acc + r.price, 0)
-    setText(total, holds.length === 0 ? '' : `Total: ${formatWon(sum)} for ${plural(holds.length, 'seat', 'seats')}`)
+    setText(total, holds.length === 0 ? '' : w.total(formatWon(sum), holds.length))
     payButton.disabled = holds.length === 0
     tick()
   }
@@ -222,9 +300,9 @@ export function activeView(options: ActiveOptions): View {
   const tick = () => {
     const now = Date.now()
     const left = activeUntil - now
-    setText(timeLeft, `Time left to buy: ${formatClock(left)}`)
+    setText(timeLeft, w.timeLeft(formatClock(left)))
     timeLeft.classList.toggle('urgent', left < 60_000)
-    announceMilestone('turn', left, 'to buy')
+    announceMilestone('turn', left, w.turnLeft)
     if (left <= 0) void checkExpiry()
 
     const expired = holds.filter((r) => Date.parse(r.expiresAt) <= now)
@@ -233,7 +311,7 @@ export function activeView(options: ActiveOptions): View {
       ticketLimit = null
       renderSelection()
       notice.show(
-        `Your hold on ${expired.map((r) => `seat ${r.seatNumber}`).join(', ')} ran out, so the seat was released. You can hold it again if it is still free.`,
+        w.holdsRanOut(expired.map((r) => r.seatNumber)),
         'info',
       )
       renderHolds()
@@ -242,19 +320,18 @@ export function activeView(options: ActiveOptions): View {
     }
     for (const r of holds) {
       const timer = holdTimers.get(r.id)
-      if (timer) setText(timer, `held for ${formatClock(Date.parse(r.expiresAt) - now)}`)
-      announceMilestone(`hold-${r.id}`, Date.parse(r.expiresAt) - now, `on your hold of seat ${r.seatNumber}`)
+      if (timer) setText(timer, w.heldFor(formatClock(Date.parse(r.expiresAt) - now)))
+      announceMilestone(`hold-${r.id}`, Date.parse(r.expiresAt) - now, (amount) => w.holdLeft(amount, r.seatNumber))
     }
   }
 
   /** Says "2 minutes left to buy" once per milestone: every whole minute, then at 30 and 10 seconds. */
-  const announceMilestone = (clock: string, ms: number, what: string) => {
+  const announceMilestone = (clock: string, ms: number, sentence: (amount: string) => string) => {
     const seconds = Math.ceil(ms / 1000)
     const milestone = seconds > 60 ? Math.ceil(seconds / 60) * 60 : [60, 30, 10].find((m) => seconds <= m && seconds > m - 10)
     if (milestone === undefined || seconds <= 0 || announced.has(`${clock}:${milestone}`)) return
     announced.add(`${clock}:${milestone}`)
-    const amount = milestone >= 60 ? plural(milestone / 60, 'minute', 'minutes') : `${milestone} seconds`
-    setText(announcer, `${amount} left ${what}.`)
+    setText(announcer, sentence(milestone >= 60 ? w.minutes(milestone / 60) : w.seconds(milestone)))
   }
 
   /** The clock says time is up; the server has the last word (the clocks may differ). */
@@ -324,8 +401,8 @@ export function activeView(options: ActiveOptions): View {
         failed(error)
         return
       }
-      const why = error instanceof ApiFailure && error.code === 'RATE_LIMITED' ? 'too many requests just now' : 'the ticket service is not answering'
-      setText(refreshStatus, `The seats shown may be out of date: ${why}. Refreshing again in ${Math.ceil(delay / 1000)} s.`)
+      const why = error instanceof ApiFailure && error.code === 'RATE_LIMITED' ? w.tooMany : w.notAnswering
+      setText(refreshStatus, w.outOfDate(why, Math.ceil(delay / 1000)))
       refreshTimer = setTimeout(() => void refresh(), delay)
     }
   }
@@ -340,7 +417,7 @@ export function activeView(options: ActiveOptions): View {
       holds = [...holds.filter((r) => r.id !== hold.id), hold]
       selected = null
       renderHolds()
-      notice.show(`Seat ${hold.seatNumber} is held for you for ${formatClock(Date.parse(hold.expiresAt) - Date.now())}. Pay before the hold runs out.`, 'success')
+      notice.show(w.held(hold.seatNumber, formatClock(Date.parse(hold.expiresAt) - Date.now())), 'success')
     } catch (error) {
       failed(error)
       if (error instanceof ApiFailure && error.code === 'SEAT_UNAVAILABLE') selected = null
@@ -358,7 +435,7 @@ export function activeView(options: ActiveOptions): View {
       const longer = await api.extend(concert.id, hold.id, token)
       extended.add(hold.id)
       holds = holds.map((r) => (r.id === hold.id ? longer : r))
-      notice.show(`Your hold on seat ${hold.seatNumber} now lasts ${formatClock(Date.parse(longer.expiresAt) - Date.now())} more. A hold can be extended once.`, 'success')
+      notice.show(w.extendedFor(hold.seatNumber, formatClock(Date.parse(longer.expiresAt) - Date.now())), 'success')
       renderHolds()
     } catch (error) {
       if (error instanceof ApiFailure && error.code === 'HOLD_ALREADY_EXTENDED') {
@@ -375,7 +452,7 @@ export function activeView(options: ActiveOptions): View {
   const release = async (hold: Reservation) => {
     try {
       await api.release(concert.id, hold.id, token)
-      notice.show(`Seat ${hold.seatNumber} was released.`, 'info')
+      notice.show(w.released(hold.seatNumber), 'info')
       // One ticket fewer: the limit may allow another seat again (the next hold will tell).
       ticketLimit = null
       renderSelection()

@@ -2,8 +2,32 @@
 import { type Api, ApiFailure, newIdempotencyKey } from '../api.ts'
 import { h, setText } from '../dom.ts'
 import { formatWon } from '../format.ts'
+import { words } from '../lang.ts'
 import { describeFailure } from '../messages.ts'
 import type { Notice } from './notice.ts'
+
+const w = words(
+  {
+    balance: 'Balance',
+    yours: (amount: string) => `Your balance: ${amount}`,
+    loading: 'Your balance: …',
+    charge: 'Charge',
+    amount: 'Amount to charge (won)',
+    wholeNumber: (max: string) => `Please enter a whole number of won from 1 to ${max}.`,
+    charged: (charged: string, balance: string) => `Charged ${charged}. Your balance is now ${balance}.`,
+    notLoaded: 'Your balance could not be loaded just now.',
+  },
+  {
+    balance: '잔액',
+    yours: (amount: string) => `내 잔액: ${amount}`,
+    loading: '내 잔액: …',
+    charge: '충전',
+    amount: '충전할 금액(원)',
+    wholeNumber: (max: string) => `1원부터 ${max}까지 정수로 입력해 주세요.`,
+    charged: (charged: string, balance: string) => `${charged}을 충전했습니다. 현재 잔액은 ${balance}입니다.`,
+    notLoaded: '지금은 잔액을 불러올 수 없습니다.',
+  },
+)
 
 /** One charge is 1..10,000,000 won (MAX_CHARGE in packages/shared). */
 const MAX_CHARGE = 10_000_000
@@ -28,12 +52,12 @@ export function createBalancePanel(api: Api, notice: Notice): BalancePanel {
     required: true,
     value: 100000,
   })
-  const shown = h('p', { class: 'balance', 'aria-live': 'polite', 'aria-atomic': 'true' }, 'Your balance: …')
-  const submit = h('button', { type: 'submit', class: 'button' }, 'Charge')
+  const shown = h('p', { class: 'balance', 'aria-live': 'polite', 'aria-atomic': 'true' }, w.loading)
+  const submit = h('button', { type: 'submit', class: 'button' }, w.charge)
   // The same charge retried after a lost answer reuses its key, so it is never counted twice.
   let pending: { amount: number; key: string } | null = null
 
-  const set = (balance: number) => setText(shown, `Your balance: ${formatWon(balance)}`)
+  const set = (balance: number) => setText(shown, w.yours(formatWon(balance)))
 
   const form = h(
     'form',
@@ -45,7 +69,7 @@ export function createBalancePanel(api: Api, notice: Notice): BalancePanel {
         const value = Number(amount.value)
         if (!Number.isInteger(value) || value < 1 || value > MAX_CHARGE) {
           amount.setAttribute('aria-invalid', 'true')
-          notice.show(`Please enter a whole number of won from 1 to ${formatWon(MAX_CHARGE)}.`)
+          notice.show(w.wholeNumber(formatWon(MAX_CHARGE)))
           amount.focus()
           return
         }
@@ -56,7 +80,7 @@ export function createBalancePanel(api: Api, notice: Notice): BalancePanel {
           const result = await api.charge(value, pending.key)
           pending = null
           set(result.balance)
-          notice.show(`Charged ${formatWon(result.charged)}. Your balance is now ${formatWon(result.balance)}.`, 'success')
+          notice.show(w.charged(formatWon(result.charged), formatWon(result.balance)), 'success')
         } catch (error) {
           // A final answer (4xx) is kept by the server under this key: a new attempt needs a new key.
           if (error instanceof ApiFailure && error.status >= 400 && error.status < 500) pending = null
@@ -66,18 +90,18 @@ export function createBalancePanel(api: Api, notice: Notice): BalancePanel {
         }
       },
     },
-    h('label', { for: 'charge-amount' }, 'Amount to charge (won)'),
+    h('label', { for: 'charge-amount' }, w.amount),
     h('div', { class: 'row' }, amount, submit),
   )
 
   return {
-    el: h('section', { class: 'stack', 'aria-labelledby': 'balance-title' }, h('h3', { id: 'balance-title' }, 'Balance'), shown, form),
+    el: h('section', { class: 'stack', 'aria-labelledby': 'balance-title' }, h('h3', { id: 'balance-title' }, w.balance), shown, form),
     set,
     async refresh() {
       try {
         set((await api.balance()).balance)
       } catch {
-        setText(shown, 'Your balance could not be loaded just now.')
+        setText(shown, w.notLoaded)
       }
     },
     suggest(value) {

@@ -2,26 +2,44 @@
 import type { ConcertSummary } from '@rushgate/shared'
 import type { Api } from '../api.ts'
 import { h } from '../dom.ts'
-import { plural } from '../format.ts'
-import { describeFailure, salesOpenAt, text } from '../messages.ts'
+import { formatCount, formatDate, plural } from '../format.ts'
+import { words } from '../lang.ts'
+import { describeFailure, say } from '../messages.ts'
+
+const w = words(
+  {
+    concertsOnSale: 'Concerts on sale',
+    loading: 'Loading concerts…',
+    none: 'No concerts are on sale yet. Please come back later.',
+    joinQueue: 'Join the queue',
+    dates: (n: number) => plural(n, 'date', 'dates'),
+  },
+  {
+    concertsOnSale: '판매 중인 공연',
+    loading: '공연 목록을 불러오는 중…',
+    none: '아직 판매 중인 공연이 없습니다. 나중에 다시 와 주세요.',
+    joinQueue: '대기열 참가',
+    dates: (n: number) => `${formatCount(n)}회 공연`,
+  },
+)
 
 export function concertsView(api: Api, onJoin: (concert: ConcertSummary) => void): HTMLElement {
-  const list = h('div', { class: 'concerts', 'aria-busy': 'true' }, h('p', {}, 'Loading concerts…'))
-  const section = h('section', { 'aria-labelledby': 'concerts-title', class: 'stack' }, h('h2', { id: 'concerts-title' }, text('concertsOnSale')), list)
+  const list = h('div', { class: 'concerts', 'aria-busy': 'true' }, h('p', {}, w.loading))
+  const section = h('section', { 'aria-labelledby': 'concerts-title', class: 'stack' }, h('h2', { id: 'concerts-title' }, w.concertsOnSale), list)
 
   const load = async () => {
     list.setAttribute('aria-busy', 'true')
     try {
       const concerts = await api.concerts()
       if (concerts.length === 0) {
-        list.replaceChildren(h('p', {}, 'No concerts are on sale yet. Please come back later.'))
+        list.replaceChildren(h('p', {}, w.none))
       } else {
         list.replaceChildren(...concerts.map((concert) => concertCard(api, concert, onJoin)))
       }
     } catch (error) {
       list.replaceChildren(
         h('p', { class: 'field-error' }, describeFailure(error)),
-        h('button', { type: 'button', class: 'button', onclick: () => void load() }, 'Try again'),
+        h('button', { type: 'button', class: 'button', onclick: () => void load() }, say.tryAgain),
       )
     } finally {
       list.setAttribute('aria-busy', 'false')
@@ -33,7 +51,7 @@ export function concertsView(api: Api, onJoin: (concert: ConcertSummary) => void
 
 function concertCard(api: Api, concert: ConcertSummary, onJoin: (concert: ConcertSummary) => void): HTMLElement {
   const titleId = `concert-${concert.id}-title`
-  const button = h('button', { type: 'button', class: 'button primary' }, text('joinQueue'))
+  const button = h('button', { type: 'button', class: 'button primary' }, w.joinQueue)
   button.addEventListener('click', () => {
     button.disabled = true
     onJoin(concert)
@@ -44,9 +62,9 @@ function concertCard(api: Api, concert: ConcertSummary, onJoin: (concert: Concer
     .line(concert.id)
     .then((view) => {
       if (view.state === 'PREQUEUE' && view.opensAt) {
-        line.textContent = salesOpenAt(view.opensAt)
+        line.textContent = say.salesOpenAt(formatDate(view.opensAt))
       } else if (view.state === 'CLOSED') {
-        line.textContent = text('lineClosed')
+        line.textContent = say.lineClosed
       }
     })
     .catch(() => {})
@@ -55,7 +73,7 @@ function concertCard(api: Api, concert: ConcertSummary, onJoin: (concert: Concer
     { class: 'card concert', 'aria-labelledby': titleId, 'data-concert-id': concert.id },
     h('h3', { id: titleId }, concert.title),
     h('p', { class: 'venue' }, concert.venue),
-    h('p', { class: 'hint' }, plural(concert.schedules, 'date', 'dates')),
+    h('p', { class: 'hint' }, w.dates(concert.schedules)),
     line,
     button,
   )

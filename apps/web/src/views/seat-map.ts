@@ -6,15 +6,35 @@
 import type { Seat } from '@rushgate/shared'
 import { h } from '../dom.ts'
 import { formatWon } from '../format.ts'
+import { words } from '../lang.ts'
+import { say } from '../messages.ts'
+
+const w = words(
+  {
+    available: 'Available',
+    held: 'Held by someone else',
+    sold: 'Sold',
+    mine: 'Held by you',
+    selected: 'Selected',
+    seats: 'Seats',
+    legend: 'Legend',
+    chooseDate: 'Choose a date to see its seats.',
+  },
+  {
+    available: '선택 가능',
+    held: '다른 사람이 선점',
+    sold: '판매 완료',
+    mine: '내가 선점',
+    selected: '선택됨',
+    seats: '좌석',
+    legend: '범례',
+    chooseDate: '날짜를 고르면 좌석이 보입니다.',
+  },
+)
 
 type Look = 'available' | 'held' | 'sold' | 'mine'
 
-const LEGEND: Record<Look, string> = {
-  available: 'Available',
-  held: 'Held by someone else',
-  sold: 'Sold',
-  mine: 'Held by you',
-}
+const LEGEND: Record<Look, string> = { available: w.available, held: w.held, sold: w.sold, mine: w.mine }
 
 export interface SeatMap {
   el: HTMLElement
@@ -22,17 +42,17 @@ export interface SeatMap {
 }
 
 export function createSeatMap(onSelect: (seat: Seat) => void): SeatMap {
-  const grid = h('div', { class: 'seat-grid', role: 'group', 'aria-label': 'Seats' })
+  const grid = h('div', { class: 'seat-grid', role: 'group', 'aria-label': w.seats })
   const legend = h(
     'ul',
-    { class: 'legend', 'aria-label': 'Legend' },
+    { class: 'legend', 'aria-label': w.legend },
     ...(Object.keys(LEGEND) as Look[]).map((look) =>
       h('li', {}, h('span', { class: `swatch seat--${look}`, 'aria-hidden': 'true' }), h('span', { id: `legend-${look}` }, LEGEND[look])),
     ),
-    h('li', {}, h('span', { class: 'swatch seat--selected', 'aria-hidden': 'true' }), h('span', {}, 'Selected')),
+    h('li', {}, h('span', { class: 'swatch seat--selected', 'aria-hidden': 'true' }), h('span', {}, w.selected)),
   )
-  const empty = h('p', { class: 'hint' }, 'Choose a date to see its seats.')
-  const el = h('section', { class: 'stack', 'aria-labelledby': 'seats-title' }, h('h3', { id: 'seats-title' }, 'Seats'), legend, empty, grid)
+  const empty = h('p', { class: 'hint' }, w.chooseDate)
+  const el = h('section', { class: 'stack', 'aria-labelledby': 'seats-title' }, h('h3', { id: 'seats-title' }, w.seats), legend, empty, grid)
 
   let buttons = new Map<number, HTMLButtonElement>()
   let seatsByNumber = new Map<number, Seat>()
@@ -72,7 +92,7 @@ export function createSeatMap(onSelect: (seat: Seat) => void): SeatMap {
     order = seats.map((s) => s.seatNumber)
     focusable = null
     const nodes = seats.map((seat) => {
-      const button = h('button', { type: 'button', class: 'seat', tabindex: -1, 'aria-label': `Seat ${seat.seatNumber}` }, String(seat.seatNumber))
+      const button = h('button', { type: 'button', class: 'seat', tabindex: -1, 'aria-label': say.seat(seat.seatNumber) }, String(seat.seatNumber))
       button.addEventListener('click', () => {
         setFocusable(seat.seatNumber)
         const current = seatsByNumber.get(seat.seatNumber)
@@ -106,7 +126,7 @@ export function createSeatMap(onSelect: (seat: Seat) => void): SeatMap {
         button.setAttribute('aria-describedby', `legend-${look}`)
         button.setAttribute('aria-pressed', String(isSelected))
         button.setAttribute('aria-disabled', String(look !== 'available'))
-        button.title = `Seat ${seat.seatNumber} · ${LEGEND[look]} · ${formatWon(seat.price)}`
+        button.title = `${say.seat(seat.seatNumber)} · ${LEGEND[look]} · ${formatWon(seat.price)}`
       }
       if (focusable === null || !buttons.has(focusable)) {
         const first = selected !== null && buttons.has(selected) ? selected : order[0]

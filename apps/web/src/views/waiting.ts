@@ -8,11 +8,65 @@
 import type { ConcertSummary, QueueTokenState } from '@rushgate/shared'
 import { type Api, ApiFailure } from '../api.ts'
 import { h, setText } from '../dom.ts'
-import { formatClock, formatDate, formatWait } from '../format.ts'
+import { formatClock, formatCount, formatDate, formatWait } from '../format.ts'
+import { words } from '../lang.ts'
 import { describeFailure } from '../messages.ts'
 import { retryDelay } from '../retry.ts'
 import { store } from '../store.ts'
 import { bindLeave } from './leave.ts'
+
+const w = words(
+  {
+    progress: 'Progress to the front of the line',
+    front: 'Front of the line',
+    leave: 'Leave the line',
+    title: (concert: string) => `Waiting room · ${concert}`,
+    opensIn: (clock: string) => `The line opens in ${clock}.`,
+    opening: 'The line is opening: the order is being drawn…',
+    seed: (seed: string, commitment: string) =>
+      `The order was drawn with the seed ${seed}; its SHA-256 is the commitment ${commitment}, published before the opening.`,
+    commitment: (commitment: string) => `Draw commitment (SHA-256 of the secret seed, which is published at the opening): ${commitment}`,
+    prequeue: 'You are in the pre-queue; the order is drawn at the opening, so joining early or late before then makes no difference.',
+    waitingForOpening: 'Waiting for the opening.',
+    afterOpening: (wait: string) => `Estimated wait once it opens: ${wait}.`,
+    opensShortly: (after: string) => `The line opens shortly. ${after}`,
+    opensAt: (when: string, after: string) => `The line opens at ${when}. ${after}`,
+    inLine: 'You are in line. This page moves you on by itself when it is your turn; there is no need to reload it.',
+    random: 'The next people are drawn at random from the whole line.',
+    medianWait: (wait: string) => `Median wait: ${wait}.`,
+    next: 'You are next in line.',
+    place: (n: string) => `You are number ${n} in line.`,
+    estimatedWait: (wait: string) => `Estimated wait: ${wait}.`,
+    joinedAt: (n: string) => `Joined at number ${n}`,
+    busy: 'The line is very busy right now.',
+    kept: (why: string, seconds: number) => `${why} Your place is kept; checking again in ${seconds} s.`,
+  },
+  {
+    progress: '맨 앞까지의 진행률',
+    front: '맨 앞',
+    leave: '대기열에서 나가기',
+    title: (concert: string) => `대기실 · ${concert}`,
+    opensIn: (clock: string) => `대기열이 ${clock} 후에 열립니다.`,
+    opening: '대기열이 열리는 중입니다: 순서를 추첨하고 있습니다…',
+    seed: (seed: string, commitment: string) =>
+      `순서는 시드 ${seed}(으)로 추첨되었습니다. 그 SHA-256 값은 판매 시작 전에 공개된 약속값 ${commitment}입니다.`,
+    commitment: (commitment: string) => `추첨 약속값(판매 시작 때 공개되는 비밀 시드의 SHA-256): ${commitment}`,
+    prequeue: '사전 대기열에 있습니다. 순서는 판매 시작 때 추첨되므로, 그 전에는 일찍 참가하든 늦게 참가하든 차이가 없습니다.',
+    waitingForOpening: '판매 시작을 기다리는 중입니다.',
+    afterOpening: (wait: string) => `열린 뒤 예상 대기 시간: ${wait}.`,
+    opensShortly: (after: string) => `대기열이 곧 열립니다. ${after}`,
+    opensAt: (when: string, after: string) => `대기열이 ${when}에 열립니다. ${after}`,
+    inLine: '대기열에 있습니다. 차례가 되면 이 페이지가 알아서 넘어가니 새로고침하지 않아도 됩니다.',
+    random: '다음 입장자는 대기열 전체에서 무작위로 추첨됩니다.',
+    medianWait: (wait: string) => `대기 시간 중앙값: ${wait}.`,
+    next: '다음 차례입니다.',
+    place: (n: string) => `현재 대기 순서는 ${n}번입니다.`,
+    estimatedWait: (wait: string) => `예상 대기 시간: ${wait}.`,
+    joinedAt: (n: string) => `참가 시 ${n}번`,
+    busy: '지금 대기열이 매우 혼잡합니다.',
+    kept: (why: string, seconds: number) => `${why} 자리는 그대로 유지되며, ${seconds}초 후에 다시 확인합니다.`,
+  },
+)
 
 /** Never poll faster than this, whatever the server says: a floor against a tight loop. */
 const MIN_POLL_MS = 250
@@ -47,18 +101,18 @@ export function waitingView(options: WaitingOptions): View {
   const position = h('p', { class: 'position' })
   const wait = h('p', { class: 'wait' })
   const countdown = h('p', { class: 'countdown', hidden: true })
-  const progressLabel = h('label', { for: 'line-progress' }, 'Progress to the front of the line')
+  const progressLabel = h('label', { for: 'line-progress' }, w.progress)
   const progress = h('progress', { id: 'line-progress', max: 1, value: 0 })
   const joinedAt = h('span', {})
-  const progressEnds = h('p', { class: 'hint progress-ends' }, joinedAt, h('span', {}, 'Front of the line'))
+  const progressEnds = h('p', { class: 'hint progress-ends' }, joinedAt, h('span', {}, w.front))
   const draw = h('p', { class: 'hint draw', hidden: true })
   const status = h('p', { class: 'hint', id: 'poll-status', role: 'status' })
-  const leave = h('button', { type: 'button', class: 'button' }, 'Leave the line')
+  const leave = h('button', { type: 'button', class: 'button' }, w.leave)
 
   const el = h(
     'section',
     { class: 'card stack waiting', 'aria-labelledby': 'waiting-title', 'data-view': 'waiting' },
-    h('h2', { id: 'waiting-title' }, `Waiting room · ${concert.title}`),
+    h('h2', { id: 'waiting-title' }, w.title(concert.title)),
     intro,
     // One polite live region for the place and the wait, read as one sentence when they change.
     h('div', { 'aria-live': 'polite', 'aria-atomic': 'true', class: 'live' }, position, wait),
@@ -78,7 +132,7 @@ export function waitingView(options: WaitingOptions): View {
   const tickCountdown = () => {
     if (opensAt === null) return
     const left = opensAt - Date.now()
-    setText(countdown, left > 0 ? `The line opens in ${formatClock(left)}.` : 'The line is opening: the order is being drawn…')
+    setText(countdown, left > 0 ? w.opensIn(formatClock(left)) : w.opening)
   }
 
   /** The draw's commitment before the opening, its seed after: both from the line's public view. */
@@ -88,10 +142,10 @@ export function waitingView(options: WaitingOptions): View {
     try {
       const line = await api.line(concert.id)
       if (want === 'seed' && line.seed) {
-        setText(draw, `The order was drawn with the seed ${line.seed}; its SHA-256 is the commitment ${line.seedCommitment}, published before the opening.`)
+        setText(draw, w.seed(line.seed, line.seedCommitment ?? ''))
         draw.hidden = false
       } else if (line.seedCommitment) {
-        setText(draw, `Draw commitment (SHA-256 of the secret seed, which is published at the opening): ${line.seedCommitment}`)
+        setText(draw, w.commitment(line.seedCommitment))
         draw.hidden = false
       }
     } catch {
@@ -102,11 +156,11 @@ export function waitingView(options: WaitingOptions): View {
   const render = (state: QueueTokenState) => {
     if (state.status === 'PREQUEUE') {
       opensAt = state.opensAt === null ? null : Date.parse(state.opensAt)
-      setText(intro, 'You are in the pre-queue; the order is drawn at the opening, so joining early or late before then makes no difference.')
-      setText(position, 'Waiting for the opening.')
+      setText(intro, w.prequeue)
+      setText(position, w.waitingForOpening)
       const untilOpen = Math.ceil(((opensAt ?? Date.now()) - Date.now()) / 1000)
-      const after = `Estimated wait once it opens: ${formatWait(Math.max(0, state.estimatedWaitSeconds - untilOpen))}.`
-      setText(wait, opensAt === null ? `The line opens shortly. ${after}` : `The line opens at ${formatDate(new Date(opensAt).toISOString())}. ${after}`)
+      const after = w.afterOpening(formatWait(Math.max(0, state.estimatedWaitSeconds - untilOpen)))
+      setText(wait, opensAt === null ? w.opensShortly(after) : w.opensAt(formatDate(new Date(opensAt).toISOString()), after))
       countdown.hidden = opensAt === null
       tickCountdown()
       clock ??= setInterval(tickCountdown, 1000)
@@ -119,12 +173,12 @@ export function waitingView(options: WaitingOptions): View {
       clock = undefined
       countdown.hidden = true
     }
-    setText(intro, 'You are in line. This page moves you on by itself when it is your turn; there is no need to reload it.')
+    setText(intro, w.inLine)
     if (drawShown === 'commitment') void showDraw('seed')
     if (state.position === null) {
       // Random mode: each tick draws the next people from the whole line, so no place to show.
-      setText(position, 'The next people are drawn at random from the whole line.')
-      setText(wait, `Median wait: ${formatWait(state.estimatedWaitSeconds)}.`)
+      setText(position, w.random)
+      setText(wait, w.medianWait(formatWait(state.estimatedWaitSeconds)))
       showProgress(false)
       return
     }
@@ -132,13 +186,13 @@ export function waitingView(options: WaitingOptions): View {
     // The progress bar starts from the furthest place seen for this token (kept across reloads).
     const start = Math.max(place, store.startPosition(token) ?? place)
     store.setStartPosition(token, start)
-    setText(position, place === 1 ? 'You are next in line.' : `You are number ${place} in line.`)
-    setText(wait, `Estimated wait: ${formatWait(state.estimatedWaitSeconds)}.`)
+    setText(position, place === 1 ? w.next : w.place(formatCount(place)))
+    setText(wait, w.estimatedWait(formatWait(state.estimatedWaitSeconds)))
     showProgress(true)
     progress.max = start
     progress.value = start - place
     progress.textContent = `${Math.round(((start - place) / start) * 100)}%`
-    setText(joinedAt, `Joined at number ${start}`)
+    setText(joinedAt, w.joinedAt(formatCount(start)))
   }
 
   let events: EventSource | undefined
@@ -202,8 +256,8 @@ export function waitingView(options: WaitingOptions): View {
         return
       }
       // A busy gateway does not cost the user their place: say so, and try again later.
-      const why = error instanceof ApiFailure && error.code === 'RATE_LIMITED' ? 'The line is very busy right now.' : describeFailure(error)
-      setText(status, `${why} Your place is kept; checking again in ${Math.ceil(delay / 1000)} s.`)
+      const why = error instanceof ApiFailure && error.code === 'RATE_LIMITED' ? w.busy : describeFailure(error)
+      setText(status, w.kept(why, Math.ceil(delay / 1000)))
       schedule(delay)
     }
   }
