@@ -1,13 +1,19 @@
 /**
  * What a join's proof of work costs: the time to solve the gateway's own challenges (altcha-lib's
  * v1 format, as GET /api/queues/{id}/challenge issues them) at several difficulties, by a Node bot
- * (node:crypto, one core) and by headless Chromium (crypto.subtle in a Web Worker, as a page would).
+ * (node:crypto, one core) and by headless Chromium running the page's own worker (apps/web/dist/
+ * pow-worker.js, synchronous SHA-256 in a Web Worker), loaded from a local origin as the page loads it.
  * The secret number is uniform in 0..maxnumber, so a solve tries maxnumber / 2 candidates on average.
  *
  *   pnpm --filter @rushgate/load-tests pow-solve-time [--samples 20] [--difficulties 50000,100000,1000000]
  */
 import { createHash } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { cpus, totalmem } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { chromium } from 'playwright-core'
 import { ProofOfWork } from '../../apps/gateway/src/queue/proof-of-work.ts'
@@ -24,32 +30,32 @@ function solveNode(salt: string, challenge: string, max: number): number {
   return -1
 }
 
-// The page's way: crypto.subtle in a worker, one digest at a time.
-const WORKER = `onmessage = async ({ data: { salt, challenge, max } }) => {
-  const enc = new TextEncoder()
-  const t0 = performance.now()
-  for (let n = 0; n <= max; n++) {
-    const d = new Uint8Array(await crypto.subtle.digest('SHA-256', enc.encode(salt + n)))
-    let hex = ''
-    for (const b of d) hex += b.toString(16).padStart(2, '0')
-    if (hex === challenge) return postMessage({ n, ms: performance.now() - t0 })
-  }
-  postMessage({ n: -1, ms: performance.now() - t0 })
-}`
-
+/** A page's worker, as Node's types do not know it. */
 interface PageWorker {
-  onmessage: ((e: { data: { ms: number } }) => void) | null
+  onmessage: ((e: { data: { number?: number | null } }) => void) | null
   postMessage(message: unknown): void
   terminate(): void
 }
 
+// The page's own built worker (apps/web/dist/pow-worker.js), served from a local origin, as the page loads it.
+const dist = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'apps', 'web', 'dist')
+const workerJs = await readFile(join(dist, 'pow-worker.js')).catch(() => {
+  throw new Error('apps/web/dist/pow-worker.js is missing: run `pnpm --filter @rushgate/web build` first')
+})
+const server = createServer((req, res) => {
+  if (req.url === '/pow-worker.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(workerJs)
+  else res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>pow</title>')
+})
+await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
-const fmt = (ms: number) => (Number.isNaN(ms) ? 'not measured' : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`)
+const fmt = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`)
 
 const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update'],
 })
 const page = await browser.newPage()
-await page.setContent('<title>pow</title>')
+await page.goto(origin)
 const rows: string[] = []
 for (const difficulty of difficulties) {
   const node: number[] = []
@@ -62,23 +68,22 @@ for (const difficulty of difficulties) {
     node.push(performance.now() - t0)
     tried.push(n)
     web.push(
-      await page
-        .evaluate(
-        ([src, c]) =>
-          new Promise<number>((resolve) => {
-            // Runs in the page, where Worker exists; Node's types do not know it.
-              const W = (globalThis as unknown as { Worker: new (url: string) => PageWorker }).Worker
-              const w = new W(URL.createObjectURL(new Blob([src], { type: 'text/javascript' })))
-            w.onmessage = (e: { data: { ms: number } }) => {
-              w.terminate()
-              resolve(e.data.ms)
+      await page.evaluate(
+        (task) =>
+          new Promise<number>((resolve, reject) => {
+            const W = (globalThis as unknown as { Worker: new (url: string) => PageWorker }).Worker
+            const worker = new W('/pow-worker.js')
+            const t0 = performance.now()
+            worker.onmessage = (e) => {
+              if (e.data.number === undefined) return // a progress report
+              worker.terminate()
+              if (e.data.number === null) reject(new Error('no answer'))
+              else resolve(performance.now() - t0)
             }
-            w.postMessage({ salt: c.salt, challenge: c.challenge, max: c.maxnumber })
+            worker.postMessage(task)
           }),
-        [WORKER, c] as const,
-        )
-        // Headless Chromium on this machine may close the page: then the column says so.
-        .catch(() => Number.NaN),
+        { challenge: c.challenge, salt: c.salt, maxnumber: c.maxnumber },
+      ),
     )
   }
   const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0)
@@ -90,6 +95,7 @@ for (const difficulty of difficulties) {
   console.error(rows.at(-1))
 }
 await browser.close()
+server.close()
 console.log(`${cpus().length} × ${cpus()[0]?.model}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.versions.node}, ${samples} challenges each\n`)
 console.log('| difficulty (maxnumber) | Node bot, median | Node bot, slowest | Chromium worker, median | Chromium worker, slowest | Node hashes/s | Chromium hashes/s |')
 console.log('| --- | --- | --- | --- | --- | --- | --- |')
