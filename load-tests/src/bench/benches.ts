@@ -102,12 +102,24 @@ const poll: Bench = {
   },
 }
 
-/** Calls of every command so far, from INFO commandstats. */
-async function commandCalls(redis: Redis): Promise<number> {
+/** Calls of each command so far, from INFO commandstats. */
+async function commandCalls(redis: Redis): Promise<Map<string, number>> {
   const info = await redis.info('commandstats')
-  let total = 0
-  for (const m of info.matchAll(/^cmdstat_[^:]+:calls=(\d+)/gm)) total += Number(m[1])
-  return total
+  const calls = new Map<string, number>()
+  for (const m of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) calls.set(m[1] as string, Number(m[2]))
+  return calls
+}
+
+const totalOf = (calls: Map<string, number>) => [...calls.values()].reduce((a, b) => a + b, 0)
+
+/** What ran between two counts, most first: `hincrby 12, evalsha 5, …`. */
+function breakdown(before: Map<string, number>, after: Map<string, number>): string {
+  return [...after]
+    .map(([name, n]) => [name, n - (before.get(name) ?? 0)] as const)
+    .filter(([, n]) => n > 0)
+    .sort((a, b) => b[1] - a[1])
+    .map(([name, n]) => `${name} ${n}`)
+    .join(', ')
 }
 
 /** Redis commands per poll over three runs of 20,000 polls (the INFO calls themselves taken out). */
@@ -118,13 +130,15 @@ async function commandsPerPoll(ctx: BenchContext, concertId: number, users: stri
     for (let run = 0; run < 3; run++) {
       const polls = 20_000
       const before = await commandCalls(redis)
+      const started = performance.now()
       await inParallel(
         Array.from({ length: polls }, (_, i) => i),
         50,
         (i) => ctx.api.tokenState(users[i % users.length] as string, concertId, tokens[i % users.length] as string),
       )
       const after = await commandCalls(redis)
-      counts.push((after - before - 1) / polls)
+      counts.push((totalOf(after) - totalOf(before) - 1) / polls)
+      ctx.log(`poll: ${polls} polls in ${((performance.now() - started) / 1000).toFixed(1)} s ran ${breakdown(before, after)}`)
     }
     return counts.sort((a, b) => a - b)
   } finally {

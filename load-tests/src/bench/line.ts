@@ -49,6 +49,44 @@ export interface LineResult {
   zrankP99: number
 }
 
+/**
+ * Puts `waiting` users (`<userPrefix><i>`) in the concert's line with the gateway's own enter script,
+ * pipelined; returns the signed tokens of about SAMPLE of them, spread over the whole depth.
+ */
+export async function fillLine(
+  redis: Redis,
+  keys: ReturnType<RedisKeys['concert']>,
+  o: { concertId: number; waiting: number; userPrefix: string; signer: TokenSigner; log: (l: string) => void },
+): Promise<{ user: string; token: string }[]> {
+  const { concertId, waiting, userPrefix, signer, log } = o
+  const sha = (await redis.script('LOAD', ENTER.lua)) as string
+  const enterKeys = [keys.prequeue, keys.waiting, keys.active, keys.activeSeq, keys.seq, keys.settings, keys.state, keys.seen, keys.ended, `${keys.seq}:pow`, `${keys.seq}:joins`]
+  const every = Math.max(1, Math.floor(waiting / SAMPLE))
+  const sample: { user: string; token: string }[] = []
+  for (let from = 0; from < waiting; from += BATCH) {
+    const pipeline = redis.pipeline()
+    const now = Date.now()
+    const users: string[] = []
+    for (let i = from; i < Math.min(waiting, from + BATCH); i++) {
+      const user = `${userPrefix}${i}`
+      users.push(user)
+      pipeline.evalsha(sha, ENTER.numberOfKeys, ...enterKeys, user, now, '0', 600, 300)
+    }
+    const results = (await pipeline.exec()) ?? []
+    results.forEach(([err, reply], j) => {
+      if (err) throw err
+      const i = from + j
+      // The script answers the status, then the user's turn; the gateway signs the turn into the token the same way.
+      if (i % every === 0) {
+        const user = users[j]!
+        sample.push({ user, token: signer.issue(user, concertId, Number((reply as unknown[])[1])) })
+      }
+    })
+    if ((from / BATCH) % 50 === 0) log(`line: ${from.toLocaleString('en-US')} users in`)
+  }
+  return sample
+}
+
 export async function runLineBench(o: { stack: Stack; api: Api; waiting: number; runId: string; log: (l: string) => void }): Promise<LineResult> {
   const { stack, api, waiting, runId, log } = o
   const concert = await createConcert(api, `bench line ${runId}`, 10)
@@ -58,33 +96,9 @@ export async function runLineBench(o: { stack: Stack; api: Api; waiting: number;
   const signer = new TokenSigner(stack.tokenSecret)
   const redis = new Redis(stack.redisUrl)
   try {
-    const sha = (await redis.script('LOAD', ENTER.lua)) as string
-    const enterKeys = [keys.prequeue, keys.waiting, keys.active, keys.activeSeq, keys.seq, keys.settings, keys.state, keys.seen, keys.ended, `${keys.seq}:pow`, `${keys.seq}:joins`]
     const usedBefore = await usedMemory(redis)
-    const every = Math.max(1, Math.floor(waiting / SAMPLE))
-    const sample: { user: string; token: string }[] = []
     const started = performance.now()
-    for (let from = 0; from < waiting; from += BATCH) {
-      const pipeline = redis.pipeline()
-      const now = Date.now()
-      const users: string[] = []
-      for (let i = from; i < Math.min(waiting, from + BATCH); i++) {
-        const user = `w${runId}-${i}`
-        users.push(user)
-        pipeline.evalsha(sha, ENTER.numberOfKeys, ...enterKeys, user, now, '0', 600, 300)
-      }
-      const results = (await pipeline.exec()) ?? []
-      results.forEach(([err, reply], j) => {
-        if (err) throw err
-        const i = from + j
-        // The script answers the status, then the user's turn; the gateway signs the turn into the token the same way.
-        if (i % every === 0) {
-          const user = users[j]!
-          sample.push({ user, token: signer.issue(user, concert.id, Number((reply as unknown[])[1])) })
-        }
-      })
-      if ((from / BATCH) % 50 === 0) log(`line: ${from.toLocaleString('en-US')} users in`)
-    }
+    const sample = await fillLine(redis, keys, { concertId: concert.id, waiting, userPrefix: `w${runId}-`, signer, log })
     const fillMs = performance.now() - started
     const usedAfter = await usedMemory(redis)
     const usage: Record<string, number> = {}
