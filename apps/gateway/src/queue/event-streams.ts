@@ -17,7 +17,8 @@ import { type ApiError, queueTokenExpired, type QueueTokenState } from '@rushgat
 import type { FastifyBaseLogger, FastifyReply } from 'fastify'
 import type { FeedListener } from './line-feed.ts'
 import type { LineMirror } from './line-mirror.ts'
-import type { PlaceState, WaitingLine } from './line.ts'
+import type { WaitingLine } from './line.ts'
+import type { PlaceState } from './place-state.ts'
 import type { TokenClaims } from './tokens.ts'
 
 const SWEEP_MS = 1000

@@ -27,7 +27,7 @@
 import type { LineConfig } from './line-config.ts'
 import { parseLineConfig } from './line-config.ts'
 import type { GatewayConfig } from '../config.ts'
-import type { PlaceState } from './line.ts'
+import type { PlaceState } from './place-state.ts'
 import { estimateWait } from './wait.ts'
 
 /** Places whose position is given exactly (the contract's "first 1,000"). */

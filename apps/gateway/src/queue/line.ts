@@ -9,6 +9,7 @@ import type { RedisKeys } from '../redis/keys.ts'
 import type { ScriptReply } from '../redis/scripts.ts'
 import type { LineMirror } from './line-mirror.ts'
 import type { JoinProof } from './join-guard.ts'
+import type { PlaceState } from './place-state.ts'
 import type { Presence } from './presence.ts'
 import type { LineScripts } from './scripts.ts'
 import { parseLineConfig } from './line-config.ts'
@@ -36,13 +37,6 @@ function refusal(reply: ScriptReply, concertId: number, proof: JoinProof, limit:
       return new ApiError('QUEUE_CLOSED', `concert ${concertId}'s line takes no new places`)
   }
 }
-
-/** Where a token's turn stands. */
-export type PlaceState =
-  | { status: 'ACTIVE'; activeUntil: number; ghostAfterSeconds: number | null }
-  | { status: 'PREQUEUE'; opensAt: number | null; estimatedWaitSeconds: number; ghostAfterSeconds: number | null }
-  | { status: 'WAITING'; position: number | null; estimatedWaitSeconds: number; ghostAfterSeconds: number | null }
-  | { status: 'ENDED'; reason: ExpiredReason }
 
 export interface EnterOptions {
   /**
