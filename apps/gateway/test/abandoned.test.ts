@@ -4,10 +4,9 @@
  * replica is asked and while presence flushes are in flight.
  */
 import t from 'tap'
-import { admin, call, createConcert, deletePrefix, enter, randomPrefix, type ServiceProcess, spawnGateway, startCore, testRedis, tokenState, waitFor } from '@rushgate/testkit'
-import { coreEntry } from '@rushgate/core/entry-points'
+import { admin, call, createConcert, enter, type ServiceProcess, spawnGateway, tokenState, waitFor } from '@rushgate/testkit'
 import { gatewayEntry } from '../entry-points.ts'
-import { patchQueue, startStack } from './helpers.ts'
+import { patchQueue, sharedDeployment, startStack } from './helpers.ts'
 
 const GHOST_AFTER = 2
 
@@ -88,14 +87,7 @@ t.test('through the API: presence is asking for the state', async (t) => {
 })
 
 t.test('three replicas: abandoned places never take a slot, live ones are never lost', async (t) => {
-  const core = await startCore(coreEntry)
-  t.teardown(() => core.close())
-  const prefix = randomPrefix()
-  const redis = testRedis()
-  t.teardown(async () => {
-    await deletePrefix(redis, prefix)
-    redis.disconnect()
-  })
+  const { core, prefix, redis } = await sharedDeployment(t)
   const PER_TICK = 4
   const env = { ADMIT_INTERVAL_MS: '250', GHOST_AFTER_SECONDS: String(GHOST_AFTER), LOG_LEVEL: 'warn' }
   // One after another: started at once on a busy machine, each takes as long as all of them.

@@ -1,6 +1,18 @@
 /** What only the gateway's tests need beyond the test kit: a stack for one test, and rate-limit timing. */
 import { coreEntry } from '@rushgate/core/entry-points'
-import { type Answer, admin, call, type StartedCore, type StartedGateway, startStack as startInProcess } from '@rushgate/testkit'
+import {
+  type Answer,
+  admin,
+  call,
+  deletePrefix,
+  randomPrefix,
+  type StartedCore,
+  type StartedGateway,
+  startCore,
+  startStack as startInProcess,
+  testRedis,
+} from '@rushgate/testkit'
+import type { Redis } from 'ioredis'
 import { gatewayEntry } from '../entry-points.ts'
 import type { Test } from 'tap'
 
@@ -14,6 +26,23 @@ export async function startStack(t: Test, env: Record<string, string> = {}): Pro
   const stack = await startInProcess({ core: coreEntry, gateway: gatewayEntry }, { gateway: env })
   t.teardown(() => stack.close())
   return { core: stack.core, gw: stack.gateway }
+}
+
+/**
+ * For replicas of one deployment: a core in this process and a fresh key prefix on the shared
+ * Redis for the gateways the test starts on it. The core closes and the prefix's keys are deleted
+ * when the test ends; `redis` is a connection to that Redis, for the test to read the line.
+ */
+export async function sharedDeployment(t: Test): Promise<{ core: StartedCore; prefix: string; redis: Redis }> {
+  const core = await startCore(coreEntry)
+  t.teardown(() => core.close())
+  const prefix = randomPrefix()
+  const redis = testRedis()
+  t.teardown(async () => {
+    await deletePrefix(redis, prefix)
+    redis.disconnect()
+  })
+  return { core, prefix, redis }
 }
 
 /** Rate-limit windows are fixed minutes: start a sequence well inside one, not across two. */

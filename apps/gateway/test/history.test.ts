@@ -24,6 +24,7 @@ import t from 'tap'
 import { buildApp } from '../src/app.ts'
 import { loadConfig } from '../src/config.ts'
 import { gatewayEntry } from '../entry-points.ts'
+import { sharedDeployment } from './helpers.ts'
 
 const INTERVAL_MS = 100
 
@@ -42,14 +43,7 @@ const history = async (url: string, concertId: number, query = ''): Promise<Samp
 }
 
 t.test('the tick records one sample per tick, the same on two replicas', async (t) => {
-  const core = await startCore(coreEntry)
-  t.teardown(() => core.close())
-  const prefix = randomPrefix()
-  const redis = testRedis()
-  t.teardown(async () => {
-    await deletePrefix(redis, prefix)
-    redis.disconnect()
-  })
+  const { core, prefix } = await sharedDeployment(t)
   const env = { ADMIT_INTERVAL_MS: String(INTERVAL_MS), ADMIT_BATCH: '2' }
   const opts = { coreUrl: core.url, internalToken: core.internalToken, prefix, env }
   const [a, b] = [await startGateway(gatewayEntry, opts), await startGateway(gatewayEntry, opts)]

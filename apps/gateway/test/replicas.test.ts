@@ -3,9 +3,9 @@
  * three times as many: one BullMQ schedule for the deployment, and a per-tick guard in the
  * admission script.
  */
-import { coreEntry } from '@rushgate/core/entry-points'
-import { admin, call, createConcert, deletePrefix, enter, randomPrefix, setQueue, spawnGateway, startCore, testRedis } from '@rushgate/testkit'
+import { admin, call, createConcert, enter, setQueue, spawnGateway } from '@rushgate/testkit'
 import { gatewayEntry } from '../entry-points.ts'
+import { sharedDeployment } from './helpers.ts'
 import t from 'tap'
 
 const INTERVAL_MS = 250
@@ -13,14 +13,7 @@ const PER_TICK = 3
 const USERS = 300
 
 t.test('three gateway processes admit admitPerTick per tick in total', async (t) => {
-  const core = await startCore(coreEntry)
-  t.teardown(() => core.close())
-  const prefix = randomPrefix()
-  const redis = testRedis()
-  t.teardown(async () => {
-    await deletePrefix(redis, prefix)
-    redis.disconnect()
-  })
+  const { core, prefix, redis } = await sharedDeployment(t)
   const env = { ADMIT_INTERVAL_MS: String(INTERVAL_MS), ADMIT_BATCH: String(PER_TICK), LOG_LEVEL: 'warn' }
   const gateways = await Promise.all(
     [0, 1, 2].map(() => spawnGateway(gatewayEntry, { coreUrl: core.url, internalToken: core.internalToken, prefix, env })),
