@@ -22,6 +22,7 @@ import { Pool } from 'undici'
 import { TokenSigner } from '../../apps/gateway/src/queue/tokens.ts'
 import { RedisKeys } from '../../apps/gateway/src/redis/keys.ts'
 import { fillLine } from './bench/line.ts'
+import { breakdown, commandCalls, totalOf } from './bench/redis-stats.ts'
 import { inParallel } from './setup.ts'
 
 const { values } = parseArgs({
@@ -39,22 +40,15 @@ const duration = Number(values.duration)
 const log = (line: string) => console.error(`[redis-flat] ${line}`)
 
 interface RedisCounters {
+  /** seconds of CPU the server has used */
   cpu: number
-  commands: number
-  each: Map<string, number>
+  calls: Map<string, number>
 }
 
 async function counters(redis: Redis): Promise<RedisCounters> {
   const cpu = await redis.info('cpu')
-  const stats = await redis.info('commandstats')
-  let commands = 0
-  const each = new Map<string, number>()
-  for (const m of stats.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) {
-    commands += Number(m[2])
-    each.set(m[1] as string, Number(m[2]))
-  }
   const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(cpu)?.[1] ?? 0)
-  return { cpu: field('used_cpu_user') + field('used_cpu_sys'), commands, each }
+  return { cpu: field('used_cpu_user') + field('used_cpu_sys'), calls: await commandCalls(redis) }
 }
 
 interface Row {
@@ -177,7 +171,7 @@ try {
     }
     const after = await counters(redis)
     const seconds = (performance.now() - t0) / 1000
-    const commands = after.commands - before.commands - 2
+    const commands = totalOf(after.calls) - totalOf(before.calls) - 2
     const row: Row = {
       gateways: n,
       askedRate,
@@ -188,13 +182,7 @@ try {
       commandsPerPoll: polls > 0 ? commands / polls : Number.NaN,
       p99,
       unexpected,
-      top: [...after.each]
-        .map(([name, c]) => [name, c - (before.each.get(name) ?? 0)] as const)
-        .filter(([, c]) => c > 0)
-        .sort((a, b) => b[1] - a[1])
-        .slice(0, 4)
-        .map(([name, c]) => `${name} ${c}`)
-        .join(', '),
+      top: breakdown(before.calls, after.calls, 4),
     }
     log(JSON.stringify(row))
     return row

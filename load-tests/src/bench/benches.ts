@@ -10,6 +10,7 @@ import { admitAll, chargeAll, createConcert, inParallel, joinAll, TICKET_PRICE }
 import { expectStatus } from '../client.ts'
 import type { Stack } from '../stack.ts'
 import type { BenchSettings, Measurement } from './measure.ts'
+import { breakdown, commandCalls, totalOf } from './redis-stats.ts'
 
 export interface BenchContext {
   stack: Stack
@@ -100,26 +101,6 @@ const poll: Bench = {
       },
     ]
   },
-}
-
-/** Calls of each command so far, from INFO commandstats. */
-async function commandCalls(redis: Redis): Promise<Map<string, number>> {
-  const info = await redis.info('commandstats')
-  const calls = new Map<string, number>()
-  for (const m of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) calls.set(m[1] as string, Number(m[2]))
-  return calls
-}
-
-const totalOf = (calls: Map<string, number>) => [...calls.values()].reduce((a, b) => a + b, 0)
-
-/** What ran between two counts, most first: `hincrby 12, evalsha 5, …`. */
-function breakdown(before: Map<string, number>, after: Map<string, number>): string {
-  return [...after]
-    .map(([name, n]) => [name, n - (before.get(name) ?? 0)] as const)
-    .filter(([, n]) => n > 0)
-    .sort((a, b) => b[1] - a[1])
-    .map(([name, n]) => `${name} ${n}`)
-    .join(', ')
 }
 
 /** Redis commands per poll over three runs of 20,000 polls (the INFO calls themselves taken out). */
