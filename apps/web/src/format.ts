@@ -16,6 +16,9 @@ const dateTime = new Intl.DateTimeFormat(lang === 'ko' ? 'ko-KR' : 'en-GB', {
   timeZoneName: 'short',
 })
 
+// A time of day on a 24-hour clock: `19:05:30`.
+const timeOfDay = new Intl.DateTimeFormat(lang === 'ko' ? 'ko-KR' : 'en-GB', { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' })
+
 /** `110,000원` in Korean, `110,000 won` in English. */
 export function formatWon(amount: number): string {
   return lang === 'ko' ? `${numbers.format(amount)}원` : `${numbers.format(amount)} won`
@@ -23,6 +26,10 @@ export function formatWon(amount: number): string {
 
 export function formatDate(iso: string): string {
   return dateTime.format(new Date(iso))
+}
+
+export function formatTimeOfDay(epochMs: number): string {
+  return timeOfDay.format(epochMs)
 }
 
 /** `4:05` for a countdown clock. */

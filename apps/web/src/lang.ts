@@ -35,8 +35,22 @@ export function words<T extends object>(en: T, ko: NoInfer<T>): T {
   return lang === 'ko' ? ko : en
 }
 
+/**
+ * A page's fixed words in its language — `<html lang>`, the title, the header's tagline and any
+ * other text of its HTML, by selector — and the language switch in its header.
+ */
+export function dressPage(words: { title: string; tagline: string; language: string }, texts: Record<string, string> = {}): void {
+  document.documentElement.lang = lang
+  document.title = words.title
+  for (const [selector, text] of Object.entries({ '.tagline': words.tagline, ...texts })) {
+    const el = document.querySelector(selector)
+    if (el) el.textContent = text
+  }
+  document.querySelector('.top')?.append(languageSwitch(words.language))
+}
+
 /** The language switch of the page's header: 한국어 / English, remembered, then the page redrawn. */
-export function languageSwitch(label: string): HTMLSelectElement {
+function languageSwitch(label: string): HTMLSelectElement {
   const select = document.createElement('select')
   select.id = 'lang'
   select.setAttribute('aria-label', label)

@@ -8,7 +8,7 @@ import type { ConcertSummary, QueueTokenState } from '@rushgate/shared'
 import { type Api, ApiFailure, clientConfig, createApi } from './api.ts'
 import { type AuthMode, credentials, subOf, takeJwt, watchForJwt } from './auth.ts'
 import { h } from './dom.ts'
-import { languageSwitch, lang } from './lang.ts'
+import { dressPage } from './lang.ts'
 import { describeFailure, LINE_UP_AGAIN, say } from './messages.ts'
 import { retryDelay } from './retry.ts'
 import { store } from './store.ts'
@@ -234,16 +234,5 @@ async function boot(): Promise<void> {
   else askIdentity()
 }
 
-/** The page in its language: the header's words and the switch (remembered, then the page redrawn). */
-function showLanguage(): void {
-  document.documentElement.lang = lang
-  const tagline = document.querySelector('.tagline')
-  if (tagline) tagline.textContent = say.tagline
-  const skip = document.querySelector('.skip')
-  if (skip) skip.textContent = say.skip
-  document.title = say.title
-  document.querySelector('.top')?.append(languageSwitch(say.language))
-}
-
-showLanguage()
+dressPage(say, { '.skip': say.skip })
 void boot()

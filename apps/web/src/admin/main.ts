@@ -7,8 +7,8 @@
  */
 import uPlot from 'uplot'
 import { h } from '../dom.ts'
-import { formatCount, formatWon } from '../format.ts'
-import { languageSwitch, lang, words } from '../lang.ts'
+import { formatCount, formatTimeOfDay, formatWon } from '../format.ts'
+import { dressPage, words } from '../lang.ts'
 
 const w = words(
   {
@@ -182,10 +182,11 @@ function chart(title: string, series: { label: string; stroke: string }[], data:
       title,
       width: 520,
       height: 220,
-      // From the data itself: uPlot stretches a single sample's axis over a whole day.
+      // From the data itself: uPlot stretches a single sample's axis over a whole day. Times in the
+      // page's language and the viewer's zone (uPlot's own are English).
       scales: { x: { time: true, range: (u) => spanOf(u.data[0] as number[]) } },
-      series: [{ label: w.time, value: (_u, v) => (v == null ? '--' : clock.format(v * 1000)) }, ...series.map((s) => ({ ...s, width: 2 }))],
-      axes: [{ space: 90, values: (_u, splits) => splits.map((v) => clock.format(v * 1000)) }, {}],
+      series: [{ label: w.time, value: (_u, v) => (v == null ? '--' : formatTimeOfDay(v * 1000)) }, ...series.map((s) => ({ ...s, width: 2 }))],
+      axes: [{ space: 90, values: (_u, splits) => splits.map((v) => formatTimeOfDay(v * 1000)) }, {}],
     },
     data as uPlot.AlignedData,
     into,
@@ -198,14 +199,6 @@ function spanOf(times: number[]): uPlot.Range.MinMax {
   const last = times[times.length - 1] ?? first
   return first === last ? [first - 60, last + 60] : [first, last]
 }
-
-/** Times on the charts' axis and legend in the page's language and the viewer's zone (uPlot's own are English). */
-const clock = new Intl.DateTimeFormat(lang === 'ko' ? 'ko-KR' : 'en-GB', {
-  hour: '2-digit',
-  minute: '2-digit',
-  second: '2-digit',
-  hourCycle: 'h23',
-})
 
 interface ConcertCard {
   el: HTMLElement
@@ -354,21 +347,7 @@ async function open(): Promise<void> {
   }
 }
 
-/** The page's fixed words (the header, the confirmation dialog) in its language, and the switch. */
-function showLanguage(): void {
-  document.documentElement.lang = lang
-  document.title = w.title
-  const text = (selector: string, value: string) => {
-    const el = document.querySelector(selector)
-    if (el) el.textContent = value
-  }
-  text('.tagline', w.tagline)
-  text('#confirm-title', w.confirmTitle)
-  text('#confirm [value="cancel"]', w.cancel)
-  text('#confirm-apply', w.confirmApply)
-  document.querySelector('.top')?.append(languageSwitch(w.language))
-}
-
-showLanguage()
+// The confirmation dialog is written in admin.html: its words too.
+dressPage(w, { '#confirm-title': w.confirmTitle, '#confirm [value="cancel"]': w.cancel, '#confirm-apply': w.confirmApply })
 if (sessionStorage.getItem(TOKEN_KEY)) void open()
 else askToken()
