@@ -170,9 +170,14 @@ export class WaitingLine {
    * replica already knows (line-mirror.ts), else the lookup; and the place counts as present
    * (marked in memory, written in the next presence flush).
    */
-  async poll(claims: TokenClaims): Promise<PlaceState> {
+  poll(claims: TokenClaims): PlaceState | Promise<PlaceState> {
+    // No promise when memory answers: this is the hottest path of a rush.
     const remembered = this.mirror.answer(claims.concertId, claims.seq)
-    const state = remembered ?? (await this.lookup(claims))
+    if (remembered) return this.asked(claims, remembered)
+    return this.lookup(claims).then((state) => this.asked(claims, state))
+  }
+
+  private asked(claims: TokenClaims, state: PlaceState): PlaceState {
     if (state.status === 'WAITING' || state.status === 'PREQUEUE') this.markPresent(claims)
     return state
   }

@@ -105,10 +105,12 @@ export async function queueRoutes(app: FastifyInstance, ctx: GatewayContext): Pr
         response: { 200: QueueTokenState, ...errorResponses(400, 401, 403, 410, 429, 503) },
       },
     },
-    async (request) => {
+    // Not async: a poll answered from memory returns its body at once, without a promise.
+    (request) => {
       const userId = requireUser(request, config)
       const { token, claims } = checkPresentedToken(request, line.signer, userId, request.params.concertId)
-      const state = await line.poll(claims)
+      const state = line.poll(claims)
+      if (state instanceof Promise) return state.then((s) => line.toResponse(token, claims.concertId, s))
       return line.toResponse(token, claims.concertId, state)
     },
   )
