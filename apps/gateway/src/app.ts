@@ -11,6 +11,7 @@ import fastifyStatic from '@fastify/static'
 import { installContractErrors, serverOptions } from '@rushgate/shared/fastify'
 import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify'
 import type { GatewayConfig } from './config.ts'
+import { dualProtocolServer } from './dual-protocol.ts'
 import type { GatewayContext } from './context.ts'
 import { Metrics } from './metrics.ts'
 import { installBrowserHeaders, PAGE_POLICY, pageScope } from './plugins/browser.ts'
@@ -81,6 +82,8 @@ export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): 
       return503OnClosing: false,
       // Behind a load balancer, request.ip (the per-IP rate limit) comes from X-Forwarded-For.
       trustProxy: trustProxyOption(config.trustProxy),
+      // HTTP/1.1, and cleartext HTTP/2 for a load balancer that multiplexes streams (dual-protocol.ts).
+      serverFactory: dualProtocolServer as NonNullable<FastifyServerOptions['serverFactory']>,
       ...opts.server,
     }),
   )
