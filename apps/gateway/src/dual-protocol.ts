@@ -21,8 +21,6 @@ import type { FastifyServerOptions } from 'fastify'
 const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1')
 /** Bytes enough to tell the protocols apart ("PRI " against any HTTP/1.1 method). */
 const DECIDE_BYTES = 4
-/** A connection that sends nothing for this long is dropped before either server sees it. */
-const FIRST_BYTES_MS = 10_000
 /** Streams a client may have open on one HTTP/2 connection (a load balancer opens more connections beyond). */
 export const MAX_STREAMS_PER_CONNECTION = 10_000
 /** What nghttp2 may buffer per connection, for that many streams (Node's default is 10 MB). */
@@ -80,7 +78,8 @@ export function dualProtocolServer(handler: Handler, options: FastifyServerOptio
   h1.on('connection', (socket: Socket) => {
     const chunks: Buffer[] = []
     let length = 0
-    const timer = setTimeout(() => socket.destroy(), FIRST_BYTES_MS).unref()
+    // A connection that sends nothing is dropped when HTTP/1.1 would give up on a request's headers.
+    const timer = setTimeout(() => socket.destroy(), h1.headersTimeout).unref()
     const decide = (isHttp2: boolean) => {
       clearTimeout(timer)
       socket.removeListener('data', onData)
