@@ -16,6 +16,7 @@ import { type ClientHttp2Session, connect } from 'node:http2'
 import { coreEntry } from '@rushgate/core/entry-points'
 import { gatewayEntry } from '@rushgate/gateway/entry-points'
 import { call, createConcert, deletePrefix, enter, randomPrefix, setQueue, spawnGateway, startCore, testRedis } from '@rushgate/testkit'
+import { percentile } from './report.ts'
 import { inParallel } from './setup.ts'
 
 const args = process.argv.slice(2)
@@ -108,9 +109,10 @@ while (Date.now() - unpausedAt < 20_000) {
   }
   await new Promise((r) => setTimeout(r, 20))
 }
-const after_ = heardAt.filter((at) => at > 0).map((at) => at - unpausedAt).sort((a, b) => a - b)
-const pct = (q: number) => after_[Math.min(after_.length - 1, Math.floor(q * after_.length))]
-console.log(`after the unpause: first stream told at ${after_[0]} ms, median ${pct(0.5)} ms, p99 ${pct(0.99)} ms`)
+const toldAfterMs = heardAt.filter((at) => at > 0).map((at) => at - unpausedAt)
+console.log(
+  `after the unpause: first stream told at ${percentile(toldAfterMs, 0)} ms, median ${percentile(toldAfterMs, 50)} ms, p99 ${percentile(toldAfterMs, 99)} ms`,
+)
 console.log(
   allAt
     ? `every stream heard its new place ${allAt - unpausedAt} ms after the unpause (ticks every 1000 ms)`
