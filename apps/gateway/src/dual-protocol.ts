@@ -22,7 +22,7 @@ const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1')
 /** Bytes enough to tell the protocols apart ("PRI " against any HTTP/1.1 method). */
 const DECIDE_BYTES = 4
 /** Streams a client may have open on one HTTP/2 connection (a load balancer opens more connections beyond). */
-export const MAX_STREAMS_PER_CONNECTION = 10_000
+const MAX_STREAMS_PER_CONNECTION = 10_000
 /** What nghttp2 may buffer per connection, for that many streams (Node's default is 10 MB). */
 const SESSION_MEMORY_MB = 64
 
