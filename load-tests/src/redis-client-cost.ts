@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto'
 import { parseArgs } from 'node:util'
 import { Redis } from 'ioredis'
 import { coalesceWrites } from '../../apps/gateway/src/redis/client.ts'
+import { enterArguments } from '../../apps/gateway/src/queue/join-batches.ts'
 import { lineScript } from '../../apps/gateway/src/queue/scripts.ts'
 import { RedisKeys } from '../../apps/gateway/src/redis/keys.ts'
 
@@ -22,22 +23,8 @@ const concurrency = Number(values.concurrency)
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
 const ENTER = lineScript('rgEnter')
 const prefix = `rglt-client-${randomBytes(4).toString('hex')}`
-// One concert's keys in the gateway's own layout, in the order its enter script takes them.
-const concert = new RedisKeys(prefix).concert(1)
-const keys = [
-  concert.prequeue,
-  concert.waiting,
-  concert.active,
-  concert.activeSeq,
-  concert.seq,
-  concert.settings,
-  concert.state,
-  concert.seen,
-  concert.ended,
-  // Where a proof of work and a client address's joins would go (unused: no proof, no address).
-  `${concert.seq}:pow`,
-  `${concert.seq}:joins`,
-]
+// One concert in the gateway's own key layout.
+const redisKeys = new RedisKeys(prefix)
 
 type Mode = 'one write each' | 'ioredis auto-pipelining' | 'coalesceWrites (the gateway)'
 const MODES: Mode[] = ['one write each', 'ioredis auto-pipelining', 'coalesceWrites (the gateway)']
@@ -55,7 +42,13 @@ async function measure(mode: Mode, command: 'enter script' | 'GET'): Promise<str
   const call =
     command === 'GET'
       ? () => redis.get(`${prefix}:string`)
-      : () => redis.rgEnter(...keys, `u${user++ % 50_000}`, Date.now(), '0', 600, 300)
+      : () =>
+          // One user a call (a turn with one join): no proof of work, no address counted.
+          redis.rgEnter(
+            ...enterArguments(redisKeys, 1, Date.now(), { activeTtlSeconds: 600, ghostAfterSeconds: 300, joinLimitPerMinute: '' }, [
+              { user: `u${user++ % 50_000}`, proof: { kind: 'none' }, address: '' },
+            ]),
+          )
   const run = async (ms: number) => {
     let done = 0
     const end = Date.now() + ms
@@ -87,6 +80,7 @@ try {
   }
 } finally {
   const cleanup = new Redis(redisUrl)
-  await cleanup.del(...keys, `${prefix}:string`)
+  const k = redisKeys.concert(1)
+  await cleanup.del(k.prequeue, k.waiting, k.active, k.activeSeq, k.seq, k.settings, k.state, k.seen, k.ended, `${prefix}:string`)
   cleanup.disconnect()
 }

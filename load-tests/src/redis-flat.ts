@@ -92,7 +92,7 @@ try {
   await setQueue(first, concert.id, { paused: true })
   const redis = new Redis(redisServer.url)
   const started = performance.now()
-  const sample = await fillLine(redis, new RedisKeys(prefix).concert(concert.id), {
+  const sample = await fillLine(redis, new RedisKeys(prefix), {
     concertId: concert.id,
     waiting,
     userPrefix: 'flat-',

@@ -6,7 +6,7 @@
 import t from 'tap'
 import { admin, call, createConcert, enter, type ServiceProcess, spawnGateway, tokenState, waitFor } from '@rushgate/testkit'
 import { gatewayEntry } from '../entry-points.ts'
-import { patchQueue, sharedDeployment, startStack } from './helpers.ts'
+import { enterByScript, patchQueue, sharedDeployment, startStack } from './helpers.ts'
 
 const GHOST_AFTER = 2
 
@@ -15,8 +15,7 @@ t.test('the admission script skips abandoned places without spending a slot', as
   // A line the real ticks never visit (not in the concert set): only this test's calls admit.
   const { redis, keys, config } = gw.app.gateway
   const k = keys.concert(535353)
-  const lineKeys = [k.prequeue, k.waiting, k.active, k.activeSeq, k.seq, k.settings, k.state, k.seen, k.ended, `${k.seq}:pow`, `${k.seq}:joins`]
-  t.teardown(() => redis.del(...lineKeys, k.draw))
+  t.teardown(() => redis.del(k.prequeue, k.waiting, k.active, k.activeSeq, k.seq, k.settings, k.state, k.seen, k.ended, k.draw))
   await redis.hset(k.settings, { ghostAfterSeconds: String(GHOST_AFTER), admitPerTick: '3' })
   const now = Date.now()
   const long = now - (GHOST_AFTER + 5) * 1000
@@ -24,7 +23,7 @@ t.test('the admission script skips abandoned places without spending a slot', as
   const line = ['g1', 'g2', 'l1', 'g3', 'l2', 'l3', 'g4', 'l4']
   const seqs = new Map<string, number>()
   for (const u of line) {
-    const reply = await redis.rgEnter(...lineKeys, u, u.startsWith('g') ? long : now, '0', config.activeTtlSeconds, config.ghostAfterSeconds)
+    const reply = await enterByScript(redis, keys, 535353, u, u.startsWith('g') ? long : now, config)
     seqs.set(u, Number(reply[1]))
   }
   const admit = (tick: number, skips = 10_000) =>
@@ -55,7 +54,7 @@ t.test('the admission script skips abandoned places without spending a slot', as
   t.same(await admit(2, 0), [0, 0, 0], 'the skips of a tick are bounded')
   t.same(await admit(3), [1, 0, 0])
   await redis.hset(k.settings, 'ghostAfterSeconds', '0')
-  const late = await redis.rgEnter(...lineKeys, 'old', long, '0', 600, config.ghostAfterSeconds)
+  const late = await enterByScript(redis, keys, 535353, 'old', long, { activeTtlSeconds: 600, ghostAfterSeconds: config.ghostAfterSeconds })
   t.equal(late[0], 'WAITING')
   t.same(await admit(4), [1, 0, 0], 'ghostAfterSeconds null: nobody is ever taken for gone')
 })

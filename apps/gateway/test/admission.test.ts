@@ -3,18 +3,17 @@ import { createHmac } from 'node:crypto'
 import t from 'tap'
 import { call, createConcert, startGateway } from '@rushgate/testkit'
 import { gatewayEntry } from '../entry-points.ts'
-import { startStack } from './helpers.ts'
+import { enterByScript, startStack } from './helpers.ts'
 
 t.test('a tick is processed once, however many times its job runs', async (t) => {
   const { gw } = await startStack(t, { ADMIT_INTERVAL_MS: '100', ADMIT_BATCH: '2' })
   // A line the real ticks never visit (not in the concert set): only this test's calls admit.
   const { redis, keys, config } = gw.app.gateway
   const k = keys.concert(424242)
-  const lineKeys = [k.prequeue, k.waiting, k.active, k.activeSeq, k.seq, k.settings, k.state, k.seen, k.ended, `${k.seq}:pow`, `${k.seq}:joins`]
   for (const u of ['a', 'b', 'c', 'd', 'e', 'f']) {
-    await redis.rgEnter(...lineKeys, u, Date.now(), '0', config.activeTtlSeconds, config.ghostAfterSeconds)
+    await enterByScript(redis, keys, 424242, u, Date.now(), config)
   }
-  t.teardown(() => redis.del(...lineKeys, k.draw))
+  t.teardown(() => redis.del(k.prequeue, k.waiting, k.active, k.activeSeq, k.seq, k.settings, k.state, k.seen, k.ended, k.draw))
   const admit = (tick: number) =>
     redis.rgAdmit(
       k.waiting,

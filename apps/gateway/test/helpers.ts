@@ -1,4 +1,4 @@
-/** What only the gateway's tests need beyond the test kit: a stack for one test, and rate-limit timing. */
+/** What only the gateway's tests need beyond the test kit: a stack for one test, rate-limit timing, a join by script. */
 import { coreEntry } from '@rushgate/core/entry-points'
 import {
   type Answer,
@@ -14,6 +14,10 @@ import {
 } from '@rushgate/testkit'
 import type { Redis } from 'ioredis'
 import { gatewayEntry } from '../entry-points.ts'
+import type { LineScripts } from '../src/queue/scripts.ts'
+import { enterArguments } from '../src/queue/join-batches.ts'
+import type { RedisKeys } from '../src/redis/keys.ts'
+import type { ScriptReply } from '../src/redis/scripts.ts'
 import type { Test } from 'tap'
 
 export interface Stack {
@@ -54,4 +58,22 @@ export async function awayFromWindowEdge(): Promise<void> {
 /** PATCHes a line's settings and hands back the answer, whatever its status (the kit's `setQueue` throws on a refusal). */
 export function patchQueue(gateway: string, concertId: number, patch: Record<string, unknown>): Promise<Answer> {
   return call(gateway, 'PATCH', `/api/admin/queues/${concertId}`, { headers: admin, body: patch })
+}
+
+/**
+ * One user through the gateway's enter script (scripts/enter-n.lua) as a batch of one, at `now`,
+ * with no proof of work and no address counted: for tests that build a line faster than HTTP.
+ */
+export async function enterByScript(
+  redis: Pick<LineScripts, 'rgEnter'>,
+  keys: RedisKeys,
+  concertId: number,
+  user: string,
+  now: number,
+  defaults: { activeTtlSeconds: number; ghostAfterSeconds: number },
+): Promise<ScriptReply> {
+  const join = { user, proof: { kind: 'none' as const }, address: '' }
+  const [, reply] = await redis.rgEnter(...enterArguments(keys, concertId, now, { ...defaults, joinLimitPerMinute: '' }, [join]))
+  if (!reply) throw new Error('the enter script gave no answer')
+  return reply
 }

@@ -12,7 +12,7 @@ import { RedisKeys } from '../src/redis/keys.ts'
 import { admin, call, createConcert, deletePrefix, enter, randomPrefix, type ServiceProcess, spawnGateway, startCore, type StartedCore, testRedis } from '@rushgate/testkit'
 import { coreEntry } from '@rushgate/core/entry-points'
 import { gatewayEntry } from '../entry-points.ts'
-import { patchQueue } from './helpers.ts'
+import { enterByScript, patchQueue } from './helpers.ts'
 
 export const hmacOrder = (seed: string, users: string[]) => {
   const rank = new Map(users.map((u) => [u, createHmac('sha256', Buffer.from(seed, 'hex')).update(u, 'utf8').digest('hex')]))
@@ -63,11 +63,11 @@ export async function preparedLine(t: Test, opts: { replicas: number; users: num
     const joined = await enter(g.url, concert.id, users[i]!)
     if (joined.body.status !== 'PREQUEUE') throw new Error(`join: ${joined.status} ${JSON.stringify(joined.body)}`)
   }
-  const k = new RedisKeys(prefix).concert(concert.id)
-  const lineKeys = [k.prequeue, k.waiting, k.active, k.activeSeq, k.seq, k.settings, k.state, k.seen, k.ended, `${k.seq}:pow`, `${k.seq}:joins`]
+  const keys = new RedisKeys(prefix)
+  const k = keys.concert(concert.id)
   const scripts = withLineScripts(redis)
   for (let i = gateways.length; i < users.length; i += 100) {
-    await Promise.all(users.slice(i, i + 100).map((u) => scripts.rgEnter(...lineKeys, u, Date.now(), '0', 600, 300)))
+    await Promise.all(users.slice(i, i + 100).map((u) => enterByScript(scripts, keys, concert.id, u, Date.now(), { activeTtlSeconds: 600, ghostAfterSeconds: 300 })))
   }
   t.equal(await redis.zcard(k.prequeue), users.length, `${users.length} in the pre-queue`)
   return { core, gateways, prefix, redis, concertId: concert.id, users }

@@ -2,8 +2,8 @@
  * Scale of the line: one concert with N (default 1,000,000) waiting users, the Redis memory each one
  * costs, and the latency of a position lookup at that size.
  *
- * The line is filled with the gateway's own enter script (`enter-11.lua` as the gateway sends it, from
- * apps/gateway, as EVALSHA in pipelined batches) and its own key layout (`RedisKeys`); each join marks
+ * The line is filled with the gateway's own enter script (`enter-n.lua` as the gateway sends it, from
+ * apps/gateway, as EVALSHA of 100 users a call, pipelined) and its own key layout (`RedisKeys`); each join marks
  * the user present, as the gateway does, so presence is on; the tokens of a sample of the users are
  * signed with its `TokenSigner` and the stack's TOKEN_SECRET — exactly what N calls of `POST /tokens`
  * would leave, minus the HTTP. So any sampled user can then be polled through the gateway's status
@@ -18,6 +18,7 @@ import { Headers as H } from '@rushgate/shared'
 import type { RequestParams } from 'autocannon'
 import { Redis } from 'ioredis'
 import { RedisKeys } from '../../../apps/gateway/src/redis/keys.ts'
+import { enterArguments } from '../../../apps/gateway/src/queue/join-batches.ts'
 import { lineScript } from '../../../apps/gateway/src/queue/scripts.ts'
 import { TokenSigner } from '../../../apps/gateway/src/queue/tokens.ts'
 import { type Api, expectStatus } from '../client.ts'
@@ -27,6 +28,8 @@ import { measure, type Row } from './measure.ts'
 
 const ENTER = lineScript('rgEnter')
 const BATCH = 2000
+/** Users per call of the enter script, as the gateway batches the joins of one turn. */
+const PER_CALL = 100
 /** Tokens kept for the lookups: enough to spread them over the whole line. */
 const SAMPLE = 20_000
 
@@ -55,32 +58,34 @@ export interface LineResult {
  */
 export async function fillLine(
   redis: Redis,
-  keys: ReturnType<RedisKeys['concert']>,
+  redisKeys: RedisKeys,
   o: { concertId: number; waiting: number; userPrefix: string; signer: TokenSigner; log: (l: string) => void },
 ): Promise<{ user: string; token: string }[]> {
   const { concertId, waiting, userPrefix, signer, log } = o
   const sha = (await redis.script('LOAD', ENTER.lua)) as string
-  const enterKeys = [keys.prequeue, keys.waiting, keys.active, keys.activeSeq, keys.seq, keys.settings, keys.state, keys.seen, keys.ended, `${keys.seq}:pow`, `${keys.seq}:joins`]
   const every = Math.max(1, Math.floor(waiting / SAMPLE))
   const sample: { user: string; token: string }[] = []
   for (let from = 0; from < waiting; from += BATCH) {
     const pipeline = redis.pipeline()
     const now = Date.now()
     const users: string[] = []
-    for (let i = from; i < Math.min(waiting, from + BATCH); i++) {
-      const user = `${userPrefix}${i}`
-      users.push(user)
-      pipeline.evalsha(sha, ENTER.numberOfKeys, ...enterKeys, user, now, '0', 600, 300)
+    for (let i = from; i < Math.min(waiting, from + BATCH); i++) users.push(`${userPrefix}${i}`)
+    for (let i = 0; i < users.length; i += PER_CALL) {
+      const joins = users.slice(i, i + PER_CALL).map((user) => ({ user, proof: { kind: 'none' as const }, address: '' }))
+      const defaults = { activeTtlSeconds: 600, ghostAfterSeconds: 300, joinLimitPerMinute: '' as const }
+      pipeline.evalsha(sha, ...(enterArguments(redisKeys, concertId, now, defaults, joins) as [number, ...string[]]))
     }
     const results = (await pipeline.exec()) ?? []
-    results.forEach(([err, reply], j) => {
+    results.forEach(([err, answers], call) => {
       if (err) throw err
-      const i = from + j
-      // The script answers the status, then the user's turn; the gateway signs the turn into the token the same way.
-      if (i % every === 0) {
-        const user = users[j]!
-        sample.push({ user, token: signer.issue(user, concertId, Number((reply as unknown[])[1])) })
-      }
+      // The script answers the settings, then per user its status and turn; the gateway signs the turn into the token the same way.
+      ;(answers as unknown[][]).slice(1).forEach((reply, j) => {
+        const i = from + call * PER_CALL + j
+        if (i % every === 0) {
+          const user = users[call * PER_CALL + j]!
+          sample.push({ user, token: signer.issue(user, concertId, Number(reply[1])) })
+        }
+      })
     })
     if ((from / BATCH) % 50 === 0) log(`line: ${from.toLocaleString('en-US')} users in`)
   }
@@ -98,7 +103,7 @@ export async function runLineBench(o: { stack: Stack; api: Api; waiting: number;
   try {
     const usedBefore = await usedMemory(redis)
     const started = performance.now()
-    const sample = await fillLine(redis, keys, { concertId: concert.id, waiting, userPrefix: `w${runId}-`, signer, log })
+    const sample = await fillLine(redis, new RedisKeys(stack.redisPrefix), { concertId: concert.id, waiting, userPrefix: `w${runId}-`, signer, log })
     const fillMs = performance.now() - started
     const usedAfter = await usedMemory(redis)
     const usage: Record<string, number> = {}
@@ -150,7 +155,7 @@ export async function runLineBench(o: { stack: Stack; api: Api; waiting: number;
       single,
       zrankP50: zrank[Math.floor(zrank.length * 0.5)]!,
       zrankP99: zrank[Math.floor(zrank.length * 0.99)]!,
-      method: "with the gateway's enter-11.lua (EVALSHA, pipelined in batches of 2,000; presence marked at each join) and its key layout",
+      method: "with the gateway's enter-n.lua (EVALSHA of 100 users, pipelined in batches of 2,000; presence marked at each join) and its key layout",
       fillMs,
       memoryBytes,
       bytesPerUser: memoryBytes / waiting,

@@ -1,7 +1,7 @@
 /**
  * What a join brings towards a new place on a line that asks for a proof of work: the one seam
  * where that check plugs in (./proof-of-work.ts). The guard only reads the request; the enter
- * script (scripts/enter-11.lua) hands back an existing place whatever it says, and only for a new
+ * script (scripts/enter-n.lua) hands back an existing place whatever it says, and only for a new
  * place on a line with `proofOfWork` set does it refuse `none` (403 PROOF_OF_WORK_REQUIRED) and
  * `invalid` (403 PROOF_OF_WORK_INVALID) and spend a `valid` one (SET NX: a second use is
  * invalid), in the same atomic step that looks the place up — so the check costs no Redis round

@@ -1,6 +1,6 @@
 /**
  * The waiting line of each concert: enter, look up, leave, and end after a payment. Each is
- * one Lua script, so one Redis round trip (see ./scripts/).
+ * one Lua script, so one Redis round trip (see ./scripts/); the joins of one turn share theirs.
  */
 import { ApiError, type ExpiredReason, type QueueTokenState, queueTokenExpired } from '@rushgate/shared'
 import type { GatewayConfig } from '../config.ts'
@@ -12,7 +12,8 @@ import type { JoinProof } from './join-guard.ts'
 import type { PlaceState } from './place-state.ts'
 import type { Presence } from './presence.ts'
 import type { LineScripts } from './scripts.ts'
-import { parseLineConfig } from './line-config.ts'
+import { JoinBatches } from './join-batches.ts'
+import { type LineConfig, parseLineConfig } from './line-config.ts'
 import type { TokenClaims, TokenSigner } from './tokens.ts'
 import { estimateWait, pollAfterMs } from './wait.ts'
 
@@ -65,10 +66,10 @@ export class JoinLimitError extends ApiError {
 }
 
 const MINUTE_MS = 60_000
-const PROOF_ARG = { none: '0', valid: '1', invalid: '2' } as const
 
 export class WaitingLine {
   private announcer: EndedAnnouncer | null = null
+  private readonly joins: JoinBatches
   /** Called when an enter found nobody ahead (the line may have been idle: idle-lines.ts). */
   onFirstPlace: (concertId: number) => Promise<void> = async () => {}
 
@@ -81,7 +82,9 @@ export class WaitingLine {
     private readonly config: GatewayConfig,
     /** What this replica knows of each line since the last tick (polls of waiting places). */
     readonly mirror: LineMirror,
-  ) {}
+  ) {
+    this.joins = new JoinBatches(redis, keys, config)
+  }
 
   announceEndsWith(announcer: EndedAnnouncer): void {
     this.announcer = announcer
@@ -89,42 +92,23 @@ export class WaitingLine {
 
   /** Enters the user (201) or returns the live token they already hold (200). */
   async enter(user: string, concertId: number, opts: EnterOptions): Promise<{ created: boolean; state: QueueTokenState }> {
-    const k = this.keys.concert(concertId)
-    const now = Date.now()
     const { proof } = opts
-    const minute = Math.floor(now / MINUTE_MS)
-    // The proof and the address's count are settled in this same script, and only for a new
-    // place: a join costs one round trip whether or not the line asks for a proof of work.
-    const reply = await this.redis.rgEnter(
-      k.prequeue,
-      k.waiting,
-      k.active,
-      k.activeSeq,
-      k.seq,
-      k.settings,
-      k.state,
-      k.seen,
-      k.ended,
-      this.keys.proofUsed(concertId, proof.kind === 'valid' ? proof.challenge : '-'),
-      this.keys.joins(concertId, minute),
-      user,
-      now,
-      PROOF_ARG[proof.kind],
-      this.config.activeTtlSeconds,
-      this.config.ghostAfterSeconds,
-      proof.kind === 'valid' ? proof.ttlMs : 0,
-      opts.address,
-      this.config.joinLimitPerMinute,
-    )
+    // The proof and the address's count are settled in the same script, and only for a new place:
+    // a join costs one round trip whether or not the line asks for a proof of work, shared with
+    // the other joins of this turn (join-batches.ts).
+    const { reply, line, now } = await this.joins.enter(concertId, { user, proof, address: opts.address })
     const concert = String(concertId)
     const refused = typeof reply[0] === 'string' && REFUSALS.has(reply[0])
     // An abandoned place of this user was found and ended on the way (the flag ends the reply).
     if (reply[refused ? 1 : 10] === 1) this.metrics.abandoned.inc({ concert })
-    if (refused) throw refusal(reply, concertId, proof, this.config.joinLimitPerMinute, (minute + 1) * MINUTE_MS - now)
+    if (refused) {
+      const minute = Math.floor(now / MINUTE_MS)
+      throw refusal(reply, concertId, proof, this.config.joinLimitPerMinute, (minute + 1) * MINUTE_MS - now)
+    }
     const created = reply[2] === 1
     // Alone at the front (the place estimate is 1), or active at once: the line may be waking up.
     if (reply[0] === 'ACTIVE' ? created : Number(reply[4]) <= 1) await this.onFirstPlace(concertId)
-    const state = this.place(reply, now)
+    const state = this.place(reply, now, line)
     if (created && state.status === 'ACTIVE') this.metrics.admissions.inc({ concert })
     // The same turn signs into the same token: a re-entry gets back the string it already holds.
     const token = this.signer.issue(user, concertId, Number(reply[1]))
@@ -263,8 +247,8 @@ export class WaitingLine {
     }
   }
 
-  /** A live place from a script's placeReply (scripts/shared.lua). */
-  private place(reply: ScriptReply, now: number): PlaceState {
+  /** A live place from a script's placeReply (scripts/shared.lua); `known`: its settings, already read. */
+  private place(reply: ScriptReply, now: number, known?: LineConfig): PlaceState {
     const [status, , , position, place, activeUntil, activeCount, departed, expiry, rawConfig] = reply as [
       string,
       number,
@@ -277,7 +261,7 @@ export class WaitingLine {
       number,
       (string | null)[],
     ]
-    const line = parseLineConfig(rawConfig, this.config)
+    const line = known ?? parseLineConfig(rawConfig, this.config)
     const ghostAfterSeconds = line.ghostAfterSeconds
     if (status === 'ACTIVE') return { status, activeUntil, ghostAfterSeconds }
     const wait = estimateWait(line, { place, activeCount, departedLastMinute: departed, expiry }, this.config.admitIntervalMs, now)

@@ -3,7 +3,7 @@
  * SHA-256(salt + number), `signature` our HMAC over `challenge`, the salt carries `expires` and
  * the concert). Issuing and checking a solution is local work: an HMAC key derived from the
  * configured secret, so every replica accepts the others' challenges. That a solution is used
- * only once is settled by the enter script (scripts/enter-11.lua), in the same Redis round trip
+ * only once is settled by the enter script (scripts/enter-n.lua), in the same Redis round trip
  * that takes the place, and only when a new place is taken.
  */
 import { Headers, PROOF_OF_WORK_MIN, type Challenge } from '@rushgate/shared'

@@ -10,7 +10,8 @@ import { SETTINGS_FIELDS } from './line-config.ts'
 type Args = (string | number)[]
 
 export interface LineScripts {
-  rgEnter(...args: Args): Promise<ScriptReply>
+  /** numkeys first (scripts/enter-n.lua); answers the settings, then one reply per user. */
+  rgEnter(...args: Args): Promise<[(string | null)[], ...ScriptReply[]]>
   rgStatus(...args: Args): Promise<ScriptReply>
   rgLeave(...args: Args): Promise<[number, (string | number)?]>
   rgFinishPaid(...args: Args): Promise<number>
@@ -32,7 +33,7 @@ const PRELUDE =
 export const withLineScripts = defineScripts<LineScripts>(DIR, PRELUDE)
 
 /** The full source of one line script as Redis runs it (the load tests send it themselves). */
-export function lineScript(name: string): { numberOfKeys: number; lua: string } {
+export function lineScript(name: string): { numberOfKeys?: number; lua: string } {
   const script = readScripts(DIR, PRELUDE).find((s) => s.name === name)
   if (!script) throw new Error(`no line script ${name}`)
   return script

@@ -2,7 +2,8 @@
  * Lua scripts registered once per connection with `defineCommand` (ioredis then sends EVALSHA and
  * falls back to EVAL after a Redis restart). Each folder of scripts belongs to the module that uses
  * it; a script's command is `rg` + its file name in camel case, and the number of keys it takes is
- * read from the file name (`enter-11.lua` is `rgEnter` with 11 keys). A folder may give a prelude:
+ * read from the file name (`status-9.lua` is `rgStatus` with 9 keys; `enter-n.lua` takes as many as
+ * the caller says, in the first argument, as EVALSHA itself does). A folder may give a prelude:
  * Lua put before each of its scripts (functions they share), since a script cannot call another.
  */
 import { readdirSync, readFileSync } from 'node:fs'
@@ -11,26 +12,33 @@ import type { RedisClient } from './client.ts'
 /** The reply of a script that answers a list. */
 export type ScriptReply = (string | number | null)[]
 
+/** `<name>-<keys>.lua`, or `<name>-n.lua` for a script whose caller gives the number of keys. */
+const SCRIPT_FILE = /-(\d+|n)\.lua$/
+
 function commandName(file: string): string {
-  const stem = file.replace(/-\d+\.lua$/, '')
+  const stem = file.replace(SCRIPT_FILE, '')
   return 'rg' + stem.replace(/(^|-)([a-z])/g, (_, __, c: string) => c.toUpperCase())
 }
 
 export interface ScriptSource {
   name: string
-  numberOfKeys: number
+  /** undefined: the caller passes the number of keys first. */
+  numberOfKeys: number | undefined
   lua: string
 }
 
-/** The scripts of `dir` (files named `<name>-<keys>.lua`), each with `prelude` before it. */
+/** The scripts of `dir` (files named as SCRIPT_FILE says), each with `prelude` before it. */
 export function readScripts(dir: URL, prelude = ''): ScriptSource[] {
   return readdirSync(dir)
-    .filter((f) => /-\d+\.lua$/.test(f))
-    .map((file) => ({
-      name: commandName(file),
-      numberOfKeys: Number(/-(\d+)\.lua$/.exec(file)?.[1]),
-      lua: prelude + readFileSync(new URL(file, dir), 'utf8'),
-    }))
+    .filter((f) => SCRIPT_FILE.test(f))
+    .map((file) => {
+      const keys = SCRIPT_FILE.exec(file)![1]!
+      return {
+        name: commandName(file),
+        numberOfKeys: keys === 'n' ? undefined : Number(keys),
+        lua: prelude + readFileSync(new URL(file, dir), 'utf8'),
+      }
+    })
 }
 
 /** Registers every script of `dir` on `client`; `T` types the commands it adds. */

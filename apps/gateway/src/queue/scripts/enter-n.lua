@@ -1,0 +1,162 @@
+--[[
+  Enter users into one concert's line, each as the one-user enter would, in the order given: a
+  batch of the joins that reached one replica in the same turn of its event loop (join-batches.ts),
+  so the script's own cost (its call, the prelude, reading the settings) is paid once per batch,
+  not once per user. A batch of one is a single enter.
+
+  KEYS[1] prequeue   ZSET userId scored by s: joined before the opening, not yet drawn
+  KEYS[2] waiting    ZSET userId scored by place (s, or a drawn score: see shared.lua)
+  KEYS[3] active     ZSET userId scored by expiry (epoch ms)
+  KEYS[4] activeSeq  HASH userId -> s of the turn that made them active (active users only)
+  KEYS[5] seq        INCR counter giving the arrival order
+  KEYS[6] settings   HASH of the line's settings
+  KEYS[7] state      HASH openedAt, opening, seedCommitment, admittedTotal, abandonedTotal, …
+  KEYS[8] seen       BITFIELD u32 by s: when the turn last asked (presence)
+  KEYS[9] ended      BITFIELD u2 by s: why a turn ended (left, abandoned)
+  KEYS[10] joins     HASH of this minute's new places per client address
+  KEYS[10 + i]       proofUsed of the i-th user: STRING set (NX) when their proof-of-work solution
+                     is spent
+
+  ARGV[1] now (epoch ms)
+  ARGV[2] default activeTtlSeconds
+  ARGV[3] default ghostAfterSeconds
+  ARGV[4] the limit of new places per client address in this minute (KEYS[10]); '' counts none
+  then four for each user i, from ARGV[5 + 4 * (i - 1)]:
+    userId
+    the caller's proof of work: '0' none, '1' a solution whose number and signature hold (spent
+    here, once, when it takes a new place on a line that asks for one), '2' unreadable, wrong,
+    forged or expired
+    ms until the solution expires (how long its proofUsed key must remember it)
+    the client address (counted against ARGV[4] when a new place is taken)
+
+  Returns { settings, answer 1, answer 2, … }: the line's settings as placeReply gives them
+  (shared.lua), then per user placeReply without them (its 10th element is false) and an 11th
+  element: 1 when an abandoned place of this user was found and ended on the way (the new place is
+  at the back). Or { 'CLOSED', abandoned } (no new places: closesAt passed, reject mode, or the
+  pre-queue is full), { 'PROOF_REQUIRED', abandoned }, { 'PROOF_INVALID', abandoned, 'used' or
+  'bad' }, { 'JOIN_LIMITED', abandoned }. A refused join spends no solution and counts no place.
+
+  A user holds at most one place: active, pre-queue or waiting, checked in that order under one
+  atomic script, so concurrent enters of one user yield one turn (also within a batch: the second
+  finds the place the first took). A user with a live turn gets the same s, hence the same token
+  and place; asking again counts as being present. A new place is in the pre-queue before the
+  opening, active at once in passthrough mode, else at the back of the line. The order comes from
+  INCR on Redis, so every replica agrees on it whatever its clock says.
+]]
+local now = tonumber(ARGV[1])
+local ttlDefault = ARGV[2]
+local ghostDefault = ARGV[3]
+local limitArg = ARGV[4]
+-- Nothing in a join changes the settings: read once for the batch.
+local cfg = readSettings(KEYS[6])
+
+local function enterOne(user, proof, proofKey, proofTtl, address)
+  local abandoned = 0
+
+  local function reply(...)
+    local r = placeReply(KEYS[3], KEYS[7], cfg, ...)
+    r[11] = abandoned
+    return r
+  end
+
+  local expiry = redis.call('ZSCORE', KEYS[3], user)
+  if expiry then
+    local s = redis.call('HGET', KEYS[4], user)
+    if s and tonumber(expiry) > now then
+      return reply('ACTIVE', tonumber(s), 0, 0, 0, tonumber(expiry))
+    end
+    -- Active time ran out and no tick has cleaned up yet: that turn is over.
+    redis.call('ZREM', KEYS[3], user)
+    redis.call('HDEL', KEYS[4], user)
+  else
+    local pre = redis.call('ZSCORE', KEYS[1], user)
+    if pre then
+      local s = tonumber(pre)
+      if isGhost(KEYS[8], s, cfg, ghostDefault, now) then
+        abandon(KEYS[1], KEYS[9], KEYS[7], user, s)
+        abandoned = 1
+      else
+        markSeen(KEYS[8], s, now)
+        return reply('PREQUEUE', s, 0, 0, math.ceil(redis.call('ZCARD', KEYS[1]) / 2), 0)
+      end
+    else
+      local score = redis.call('ZSCORE', KEYS[2], user)
+      if score then
+        local s = turnOf(score)
+        if isGhost(KEYS[8], s, cfg, ghostDefault, now) then
+          abandon(KEYS[2], KEYS[9], KEYS[7], user, s)
+          abandoned = 1
+        else
+          markSeen(KEYS[8], s, now)
+          local place, position = placeOf(cfg, KEYS[2], user)
+          return reply('WAITING', s, 0, position, place, 0)
+        end
+      end
+    end
+  end
+
+  -- A new place.
+  local closesAt = cfg[F.closesAt]
+  if cfg[F.mode] == 'reject' or (closesAt and tonumber(closesAt) <= now) then
+    return { 'CLOSED', abandoned }
+  end
+  local proofAsked = tonumber(cfg[F.proofOfWork] or '0') > 0
+  if proofAsked then
+    if proof == '0' then
+      return { 'PROOF_REQUIRED', abandoned }
+    elseif proof ~= '1' then
+      return { 'PROOF_INVALID', abandoned, 'bad' }
+    end
+  end
+  local limit = tonumber(limitArg or '')
+  if limit and tonumber(redis.call('HGET', KEYS[10], address) or '0') >= limit then
+    return { 'JOIN_LIMITED', abandoned }
+  end
+  if proofAsked and not redis.call('SET', proofKey, '1', 'NX', 'PX', math.max(1, tonumber(proofTtl))) then
+    return { 'PROOF_INVALID', abandoned, 'used' }
+  end
+  if limit then
+    -- Fixed one-minute windows: the hash outlives its minute by one, then goes.
+    if redis.call('HINCRBY', KEYS[10], address, 1) == 1 and redis.call('PTTL', KEYS[10]) < 0 then
+      redis.call('PEXPIRE', KEYS[10], 120000)
+    end
+  end
+  local st = redis.call('HMGET', KEYS[7], 'openedAt', 'opening', 'seedCommitment')
+  local opensAt = cfg[F.opensAt]
+  local beforeOpening = st[3] and not st[1] and not st[2] and opensAt and tonumber(opensAt) > now
+
+  local s = redis.call('INCR', KEYS[5])
+  if beforeOpening then
+    if s >= TURN_SPAN then
+      return { 'CLOSED', abandoned }
+    end
+    markSeen(KEYS[8], s, now)
+    redis.call('ZADD', KEYS[1], s, user)
+    return reply('PREQUEUE', s, 1, 0, math.ceil(redis.call('ZCARD', KEYS[1]) / 2), 0)
+  end
+  if not st[1] and not st[3] then
+    -- A line without a sale window opens with its first place: from now on opensAt is fixed.
+    redis.call('HSET', KEYS[7], 'openedAt', now)
+  end
+  if cfg[F.mode] == 'passthrough' then
+    local activeUntil = now + tonumber(cfg[F.activeTtlSeconds] or ttlDefault) * 1000
+    redis.call('ZADD', KEYS[3], activeUntil, user)
+    redis.call('HSET', KEYS[4], user, s)
+    redis.call('HINCRBY', KEYS[7], 'admittedTotal', 1)
+    return reply('ACTIVE', s, 1, 0, 0, activeUntil)
+  end
+  markSeen(KEYS[8], s, now)
+  redis.call('ZADD', KEYS[2], s, user)
+  local place, position = placeOf(cfg, KEYS[2], user)
+  return reply('WAITING', s, 1, position, place, 0)
+end
+
+local answers = { cfg }
+for i = 1, #KEYS - 10 do
+  local a = 4 + 4 * (i - 1)
+  local r = enterOne(ARGV[a + 1], ARGV[a + 2], KEYS[10 + i], ARGV[a + 3], ARGV[a + 4])
+  -- The settings go once, first, not in every answer.
+  if r[10] then r[10] = false end
+  answers[i + 1] = r
+end
+return answers

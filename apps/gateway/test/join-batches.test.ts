@@ -1,0 +1,149 @@
+/**
+ * Joins batched per turn (src/queue/join-batches.ts): the joins of one turn are one call of the
+ * enter script, yet each user is entered as alone — one place per user, places in arrival order,
+ * the address limit and a spent proof counted join by join — and two replicas' batches racing on
+ * one line still give every user exactly one place.
+ */
+import t, { type Test } from 'tap'
+import { JoinBatches, type Join, type JoinAnswer } from '../src/queue/join-batches.ts'
+import type { LineScripts } from '../src/queue/scripts.ts'
+import { startStack } from './helpers.ts'
+
+const none = { kind: 'none' } as const
+
+t.test('joins batched per turn', async (t) => {
+  const { gw } = await startStack(t, { ADMIT_INTERVAL_MS: '100000' })
+  const { redis, keys, config } = gw.app.gateway
+  // Lines the ticks never visit (not in the concert set): only this test's joins touch them.
+  let nextConcert = 727_000
+  const line = (t: Test) => {
+    const id = nextConcert++
+    const k = keys.concert(id)
+    const minute = Math.floor(Date.now() / 60_000)
+    t.teardown(() =>
+      redis.del(k.prequeue, k.waiting, k.active, k.activeSeq, k.seq, k.settings, k.state, k.seen, k.ended, keys.joins(id, minute), keys.joins(id, minute + 1)),
+    )
+    return { id, k }
+  }
+  /** The real script, with its calls counted. */
+  const counted = () => {
+    const calls: number[] = []
+    const scripts: Pick<LineScripts, 'rgEnter'> = {
+      rgEnter: (...args) => {
+        calls.push(Number(args[0]) - 10)
+        return redis.rgEnter(...args)
+      },
+    }
+    return { scripts, calls }
+  }
+  const join = (user: string, extra: Partial<Join> = {}): Join => ({ user, proof: none, address: '10.0.0.1', ...extra })
+
+  t.test('one turn is one call per hundred joins; one place per user, in the order they came', async (t) => {
+    const { id, k } = line(t)
+    const { scripts, calls } = counted()
+    const batches = new JoinBatches(scripts, keys, { ...config, joinLimitPerMinute: 1_000_000 })
+    // A turn before: Redis (on a cluster, this slot's node) has the script from now on. Until then
+    // a call is retried as EVAL when its EVALSHA is refused, and the next call may overtake it.
+    await batches.enter(id, join('first'))
+    calls.length = 0
+    // 240 users; every tenth asks twice, the second time later in the same turn.
+    const order: string[] = []
+    for (let i = 0; i < 240; i++) {
+      order.push(`u${i}`)
+      if (i % 10 === 9) order.push(`u${i - 5}`)
+    }
+    const answers = await Promise.all(order.map((u) => batches.enter(id, join(u))))
+    t.same(calls, [100, 100, 64], 'three calls, of at most a hundred joins each')
+
+    const first = new Map<string, JoinAnswer>()
+    for (const [i, u] of order.entries()) {
+      const a = answers[i]!
+      t.equal(a.reply[0], 'WAITING')
+      const seen = first.get(u)
+      if (seen) {
+        t.equal(a.reply[2], 0, `${u} again: no new place`)
+        t.equal(a.reply[1], seen.reply[1], `${u} again: the same turn`)
+      } else {
+        t.equal(a.reply[2], 1, `${u}: a new place`)
+        first.set(u, a)
+      }
+    }
+    const turns = [...first.values()].map((a) => Number(a.reply[1]))
+    t.same(turns, [...turns].sort((a, b) => a - b), 'turns rise in arrival order')
+    t.equal(new Set(turns).size, 240, 'no two users share a turn')
+    t.equal(await redis.get(k.seq), '241', 'a turn drawn for each new place, none for a user asking again')
+    t.same(await redis.zrange(k.waiting, '0', '-1'), ['first', ...first.keys()], 'the line is the arrival order')
+    for (const [u, a] of first) {
+      if (Number(a.reply[4]) !== (await redis.zrank(k.waiting, u))! + 1) t.fail(`${u}'s place is its rank in the line`)
+    }
+    t.equal(answers[0]!.line.ghostAfterSeconds, config.ghostAfterSeconds, 'the settings read once come back to every join')
+  })
+
+  t.test("two replicas' batches racing on one line: every user one place", async (t) => {
+    const { id, k } = line(t)
+    const a = new JoinBatches(redis, keys, { ...config, joinLimitPerMinute: 1_000_000 })
+    const b = new JoinBatches(redis, keys, { ...config, joinLimitPerMinute: 1_000_000 })
+    const users = Array.from({ length: 300 }, (_, i) => `r${i}`)
+    // Both replicas take every user, in opposite orders, turn after turn.
+    const asked: string[] = []
+    const answers: Promise<JoinAnswer>[] = []
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 100; i++) {
+        const [x, y] = [users[round * 100 + i]!, users[299 - round * 100 - i]!]
+        asked.push(x, y)
+        answers.push(a.enter(id, join(x)), b.enter(id, join(y)))
+      }
+      await new Promise((r) => setImmediate(r))
+    }
+    const replies = await Promise.all(answers)
+    const turnOf = new Map<string, number>()
+    let created = 0
+    for (const [i, r] of replies.entries()) {
+      const u = asked[i]!
+      if (r.reply[2] === 1) created++
+      const turn = Number(r.reply[1])
+      if (turnOf.has(u)) t.equal(turn, turnOf.get(u), `${u}: one turn whichever replica asked`)
+      else turnOf.set(u, turn)
+    }
+    t.equal(created, 300, 'one new place per user')
+    t.equal(await redis.zcard(k.waiting), 300)
+    t.equal(await redis.get(k.seq), '300', 'no turn drawn for a join that found a place')
+  })
+
+  t.test('the address limit and a spent proof count join by join inside a batch', async (t) => {
+    const { id, k } = line(t)
+    const batches = new JoinBatches(redis, keys, { ...config, joinLimitPerMinute: 3 })
+    const limited = await Promise.all(['a1', 'a2', 'a3', 'a4', 'a5'].map((u) => batches.enter(id, join(u, { address: '10.9.9.9' }))))
+    t.same(
+      limited.map((a) => a.reply[0]),
+      ['WAITING', 'WAITING', 'WAITING', 'JOIN_LIMITED', 'JOIN_LIMITED'],
+    )
+    t.equal(await redis.zcard(k.waiting), 3, 'a refused join takes no place')
+
+    await redis.hset(k.settings, 'proofOfWork', '16')
+    const proof = { kind: 'valid', challenge: `c${id}`, ttlMs: 60_000 } as const
+    t.teardown(() => redis.del(keys.proofUsed(id, proof.challenge)))
+    const spent = await Promise.all(['p1', 'p2'].map((u) => batches.enter(id, join(u, { proof, address: '10.8.8.8' }))))
+    t.same(
+      spent.map((a) => a.reply[0]),
+      ['WAITING', 'PROOF_INVALID'],
+      'one solution takes one place, even twice in one call',
+    )
+    t.equal(spent[1]!.reply[2], 'used')
+  })
+
+  t.test('a call Redis refuses fails every join of its batch, and the next turn is sent anew', async (t) => {
+    const { id, k } = line(t)
+    const batches = new JoinBatches(redis, keys, { ...config, joinLimitPerMinute: 1_000_000 })
+    await redis.hset(k.seq, 'not', 'a counter')
+    const failed = await Promise.allSettled(['e1', 'e2', 'e3'].map((u) => batches.enter(id, join(u))))
+    t.same(
+      failed.map((f) => f.status),
+      ['rejected', 'rejected', 'rejected'],
+    )
+    await redis.del(k.seq)
+    const after = await batches.enter(id, join('e1'))
+    t.equal(after.reply[0], 'WAITING')
+    t.equal(await redis.zcard(k.waiting), 1, 'the failed call took no place')
+  })
+})
