@@ -132,6 +132,34 @@ t.test('joins batched per turn', async (t) => {
     t.equal(spent[1]!.reply[2], 'used')
   })
 
+  t.test("what a join changes, the next join of the batch sees: an address's count, the active turns", async (t) => {
+    const { id, k } = line(t)
+    const batches = new JoinBatches(redis, keys, { ...config, joinLimitPerMinute: 3 })
+    const x = { address: '10.1.1.1' }
+    const y = { address: '10.2.2.2' }
+    await Promise.all([batches.enter(id, join('x1', x)), batches.enter(id, join('x2', x))])
+    const mixed = await Promise.all(['x3', 'y1', 'x4', 'y2', 'x5'].map((u) => batches.enter(id, join(u, u.startsWith('x') ? x : y))))
+    t.same(
+      mixed.map((a) => a.reply[0]),
+      ['WAITING', 'WAITING', 'JOIN_LIMITED', 'WAITING', 'JOIN_LIMITED'],
+      'the count of the turn before and of this batch, per address',
+    )
+    const joinsKey = keys.joins(id, Math.floor(Date.now() / 60_000))
+    t.same(await redis.hgetall(joinsKey), { '10.1.1.1': '3', '10.2.2.2': '2' }, 'written back once per address')
+    t.ok((await redis.pttl(joinsKey)) > 60_000, 'the minute is kept one minute beyond')
+
+    // Three active turns, one of them run out and not yet cleaned up by a tick.
+    const now = Date.now()
+    await redis.zadd(k.active, now - 1000, 'gone', now + 60_000, 'on1', now + 60_000, 'on2')
+    await redis.hset(k.activeSeq, { gone: '900001', on1: '900002', on2: '900003' })
+    const b2 = new JoinBatches(redis, keys, { ...config, joinLimitPerMinute: 1_000_000 })
+    const [w1, back, w2] = await Promise.all(['w1', 'gone', 'w2'].map((u) => b2.enter(id, join(u))))
+    t.equal(w1!.reply[6], 3, 'three active turns counted before')
+    t.equal(back!.reply[0], 'WAITING', 'a turn that ran out takes a new place')
+    t.equal(back!.reply[6], 2, 'and is no longer counted')
+    t.equal(w2!.reply[6], 2, 'by the next join either')
+  })
+
   t.test('a call Redis refuses fails every join of its batch, and the next turn is sent anew', async (t) => {
     const { id, k } = line(t)
     const batches = new JoinBatches(redis, keys, { ...config, joinLimitPerMinute: 1_000_000 })

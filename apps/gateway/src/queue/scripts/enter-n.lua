@@ -47,14 +47,20 @@ local now = tonumber(ARGV[1])
 local ttlDefault = ARGV[2]
 local ghostDefault = ARGV[3]
 local limitArg = ARGV[4]
--- Nothing in a join changes the settings: read once for the batch.
+-- Nothing in a join changes the settings: read once for the batch. The rest that every join
+-- reads is read once a batch too, and kept up to date with what the joins change: the count of
+-- active turns and departedLastMinute (waitInputs), the opening's state, and each address's new
+-- places this minute (written back once, at the end).
 local cfg = readSettings(KEYS[6])
+local known = {}
+local opening = nil
+local placesOf, addedOf = {}, {}
 
 local function enterOne(user, proof, proofKey, proofTtl, address)
   local abandoned = 0
 
-  local function reply(...)
-    local r = placeReply(KEYS[3], KEYS[7], cfg, ...)
+  local function reply(status, s, created, position, estimatePlace, activeUntil)
+    local r = placeReply(KEYS[3], KEYS[7], cfg, status, s, created, position, estimatePlace, activeUntil, known)
     r[11] = abandoned
     return r
   end
@@ -68,6 +74,7 @@ local function enterOne(user, proof, proofKey, proofTtl, address)
     -- Active time ran out and no tick has cleaned up yet: that turn is over.
     redis.call('ZREM', KEYS[3], user)
     redis.call('HDEL', KEYS[4], user)
+    known.activeCount = nil
   else
     local pre = redis.call('ZSCORE', KEYS[1], user)
     if pre then
@@ -109,19 +116,21 @@ local function enterOne(user, proof, proofKey, proofTtl, address)
     end
   end
   local limit = tonumber(limitArg or '')
-  if limit and tonumber(redis.call('HGET', KEYS[10], address) or '0') >= limit then
-    return { 'JOIN_LIMITED', abandoned }
+  if limit then
+    placesOf[address] = placesOf[address] or tonumber(redis.call('HGET', KEYS[10], address) or '0')
+    if placesOf[address] >= limit then
+      return { 'JOIN_LIMITED', abandoned }
+    end
   end
   if proofAsked and not redis.call('SET', proofKey, '1', 'NX', 'PX', math.max(1, tonumber(proofTtl))) then
     return { 'PROOF_INVALID', abandoned, 'used' }
   end
   if limit then
-    -- Fixed one-minute windows: the hash outlives its minute by one, then goes.
-    if redis.call('HINCRBY', KEYS[10], address, 1) == 1 and redis.call('PTTL', KEYS[10]) < 0 then
-      redis.call('PEXPIRE', KEYS[10], 120000)
-    end
+    placesOf[address] = placesOf[address] + 1
+    addedOf[address] = (addedOf[address] or 0) + 1
   end
-  local st = redis.call('HMGET', KEYS[7], 'openedAt', 'opening', 'seedCommitment')
+  opening = opening or redis.call('HMGET', KEYS[7], 'openedAt', 'opening', 'seedCommitment')
+  local st = opening
   local opensAt = cfg[F.opensAt]
   local beforeOpening = st[3] and not st[1] and not st[2] and opensAt and tonumber(opensAt) > now
 
@@ -137,12 +146,14 @@ local function enterOne(user, proof, proofKey, proofTtl, address)
   if not st[1] and not st[3] then
     -- A line without a sale window opens with its first place: from now on opensAt is fixed.
     redis.call('HSET', KEYS[7], 'openedAt', now)
+    st[1] = tostring(now)
   end
   if cfg[F.mode] == 'passthrough' then
     local activeUntil = now + tonumber(cfg[F.activeTtlSeconds] or ttlDefault) * 1000
     redis.call('ZADD', KEYS[3], activeUntil, user)
     redis.call('HSET', KEYS[4], user, s)
     redis.call('HINCRBY', KEYS[7], 'admittedTotal', 1)
+    known.activeCount = nil
     return reply('ACTIVE', s, 1, 0, 0, activeUntil)
   end
   markSeen(KEYS[8], s, now)
@@ -158,5 +169,16 @@ for i = 1, #KEYS - 10 do
   -- The settings go once, first, not in every answer.
   if r[10] then r[10] = false end
   answers[i + 1] = r
+end
+local newAddress = false
+for address, added in pairs(addedOf) do
+  if redis.call('HINCRBY', KEYS[10], address, added) == added then
+    newAddress = true
+  end
+end
+-- Fixed one-minute windows: the hash outlives its minute by one, then goes. Checked when an
+-- address is new in it, as the hash may be.
+if newAddress and redis.call('PTTL', KEYS[10]) < 0 then
+  redis.call('PEXPIRE', KEYS[10], 120000)
 end
 return answers

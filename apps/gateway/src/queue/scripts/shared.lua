@@ -90,11 +90,16 @@ end
   What the caller needs to estimate the wait of the place `position` (1 = next):
   { activeCount, departedLastMinute, expiry } where expiry (ms) is the end of the active turn
   whose slot this place waits for, when maxActive holds admission back and nobody left in the
-  last minute (else 0).
+  last minute (else 0). `known` (optional): the count of active turns and departedLastMinute
+  already read by this script, as { activeCount = n, departed = n }; what it lacks is read and kept
+  in it, so that a batch of enters reads each once.
 ]]
-local function waitInputs(activeKey, stateKey, cfg, position)
-  local activeCount = redis.call('ZCARD', activeKey)
-  local departed = tonumber(redis.call('HGET', stateKey, 'departed') or '0')
+local function waitInputs(activeKey, stateKey, cfg, position, known)
+  local activeCount = known and known.activeCount or redis.call('ZCARD', activeKey)
+  local departed = known and known.departed or tonumber(redis.call('HGET', stateKey, 'departed') or '0')
+  if known then
+    known.activeCount, known.departed = activeCount, departed
+  end
   local maxActive = tonumber(cfg[F.maxActive] or '0')
   local expiry = 0
   if maxActive > 0 and departed == 0 and activeCount > 0 then
@@ -111,11 +116,12 @@ end
   The reply of enter and status for a live place:
   { status, s, created, position (0 = none), estimate place, activeUntil (ms, 0 unless active),
     activeCount, departedLastMinute, expiry, settings }
+  `known`: as for waitInputs.
 ]]
-local function placeReply(activeKey, stateKey, cfg, status, s, created, position, estimatePlace, activeUntil)
+local function placeReply(activeKey, stateKey, cfg, status, s, created, position, estimatePlace, activeUntil, known)
   local activeCount, departed, expiry = 0, 0, 0
   if status ~= 'ACTIVE' then
-    activeCount, departed, expiry = waitInputs(activeKey, stateKey, cfg, estimatePlace)
+    activeCount, departed, expiry = waitInputs(activeKey, stateKey, cfg, estimatePlace, known)
   end
   return { status, s, created, position, estimatePlace, activeUntil, activeCount, departed, expiry, cfg }
 end
