@@ -28,13 +28,14 @@ export class ActiveGate {
   async admit(request: FastifyRequest, concertId: number, opts: { payment?: boolean } = {}): Promise<Admitted> {
     const userId = requireUser(request, this.config)
     try {
-      const presented = checkPresentedToken(request, this.line.signer, userId, concertId)
-      const state = await this.line.lookup(presented.claims)
+      const { token, claims } = checkPresentedToken(request, this.line.signer, userId, concertId)
+      const state = await this.line.lookup(claims)
+      // Fields named, not spread: on Node 20 `{ ...presented, userId }` costs about 1.5 µs (`pnpm spread-cost`).
       switch (state.status) {
         case 'ACTIVE':
-          return { ...presented, userId, activeUntil: state.activeUntil }
+          return { token, claims, userId, activeUntil: state.activeUntil }
         case 'ENDED':
-          if (state.reason === 'PAID' && opts.payment) return { ...presented, userId, activeUntil: null }
+          if (state.reason === 'PAID' && opts.payment) return { token, claims, userId, activeUntil: null }
           throw queueTokenExpired(state.reason)
         case 'PREQUEUE':
           throw new ApiError('QUEUE_NOT_ACTIVE', 'the queue token is in the pre-queue: the line has not opened yet', {
