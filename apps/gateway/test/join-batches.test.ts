@@ -7,7 +7,7 @@
 import t, { type Test } from 'tap'
 import { JoinBatches, type Join, type JoinAnswer } from '../src/queue/join-batches.ts'
 import type { LineScripts } from '../src/queue/scripts.ts'
-import { startStack } from './helpers.ts'
+import { enterByScript, startStack } from './helpers.ts'
 
 const none = { kind: 'none' } as const
 
@@ -158,6 +158,45 @@ t.test('joins batched per turn', async (t) => {
     t.equal(back!.reply[0], 'WAITING', 'a turn that ran out takes a new place')
     t.equal(back!.reply[6], 2, 'and is no longer counted')
     t.equal(w2!.reply[6], 2, 'by the next join either')
+  })
+
+  t.test('places, estimates and presence inside a batch: the line and the pre-queue counted as they grow', async (t) => {
+    const { id, k } = line(t)
+    await redis.hset(k.settings, 'ghostAfterSeconds', '2')
+    const long = Date.now() - 10_000
+    const b = new JoinBatches(redis, keys, { ...config, joinLimitPerMinute: 1_000_000 })
+    // g1 last seen long ago (its place is lost), w1 just now.
+    await enterByScript(redis, keys, id, 'g1', long, config)
+    await b.enter(id, join('w1'))
+    const [n1, g1, w1, n2] = await Promise.all(['n1', 'g1', 'w1', 'n2'].map((u) => b.enter(id, join(u))))
+    t.same([n1!.reply[3], n1!.reply[2]], [3, 1], 'n1: a new place, third')
+    t.same([g1!.reply[3], g1!.reply[2], g1!.reply[10]], [3, 1, 1], 'g1: its lost place ended, a new one third')
+    t.same([w1!.reply[3], w1!.reply[2]], [1, 0], 'w1: its own place, first now')
+    t.same([n2!.reply[3], n2!.reply[2]], [4, 1], 'n2: fourth')
+    t.same(await redis.zrange(k.waiting, '0', '-1'), ['w1', 'n1', 'g1', 'n2'])
+    const second = Math.ceil(Date.now() / 1000)
+    for (const a of [n1, g1, w1, n2]) {
+      const [mark] = (await redis.bitfield(k.seen, 'GET', 'u32', `#${a!.reply[1]}`)) as number[]
+      t.ok(mark! >= second - 2 && mark! <= second, `turn ${a!.reply[1]} marked present`)
+    }
+
+    // Before the opening: the pre-queue's estimate (its middle) grows with each new place.
+    const { id: pid, k: pk } = line(t)
+    await redis.hset(pk.settings, 'opensAt', String(Date.now() + 600_000))
+    await redis.hset(pk.state, 'seedCommitment', 'c0ffee')
+    const pre = await Promise.all(['q1', 'q2', 'q3', 'q1', 'q4', 'q5'].map((u) => b.enter(pid, join(u))))
+    t.same(
+      pre.map((a) => [a.reply[0], a.reply[2], a.reply[4]]),
+      [
+        ['PREQUEUE', 1, 1],
+        ['PREQUEUE', 1, 1],
+        ['PREQUEUE', 1, 2],
+        ['PREQUEUE', 0, 2],
+        ['PREQUEUE', 1, 2],
+        ['PREQUEUE', 1, 3],
+      ],
+    )
+    t.equal(await redis.zcard(pk.prequeue), 5)
   })
 
   t.test('a call Redis refuses fails every join of its batch, and the next turn is sent anew', async (t) => {

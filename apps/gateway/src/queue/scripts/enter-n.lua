@@ -49,12 +49,43 @@ local ghostDefault = ARGV[3]
 local limitArg = ARGV[4]
 -- Nothing in a join changes the settings: read once for the batch. The rest that every join
 -- reads is read once a batch too, and kept up to date with what the joins change: the count of
--- active turns and departedLastMinute (waitInputs), the opening's state, and each address's new
--- places this minute (written back once, at the end).
+-- active turns and departedLastMinute (waitInputs), the opening's state, the sizes of the
+-- pre-queue and the line, and each address's new places this minute. The counts and the presence
+-- marks are written once, at the end.
 local cfg = readSettings(KEYS[6])
 local known = {}
 local opening = nil
 local placesOf, addedOf = {}, {}
+local seenMarks = {}
+local sizes = {}
+
+-- The size of KEYS[i] (1 the pre-queue, 2 the line).
+local function size(i)
+  sizes[i] = sizes[i] or redis.call('ZCARD', KEYS[i])
+  return sizes[i]
+end
+
+local function resized(i, by)
+  if sizes[i] then
+    sizes[i] = sizes[i] + by
+  end
+end
+
+-- markSeen (shared.lua), written with the others at the end of the batch.
+local function seen(s)
+  local n = #seenMarks
+  seenMarks[n + 1], seenMarks[n + 2], seenMarks[n + 3], seenMarks[n + 4] = 'SET', 'u32', '#' .. s, math.ceil(now / 1000)
+end
+
+-- placeOf (shared.lua) with the line's size kept: a new place is the last one, as no score in the
+-- line is above a new s.
+local function placeInLine(user, isNew)
+  if cfg[F.mode] == 'random' then
+    return math.ceil(size(2) / 2), 0
+  end
+  local position = isNew and size(2) or redis.call('ZRANK', KEYS[2], user) + 1
+  return position, position
+end
 
 local function enterOne(user, proof, proofKey, proofTtl, address)
   local abandoned = 0
@@ -81,10 +112,11 @@ local function enterOne(user, proof, proofKey, proofTtl, address)
       local s = tonumber(pre)
       if isGhost(KEYS[8], s, cfg, ghostDefault, now) then
         abandon(KEYS[1], KEYS[9], KEYS[7], user, s)
+        resized(1, -1)
         abandoned = 1
       else
-        markSeen(KEYS[8], s, now)
-        return reply('PREQUEUE', s, 0, 0, math.ceil(redis.call('ZCARD', KEYS[1]) / 2), 0)
+        seen(s)
+        return reply('PREQUEUE', s, 0, 0, math.ceil(size(1) / 2), 0)
       end
     else
       local score = redis.call('ZSCORE', KEYS[2], user)
@@ -92,10 +124,11 @@ local function enterOne(user, proof, proofKey, proofTtl, address)
         local s = turnOf(score)
         if isGhost(KEYS[8], s, cfg, ghostDefault, now) then
           abandon(KEYS[2], KEYS[9], KEYS[7], user, s)
+          resized(2, -1)
           abandoned = 1
         else
-          markSeen(KEYS[8], s, now)
-          local place, position = placeOf(cfg, KEYS[2], user)
+          seen(s)
+          local place, position = placeInLine(user, false)
           return reply('WAITING', s, 0, position, place, 0)
         end
       end
@@ -139,9 +172,10 @@ local function enterOne(user, proof, proofKey, proofTtl, address)
     if s >= TURN_SPAN then
       return { 'CLOSED', abandoned }
     end
-    markSeen(KEYS[8], s, now)
+    seen(s)
     redis.call('ZADD', KEYS[1], s, user)
-    return reply('PREQUEUE', s, 1, 0, math.ceil(redis.call('ZCARD', KEYS[1]) / 2), 0)
+    resized(1, 1)
+    return reply('PREQUEUE', s, 1, 0, math.ceil(size(1) / 2), 0)
   end
   if not st[1] and not st[3] then
     -- A line without a sale window opens with its first place: from now on opensAt is fixed.
@@ -156,9 +190,10 @@ local function enterOne(user, proof, proofKey, proofTtl, address)
     known.activeCount = nil
     return reply('ACTIVE', s, 1, 0, 0, activeUntil)
   end
-  markSeen(KEYS[8], s, now)
+  seen(s)
   redis.call('ZADD', KEYS[2], s, user)
-  local place, position = placeOf(cfg, KEYS[2], user)
+  resized(2, 1)
+  local place, position = placeInLine(user, true)
   return reply('WAITING', s, 1, position, place, 0)
 end
 
@@ -170,6 +205,8 @@ for i = 1, #KEYS - 10 do
   if r[10] then r[10] = false end
   answers[i + 1] = r
 end
+-- Four arguments a mark: slices of a hundred marks.
+inSlices('BITFIELD', KEYS[8], seenMarks, 400)
 local newAddress = false
 for address, added in pairs(addedOf) do
   if redis.call('HINCRBY', KEYS[10], address, added) == added then
