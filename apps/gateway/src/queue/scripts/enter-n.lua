@@ -77,6 +77,18 @@ local function seen(s)
   seenMarks[n + 1], seenMarks[n + 2], seenMarks[n + 3], seenMarks[n + 4] = 'SET', 'u32', '#' .. s, math.ceil(now / 1000)
 end
 
+-- The place of turn s in KEYS[i] (1 the pre-queue, 2 the line): kept and marked present, or found
+-- abandoned and ended (the user then takes a new place at the back).
+local function kept(i, user, s)
+  if isGhost(KEYS[8], s, cfg, ghostDefault, now) then
+    abandon(KEYS[i], KEYS[9], KEYS[7], user, s)
+    resized(i, -1)
+    return false
+  end
+  seen(s)
+  return true
+end
+
 -- placeOf (shared.lua) with the line's size kept: a new place is the last one, as no score in the
 -- line is above a new s.
 local function placeInLine(user, isNew)
@@ -110,27 +122,19 @@ local function enterOne(user, proof, proofKey, proofTtl, address)
     local pre = redis.call('ZSCORE', KEYS[1], user)
     if pre then
       local s = tonumber(pre)
-      if isGhost(KEYS[8], s, cfg, ghostDefault, now) then
-        abandon(KEYS[1], KEYS[9], KEYS[7], user, s)
-        resized(1, -1)
-        abandoned = 1
-      else
-        seen(s)
+      if kept(1, user, s) then
         return reply('PREQUEUE', s, 0, 0, math.ceil(size(1) / 2), 0)
       end
+      abandoned = 1
     else
       local score = redis.call('ZSCORE', KEYS[2], user)
       if score then
         local s = turnOf(score)
-        if isGhost(KEYS[8], s, cfg, ghostDefault, now) then
-          abandon(KEYS[2], KEYS[9], KEYS[7], user, s)
-          resized(2, -1)
-          abandoned = 1
-        else
-          seen(s)
+        if kept(2, user, s) then
           local place, position = placeInLine(user, false)
           return reply('WAITING', s, 0, position, place, 0)
         end
+        abandoned = 1
       end
     end
   end
