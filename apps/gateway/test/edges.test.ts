@@ -4,9 +4,9 @@ import { request } from 'node:http'
 import Fastify from 'fastify'
 import t from 'tap'
 import { loadConfig } from '../src/config.ts'
-import { admin, as, call, createConcert, startGateway } from '@rushgate/testkit'
+import { admin, as, awayFromWindowEdge, call, createConcert, startGateway } from '@rushgate/testkit'
 import { gatewayEntry } from '../entry-points.ts'
-import { awayFromWindowEdge, startStack } from './helpers.ts'
+import { startStack } from './helpers.ts'
 
 t.test('admin API auth', async (t) => {
   const { gw, core } = await startStack(t)

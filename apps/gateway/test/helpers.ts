@@ -1,4 +1,4 @@
-/** What only the gateway's tests need beyond the test kit: a stack for one test, rate-limit timing, a join by script. */
+/** What only the gateway's tests need beyond the test kit: a stack for one test, a join by script. */
 import { coreEntry } from '@rushgate/core/entry-points'
 import {
   type Answer,
@@ -47,12 +47,6 @@ export async function sharedDeployment(t: Test): Promise<{ core: StartedCore; pr
     redis.disconnect()
   })
   return { core, prefix, redis }
-}
-
-/** Rate-limit windows are fixed minutes: start a sequence well inside one, not across two. */
-export async function awayFromWindowEdge(): Promise<void> {
-  const into = Date.now() % 60_000
-  if (into > 50_000) await new Promise((r) => setTimeout(r, 60_000 - into + 50))
 }
 
 /** PATCHes a line's settings and hands back the answer, whatever its status (the kit's `setQueue` throws on a refusal). */

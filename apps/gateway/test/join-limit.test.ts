@@ -3,10 +3,9 @@
  * replicas on one prefix share it, whatever user id each join claims; a re-entry is not counted.
  */
 import { coreEntry } from '@rushgate/core/entry-points'
-import { call, createConcert, randomPrefix, setQueue, startCore, startGateway } from '@rushgate/testkit'
+import { awayFromWindowEdge, call, createConcert, randomPrefix, setQueue, startCore, startGateway } from '@rushgate/testkit'
 import t from 'tap'
 import { gatewayEntry } from '../entry-points.ts'
-import { awayFromWindowEdge } from './helpers.ts'
 
 const LIMIT = 5
 

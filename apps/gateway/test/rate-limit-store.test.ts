@@ -4,10 +4,9 @@
  */
 import { randomBytes } from 'node:crypto'
 import t from 'tap'
-import { testRedis } from '@rushgate/testkit'
+import { awayFromWindowEdge, testRedis } from '@rushgate/testkit'
 import { withRateLimitScripts } from '../src/rate-limit/scripts.ts'
 import { LOCAL_SHARE, SEND_SHARE, SHARE_AFTER, sharedRateLimitStore } from '../src/rate-limit/store.ts'
-import { awayFromWindowEdge } from './helpers.ts'
 
 const WINDOW_MS = 60_000
 const prefix = `rgtest-rl-${randomBytes(4).toString('hex')}`

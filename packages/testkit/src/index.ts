@@ -21,6 +21,7 @@ export {
   waitActive,
 } from './flows.ts'
 export { type Answer, admin, as, type CallOptions, call, isContractError, type Loose, type Target } from './http.ts'
+export { awayFromWindowEdge } from './rate-limit-window.ts'
 export {
   type GatewayOptions,
   type StartedCore,
