@@ -1,7 +1,7 @@
 /** The waiting line through the HTTP API: order, re-entry, status, leave, estimates. */
 import { Cluster } from 'ioredis'
 import t from 'tap'
-import { admin, as, call, createConcert, enter, setQueue, tokenState, waitFor } from '@rushgate/testkit'
+import { admin, as, awayFromWindowEdge, call, createConcert, enter, setQueue, tokenState, waitFor } from '@rushgate/testkit'
 import { startStack } from './helpers.ts'
 
 const ADMIT_INTERVAL_MS = 200
@@ -128,6 +128,8 @@ t.test('the waiting line', async (t) => {
 
   t.test('when users wait, then Redis holds per user their waiting ZSET entry and 4 bytes of presence, nothing else', async (t) => {
     const { redis, keys } = gw.app.gateway
+    // One minute's count of new places (a key a minute): all of this test's joins in the same one.
+    await awayFromWindowEdge(20_000)
     const c = await createConcert(url)
     await setQueue(url, c.id, { paused: true })
     const k = keys.concert(c.id)
