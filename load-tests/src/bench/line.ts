@@ -30,6 +30,8 @@ const ENTER = lineScript('rgEnter')
 const BATCH = 2000
 /** Users per call of the enter script, as the gateway batches the joins of one turn. */
 const PER_CALL = 100
+/** As the bench's gateway runs, counting no client address. */
+const DEFAULTS = { activeTtlSeconds: 600, ghostAfterSeconds: 300, joinLimitPerMinute: '' as const }
 /** Tokens kept for the lookups: enough to spread them over the whole line. */
 const SAMPLE = 20_000
 
@@ -72,8 +74,7 @@ export async function fillLine(
     for (let i = from; i < Math.min(waiting, from + BATCH); i++) users.push(`${userPrefix}${i}`)
     for (let i = 0; i < users.length; i += PER_CALL) {
       const joins = users.slice(i, i + PER_CALL).map((user) => ({ user, proof: { kind: 'none' as const }, address: '' }))
-      const defaults = { activeTtlSeconds: 600, ghostAfterSeconds: 300, joinLimitPerMinute: '' as const }
-      pipeline.evalsha(sha, ...(enterArguments(redisKeys, concertId, now, defaults, joins) as [number, ...string[]]))
+      pipeline.evalsha(sha, ...(enterArguments(redisKeys, concertId, now, DEFAULTS, joins) as [number, ...string[]]))
     }
     const results = (await pipeline.exec()) ?? []
     results.forEach(([err, answers], call) => {

@@ -46,7 +46,8 @@
 local now = tonumber(ARGV[1])
 local ttlDefault = ARGV[2]
 local ghostDefault = ARGV[3]
-local limitArg = ARGV[4]
+-- nil: no address is counted.
+local limit = tonumber(ARGV[4])
 -- Nothing in a join changes the settings: read once for the batch. The rest that every join
 -- reads is read once a batch too, and kept up to date with what the joins change: the count of
 -- active turns and departedLastMinute (waitInputs), the opening's state, the sizes of the
@@ -54,7 +55,7 @@ local limitArg = ARGV[4]
 -- marks are written once, at the end.
 local cfg = readSettings(KEYS[6])
 local known = {}
-local opening = nil
+local opening = nil -- openedAt, opening, seedCommitment of the state hash, read at the first new place
 local placesOf, addedOf = {}, {}
 local seenMarks = {}
 local sizes = {}
@@ -71,7 +72,8 @@ local function resized(i, by)
   end
 end
 
--- markSeen (shared.lua), written with the others at the end of the batch.
+-- Marks turn s present now (the `seen` BITFIELD, shared.lua), written with the others at the end
+-- of the batch.
 local function seen(s)
   local n = #seenMarks
   seenMarks[n + 1], seenMarks[n + 2], seenMarks[n + 3], seenMarks[n + 4] = 'SET', 'u32', '#' .. s, math.ceil(now / 1000)
@@ -152,7 +154,6 @@ local function enterOne(user, proof, proofKey, proofTtl, address)
       return { 'PROOF_INVALID', abandoned, 'bad' }
     end
   end
-  local limit = tonumber(limitArg or '')
   if limit then
     placesOf[address] = placesOf[address] or tonumber(redis.call('HGET', KEYS[10], address) or '0')
     if placesOf[address] >= limit then
@@ -167,9 +168,8 @@ local function enterOne(user, proof, proofKey, proofTtl, address)
     addedOf[address] = (addedOf[address] or 0) + 1
   end
   opening = opening or redis.call('HMGET', KEYS[7], 'openedAt', 'opening', 'seedCommitment')
-  local st = opening
   local opensAt = cfg[F.opensAt]
-  local beforeOpening = st[3] and not st[1] and not st[2] and opensAt and tonumber(opensAt) > now
+  local beforeOpening = opening[3] and not opening[1] and not opening[2] and opensAt and tonumber(opensAt) > now
 
   local s = redis.call('INCR', KEYS[5])
   if beforeOpening then
@@ -181,10 +181,10 @@ local function enterOne(user, proof, proofKey, proofTtl, address)
     resized(1, 1)
     return reply('PREQUEUE', s, 1, 0, math.ceil(size(1) / 2), 0)
   end
-  if not st[1] and not st[3] then
+  if not opening[1] and not opening[3] then
     -- A line without a sale window opens with its first place: from now on opensAt is fixed.
     redis.call('HSET', KEYS[7], 'openedAt', now)
-    st[1] = tostring(now)
+    opening[1] = tostring(now)
   end
   if cfg[F.mode] == 'passthrough' then
     local activeUntil = now + tonumber(cfg[F.activeTtlSeconds] or ttlDefault) * 1000

@@ -41,10 +41,6 @@ local function ghostAfterOf(cfg, default)
   return tonumber(cfg[F.ghostAfterSeconds] or default)
 end
 
-local function markSeen(seenKey, s, nowMs)
-  redis.call('BITFIELD', seenKey, 'SET', 'u32', '#' .. s, math.ceil(nowMs / 1000))
-end
-
 -- Not seen for ghostAfter seconds: the place is lost. A turn never written (0) is not judged,
 -- and nobody is judged before ghostJudgeFrom (set when ghostAfterSeconds changes, so that a
 -- client told the old poll interval gets to ask once under the new rule).
