@@ -15,6 +15,7 @@ import { installMetrics } from './plugins/metrics.ts'
 import './plugins/types.ts'
 import { adminRoutes } from './routes/admin.ts'
 import { catalogRoutes } from './routes/catalog.ts'
+import { inventoryRoutes } from './routes/inventory.ts'
 import { paymentRoutes } from './routes/payments.ts'
 import { reservationRoutes } from './routes/reservations.ts'
 import { userRoutes } from './routes/users.ts'
@@ -42,5 +43,6 @@ export async function buildApp(config: CoreConfig, opts: BuildOptions = {}): Pro
   await app.register(paymentRoutes)
   await app.register(userRoutes)
   await app.register(adminRoutes)
+  await app.register(inventoryRoutes)
   return app
 }

@@ -116,6 +116,22 @@ export const INVARIANTS: Invariant[] = [
     describe: (r) => `reservation ${r.id} is a live hold its seat does not record`,
   },
   {
+    rule: "each date's stock (what the inventory read adds up) counts its seats and its sold seats",
+    group: 'seats-match-payments',
+    scope: 'concerts',
+    sql: `select s.id, coalesce(st.places, 0) + coalesce(ch.places, 0) as places, coalesce(st.sold, 0) + coalesce(ch.sold, 0) as sold,
+        coalesce(real.places, 0) as real_places, coalesce(real.sold, 0) as real_sold
+      from schedules s
+        left join schedule_stock st on st.schedule_id = s.id
+        left join (select schedule_id, sum(places) as places, sum(sold) as sold from stock_changes group by 1) ch on ch.schedule_id = s.id
+        left join (select schedule_id, count(*) as places, count(*) filter (where sold) as sold from seats group by 1) real
+          on real.schedule_id = s.id
+      where ${IN_CONCERTS('s.concert_id')}
+        and (coalesce(st.places, 0) + coalesce(ch.places, 0) <> coalesce(real.places, 0)
+          or coalesce(st.sold, 0) + coalesce(ch.sold, 0) <> coalesce(real.sold, 0))`,
+    describe: (r) => `schedule ${r.id}: stock says ${r.places} places, ${r.sold} sold; the seats ${r.real_places}, ${r.real_sold}`,
+  },
+  {
     rule: "every balance equals the sum of its user's ledger",
     group: 'money',
     scope: 'users',

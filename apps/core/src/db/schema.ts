@@ -87,6 +87,8 @@ export const reservations = pgTable(
     // Last defence behind the conditional seat UPDATE: one live hold and one sale per seat.
     uniqueIndex('reservations_one_paid_per_seat').on(t.scheduleId, t.seatNumber).where(sql`status = 'PAID'`),
     uniqueIndex('reservations_one_held_per_seat').on(t.scheduleId, t.seatNumber).where(sql`status = 'HELD'`),
+    // The inventory read: a concert's live holds and their holders, as a range of this index.
+    index('reservations_live_holds').on(t.concertId, t.expiresAt, t.userId).where(sql`status = 'HELD'`),
     check('reservations_status_valid', sql`${t.status} in ('HELD', 'CANCELLED', 'PAID', 'EXPIRED', 'REFUNDED')`),
   ],
 )
@@ -148,3 +150,25 @@ export const idempotencyKeys = pgTable(
   },
   (t) => [primaryKey({ columns: [t.userId, t.key] }), index().on(t.createdAt)],
 )
+
+/**
+ * Each date's places and how many of them are sold, for the inventory read (data-access/
+ * inventory.ts): summing these is a row per date, where counting the seats is a row per seat
+ * (100,000 of them a date). Triggers on `seats` (migration 0003) append every change to
+ * `stock_changes` without taking any lock a payment could wait on; the inventory read folds the
+ * changes into this table as it reads. So the figures follow `seats.sold` whichever path writes it.
+ */
+export const scheduleStock = pgTable('schedule_stock', {
+  scheduleId: integer()
+    .primaryKey()
+    .references(() => schedules.id, { onDelete: 'cascade' }),
+  places: integer().notNull().default(0),
+  sold: integer().notNull().default(0),
+})
+
+/** Changes of `schedule_stock` not folded in yet: appended by the triggers on `seats`, one row each. */
+export const stockChanges = pgTable('stock_changes', {
+  scheduleId: integer().notNull(),
+  places: integer().notNull().default(0),
+  sold: integer().notNull().default(0),
+})

@@ -24,3 +24,9 @@ export const MAX_TICKETS_PER_USER = 100
 /** The line's history spans at most a day, in at most this many samples. */
 export const HISTORY_MAX_MINUTES = 1440
 export const HISTORY_MAX_SAMPLES = 1440
+/** Concerts one inventory read of the core may ask for. */
+export const MAX_INVENTORY_CONCERTS = 1000
+/** `targetLatencyMs` of a line's adaptive admission: the core's p95 it aims under. */
+export const TARGET_LATENCY_MIN_MS = 50
+export const TARGET_LATENCY_MAX_MS = 10_000
+export const TARGET_LATENCY_DEFAULT_MS = 800
