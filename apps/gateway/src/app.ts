@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import sseModule from '@fastify/sse'
 import fastifyStatic from '@fastify/static'
+import { ApiError } from '@rushgate/shared'
 import { installContractErrors, serverOptions } from '@rushgate/shared/fastify'
 import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify'
 import type { GatewayConfig } from './config.ts'
@@ -19,6 +20,7 @@ import { installDocs } from './plugins/docs.ts'
 import { installIdentity } from './plugins/identity.ts'
 import { CoreClient } from './core/client.ts'
 import { installProxy, type Upstream } from './core/forward.ts'
+import { CoreLatency, withLatencyScripts } from './core/latency.ts'
 import { ActiveGate } from './queue/active-gate.ts'
 import { Admission } from './queue/admission.ts'
 import { ConcertRegistry } from './queue/concerts.ts'
@@ -89,7 +91,7 @@ export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): 
   )
 
   const keys = new RedisKeys(config.redisKeyPrefix)
-  const redis = withHistoryScripts(withLeaseScripts(withRateLimitScripts(withLineScripts(createRedis(config, app.log, 'http')))))
+  const redis = withLatencyScripts(withHistoryScripts(withLeaseScripts(withRateLimitScripts(withLineScripts(createRedis(config, app.log, 'http'))))))
   const bullConnection = createRedis(config, app.log, 'bullmq')
   const core = new CoreClient(config.coreUrl, config.internalToken)
   const concerts = new ConcertRegistry(redis, keys, core, app.log)
@@ -121,12 +123,32 @@ export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): 
   const gate = new ActiveGate(config, line, metrics)
   const opening = new Opening(redis, keys, config.openingBatch, app.log)
   const seatMapVersions = new SeatMapVersions(redis, keys)
+  // What this replica forwards to the core, timed per concert for adaptive admission.
+  const latency = new CoreLatency(redis, keys, config.admitIntervalMs, app.log)
   const seatMapCache = new SeatMapCache(
-    (concertId, scheduleId) => core.seatMap(concertId, scheduleId),
+    (concertId, scheduleId) => {
+      // A map the cache lacks is a request to the core like a hold: timed the same way.
+      const started = performance.now()
+      const measured = (failed: boolean) => latency.record(concertId, performance.now() - started, failed)
+      return core.seatMap(concertId, scheduleId).then(
+        (map) => {
+          measured(false)
+          return map
+        },
+        (err: unknown) => {
+          measured(err instanceof ApiError && err.code === 'UPSTREAM_UNAVAILABLE')
+          throw err
+        },
+      )
+    },
     { staleMs: config.seatMapStaleMs, maxAgeMs: config.seatMapMaxAgeMs, maxEntries: SEAT_MAPS_PER_REPLICA },
     (result) => metrics.seatMaps.inc({ result }),
   )
-  const upstream: Upstream = { internalToken: config.internalToken, seatMapsChanged: (maps) => seatMapVersions.bump(maps) }
+  const upstream: Upstream = {
+    internalToken: config.internalToken,
+    seatMapsChanged: (maps) => seatMapVersions.bump(maps),
+    measured: (concertId, ms, failed) => latency.record(concertId, ms, failed),
+  }
   const ctx: GatewayContext = {
     config,
     keys,
@@ -149,7 +171,9 @@ export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): 
   app.decorate('gateway', ctx)
 
   const admission =
-    opts.admission === false ? null : new Admission({ config, keys, redis, bullConnection, concerts, opening, history, idle, metrics, log: app.log })
+    opts.admission === false
+      ? null
+      : new Admission({ config, keys, redis, bullConnection, concerts, core, latency, opening, history, idle, metrics, log: app.log })
 
   installContractErrors(app, { isUnavailable: isRedisUnavailable })
   await installBrowserHeaders(app, config)
@@ -185,6 +209,7 @@ export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): 
     }
     presence.start()
     streams.start()
+    latency.start()
     await feed.start()
     await admission?.start()
     metricsLease.start()
@@ -198,6 +223,7 @@ export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): 
     await metricsLease.stop()
     await admission?.close()
     await presence.close()
+    await latency.close()
     await Promise.allSettled([redis.quit(), bullConnection.quit(), core.close()])
   })
   return app

@@ -11,10 +11,20 @@
  *   counts each user once; they carry `scope="deployment"` so that a dashboard may also take
  *   `max by (concert)`, which stays right while the exporting replica changes.
  */
+import { HELD_BACK_REASONS, type HeldBack } from '@rushgate/shared'
 import { Counter, Gauge, Registry } from 'prom-client'
 
-/** concertId → waiting and active users, as one scrape reads them. */
-export type LineSizes = Map<number, { waiting: number; active: number }>
+/** What the last admission tick learnt and did (null: not known yet). */
+export interface LineStock {
+  seatsAvailable: number | null
+  seatsHeld: number | null
+  effectiveAdmitPerTick: number | null
+  coreP95Ms: number | null
+  heldBack: HeldBack
+}
+
+/** concertId → waiting and active users and the line's stock, as one scrape reads them. */
+export type LineSizes = Map<number, { waiting: number; active: number } & LineStock>
 
 /** Reads the line sizes for a scrape, or null when this replica does not export them. */
 export type LineSizesReader = () => Promise<LineSizes | null>
@@ -79,5 +89,38 @@ export class Metrics {
       })
     lineGauge('rushgate_queue_waiting', 'Users waiting in the line, per concert (whole deployment, exported by one replica)', 'waiting')
     lineGauge('rushgate_queue_active', 'Users holding an active slot, per concert (whole deployment, exported by one replica)', 'active')
+    // The admission tick's figures, the deployment's too: exported by the same replica, from the same read.
+    const stockGauge = (name: string, help: string, figure: Exclude<keyof LineStock, 'heldBack'>) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['concert', 'scope'],
+        registers,
+        async collect() {
+          this.reset()
+          for (const [id, line] of (await readLines()) ?? []) {
+            const value = line[figure]
+            if (value !== null) this.set({ concert: String(id), scope: 'deployment' }, value)
+          }
+        },
+      })
+    stockGauge('rushgate_line_seats_available', 'Free places of the dates not started, at the last tick', 'seatsAvailable')
+    stockGauge('rushgate_line_seats_held', 'Places under a live hold, at the last tick', 'seatsHeld')
+    stockGauge('rushgate_line_effective_admit_per_tick', 'What the last tick admitted at most (admitPerTick unless adaptive)', 'effectiveAdmitPerTick')
+    stockGauge('rushgate_line_core_p95_ms', "The core's p95 latency for the concert over the last 5 ticks, all gateways", 'coreP95Ms')
+    new Gauge({
+      name: 'rushgate_line_held_back',
+      help: 'What limited the last tick: 1 for its reason, 0 for the others',
+      labelNames: ['concert', 'scope', 'reason'],
+      registers,
+      async collect() {
+        this.reset()
+        for (const [id, line] of (await readLines()) ?? []) {
+          for (const reason of HELD_BACK_REASONS) {
+            this.set({ concert: String(id), scope: 'deployment', reason }, line.heldBack === reason ? 1 : 0)
+          }
+        }
+      },
+    })
   }
 }

@@ -6,7 +6,7 @@
 import t from 'tap'
 import { admin, call, createConcert, enter, type ServiceProcess, spawnGateway, tokenState, waitFor } from '@rushgate/testkit'
 import { gatewayEntry } from '../entry-points.ts'
-import { enterByScript, patchQueue, sharedDeployment, startStack } from './helpers.ts'
+import { admitByScript, enterByScript, patchQueue, sharedDeployment, startStack } from './helpers.ts'
 
 const GHOST_AFTER = 2
 
@@ -27,7 +27,7 @@ t.test('the admission script skips abandoned places without spending a slot', as
     seqs.set(u, Number(reply[1]))
   }
   const admit = (tick: number, skips = 10_000) =>
-    redis.rgAdmit(k.waiting, k.active, k.activeSeq, k.settings, k.state, k.seen, k.ended, now, tick, 3, 600, config.ghostAfterSeconds, skips)
+    admitByScript(redis, keys, 535353, now, tick, { admitPerTick: 3, activeTtlSeconds: 600, ghostAfterSeconds: config.ghostAfterSeconds, skips })
   const status = (u: string) =>
     redis.rgStatus(
       k.prequeue,
@@ -94,7 +94,8 @@ t.test('three replicas: abandoned places never take a slot, live ones are never 
   t.teardown(() => Promise.all(gateways.map((g) => g.close())))
   for (let i = 0; i < 3; i++) gateways.push(await spawnGateway(gatewayEntry, { coreUrl: core.url, internalToken: core.internalToken, prefix, env }))
   const via = (i: number) => gateways[i % 3]!.url
-  const c = await createConcert(via(0))
+  // More seats than users: only the ghosts and the tick hold anyone back.
+  const c = await createConcert(via(0), 100)
   await patchQueue(via(1), c.id, { paused: true, admitPerTick: PER_TICK })
   // 30 places: every third one will never be asked for again.
   const users = Array.from({ length: 30 }, (_, i) => `${i % 3 === 0 ? 'ghost' : 'live'}-${i}`)

@@ -3,7 +3,7 @@ import { createHmac } from 'node:crypto'
 import t from 'tap'
 import { call, createConcert, startGateway } from '@rushgate/testkit'
 import { gatewayEntry } from '../entry-points.ts'
-import { enterByScript, startStack } from './helpers.ts'
+import { admitByScript, enterByScript, startStack } from './helpers.ts'
 
 t.test('a tick is processed once, however many times its job runs', async (t) => {
   const { gw } = await startStack(t, { ADMIT_INTERVAL_MS: '100', ADMIT_BATCH: '2' })
@@ -15,21 +15,11 @@ t.test('a tick is processed once, however many times its job runs', async (t) =>
   }
   t.teardown(() => redis.del(k.prequeue, k.waiting, k.active, k.activeSeq, k.seq, k.settings, k.state, k.seen, k.ended, k.draw))
   const admit = (tick: number) =>
-    redis.rgAdmit(
-      k.waiting,
-      k.active,
-      k.activeSeq,
-      k.settings,
-      k.state,
-      k.seen,
-      k.ended,
-      Date.now(),
-      tick,
-      config.admitBatch,
-      config.activeTtlSeconds,
-      config.ghostAfterSeconds,
-      10_000,
-    )
+    admitByScript(redis, keys, 424242, Date.now(), tick, {
+      admitPerTick: config.admitBatch,
+      activeTtlSeconds: config.activeTtlSeconds,
+      ghostAfterSeconds: config.ghostAfterSeconds,
+    })
   const tick = Date.now()
   t.same(await admit(tick), [2, 0, 0], 'admitPerTick admitted')
   t.same(await admit(tick), [-1, 0, 0], 'the same tick again admits nobody')

@@ -55,6 +55,44 @@ export function patchQueue(gateway: string, concertId: number, patch: Record<str
 }
 
 /**
+ * One admission tick of a line through the gateway's admission script (scripts/admit-8.lua), with no
+ * inventory read (no seat bound) and no latency measured unless given: for tests that drive a line
+ * the real ticks never visit. Answers { admitted, expired, abandoned }.
+ */
+export async function admitByScript(
+  redis: Pick<LineScripts, 'rgAdmit'>,
+  keys: RedisKeys,
+  concertId: number,
+  now: number,
+  tick: number,
+  defaults: { admitPerTick: number; activeTtlSeconds: number; ghostAfterSeconds: number; skips?: number },
+): Promise<number[]> {
+  const k = keys.concert(concertId)
+  const reply = await redis.rgAdmit(
+    k.waiting,
+    k.active,
+    k.activeSeq,
+    k.settings,
+    k.state,
+    k.seen,
+    k.ended,
+    k.seq,
+    now,
+    tick,
+    defaults.admitPerTick,
+    defaults.activeTtlSeconds,
+    defaults.ghostAfterSeconds,
+    defaults.skips ?? 10_000,
+    '1',
+    ...['', '', '', ''],
+    '',
+    0,
+    800,
+  )
+  return reply.slice(0, 3) as number[]
+}
+
+/**
  * One user through the gateway's enter script (scripts/enter-n.lua) as a batch of one, at `now`,
  * with no proof of work and no address counted: for tests that build a line faster than HTTP.
  */

@@ -1,9 +1,9 @@
 /**
- * The admission tick stops visiting a line that is empty and whose shows have all begun (no more
- * samples in its history), keeps visiting an empty line with shows to come, and visits a line
- * again once someone joins it.
+ * A concert whose shows have all begun: its line is CLOSED from the tick that reads it (joins 409,
+ * those in line kept), and once empty the admission tick stops visiting it (no more samples in its
+ * history), while an empty line with shows to come stays visited.
  */
-import { as, call, createConcert, enterToken, startStack, waitActive, waitFor } from '@rushgate/testkit'
+import { as, call, createConcert, enter, enterToken, startStack, tokenState, waitFor } from '@rushgate/testkit'
 import { coreEntry } from '@rushgate/core/entry-points'
 import t from 'tap'
 import { gatewayEntry } from '../entry-points.ts'
@@ -11,13 +11,22 @@ import { gatewayEntry } from '../entry-points.ts'
 const INTERVAL_MS = 100
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
-t.test('an empty line with every show begun is skipped until a join', async (t) => {
+t.test('an empty line with every show begun is CLOSED and skipped', async (t) => {
   const stack = await startStack({ core: coreEntry, gateway: gatewayEntry }, { gateway: { ADMIT_INTERVAL_MS: String(INTERVAL_MS) } })
   t.teardown(() => stack.close())
   const gw = stack.gateway
   const idleKey = `${gw.prefix}:idle-concerts`
   const past = await createConcert(gw.url, { schedules: [{ startsAt: new Date(Date.now() - 3_600_000).toISOString() }] })
+  // A fan who joins before the first tick has read the dates keeps the place, but nothing is left to sell.
+  const token = await enterToken(gw.url, past.id, 'early-fan')
   const future = await createConcert(gw.url)
+
+  await waitFor('the past concert is CLOSED', async () => (await call(gw.url, 'GET', `/api/queues/${past.id}`)).body.state === 'CLOSED')
+  t.match((await call(gw.url, 'GET', `/api/queues/${past.id}`)).body, { waiting: 1, seatsAvailable: 0, seatsHeld: 0, heldBack: 'NO_SEATS' })
+  t.match(await tokenState(gw.url, past.id, 'early-fan', token), { status: 200, body: { status: 'WAITING', seatsLeft: 0 } })
+  t.match(await enter(gw.url, past.id, 'late-fan'), { status: 409, body: { code: 'QUEUE_CLOSED' } }, 'no new place once every date has begun')
+  const left = await call(gw.url, 'DELETE', `/api/queues/${past.id}/tokens/current`, { headers: as('early-fan', token) })
+  t.equal(left.status, 204)
 
   await waitFor('the past concert goes idle', async () => (await gw.redis.sismember(idleKey, String(past.id))) === 1)
   t.equal(await gw.redis.sismember(idleKey, String(future.id)), 0, 'a line with shows to come stays visited')
@@ -27,15 +36,7 @@ t.test('an empty line with every show begun is skipped until a join', async (t) 
   await sleep(INTERVAL_MS * 6)
   t.equal(await gw.redis.xlen(stream(past.id)), pastBefore, 'the idle line gets no more ticks')
   t.ok((await gw.redis.xlen(stream(future.id))) > futureBefore, 'the other line still does')
-
-  // A join wakes it: the next tick admits the fan.
-  const token = await enterToken(gw.url, past.id, 'late-fan')
-  t.equal(await gw.redis.sismember(idleKey, String(past.id)), 0, 'the join took the line out of the idle set')
-  await waitActive(gw.url, past.id, 'late-fan', token)
-  t.ok((await gw.redis.xlen(stream(past.id))) > pastBefore, 'visited again')
-
-  // Empty again (the fan leaves): idle again.
-  const left = await call(gw.url, 'DELETE', `/api/queues/${past.id}/tokens/current`, { headers: as('late-fan', token) })
-  t.equal(left.status, 204)
-  await waitFor('idle again', async () => (await gw.redis.sismember(idleKey, String(past.id))) === 1)
+  t.match(await enter(gw.url, past.id, 'later-fan'), { status: 409, body: { code: 'QUEUE_CLOSED' } }, 'still closed')
+  t.equal(await gw.redis.sismember(idleKey, String(past.id)), 1, 'a refused join leaves it idle')
+  t.equal((await call(gw.url, 'GET', `/api/queues/${past.id}`)).body.state, 'CLOSED')
 })

@@ -170,7 +170,7 @@ t.test('joins batched per turn', async (t) => {
     await b.enter(id, join('w1'))
     const [n1, g1, w1, n2] = await Promise.all(['n1', 'g1', 'w1', 'n2'].map((u) => b.enter(id, join(u))))
     t.same([n1!.reply[3], n1!.reply[2]], [3, 1], 'n1: a new place, third')
-    t.same([g1!.reply[3], g1!.reply[2], g1!.reply[10]], [3, 1, 1], 'g1: its lost place ended, a new one third')
+    t.same([g1!.reply[3], g1!.reply[2], g1!.reply[11]], [3, 1, 1], 'g1: its lost place ended, a new one third')
     t.same([w1!.reply[3], w1!.reply[2]], [1, 0], 'w1: its own place, first now')
     t.same([n2!.reply[3], n2!.reply[2]], [4, 1], 'n2: fourth')
     t.same(await redis.zrange(k.waiting, '0', '-1'), ['w1', 'n1', 'g1', 'n2'])

@@ -11,7 +11,8 @@ t.test('queueing modes', async (t) => {
   const stats = async (id: number) => (await call(url, 'GET', `/api/admin/queues/${id}`, { headers: admin })).body
 
   t.test('random: admits drawn from the whole line; no position, the median wait', async (t) => {
-    const c = await createConcert(url)
+    // Seats for everyone: only admitPerTick and maxActive bound the tick.
+    const c = await createConcert(url, 200)
     await patchQueue(url, c.id, { paused: true })
     const users = Array.from({ length: 200 }, (_, i) => `rnd-${i}`)
     const tokens: string[] = []

@@ -20,7 +20,8 @@ t.test('three gateway processes admit admitPerTick per tick in total', async (t)
   )
   t.teardown(() => Promise.all(gateways.map((g) => g.close())))
 
-  const concert = await createConcert(gateways[0]!.url)
+  // A seat for every user: only admitPerTick bounds the ticks.
+  const concert = await createConcert(gateways[0]!.url, USERS)
   await setQueue(gateways[1]!.url, concert.id, { paused: true })
   // Users arrive through all three replicas.
   for (let i = 0; i < USERS; i += 30) {

@@ -1,8 +1,9 @@
 /**
  * The gateway's own calls to the core (not the proxied ones): does a concert exist, is the core
- * ready. Short timeouts on a kept-alive pool: an unreachable core is a quick 503, never a hang.
+ * ready, what is left to sell. Short timeouts on a kept-alive pool: an unreachable core is a quick
+ * 503, never a hang.
  */
-import { ApiError, type ErrorCode, ErrorCodes, Headers } from '@rushgate/shared'
+import { ApiError, type ConcertInventory, type ErrorCode, ErrorCodes, Headers } from '@rushgate/shared'
 import { Pool } from 'undici'
 
 const TIMEOUT_MS = 2000
@@ -101,6 +102,31 @@ export class CoreClient {
     if (statusCode === 404) return null
     if (statusCode !== 200) throw unavailable()
     return dates.length === 0 ? null : Math.max(...dates.map((d) => Date.parse(d.startsAt)))
+  }
+
+  /**
+   * What each concert has left to sell (the admission tick's one read a tick: `GET /api/inventory`);
+   * concerts the core does not know are missing from the map. Throws 503 when the core cannot say
+   * within `timeoutMs`.
+   */
+  async inventory(concertIds: number[], timeoutMs = TIMEOUT_MS): Promise<Map<number, ConcertInventory>> {
+    let list: ConcertInventory[]
+    try {
+      const res = await this.pool.request({
+        method: 'GET',
+        path: `/api/inventory?concertIds=${concertIds.join(',')}`,
+        headers: { [Headers.internalToken]: this.internalToken },
+        signal: AbortSignal.timeout(timeoutMs),
+      })
+      if (res.statusCode !== 200) {
+        await res.body.dump()
+        throw unavailable()
+      }
+      list = (await res.body.json()) as ConcertInventory[]
+    } catch {
+      throw unavailable()
+    }
+    return new Map(list.map((c) => [c.concertId, c]))
   }
 
   /** The core's own readiness (it checks Postgres). */

@@ -2,7 +2,8 @@
  * Forwarding to the core with `@fastify/reply-from` over a kept-alive undici pool. The client's
  * own internal headers are dropped and the gateway's are added: the user id it established, the
  * internal credential, and (for holds) the activeUntil of the token the request came with. The
- * core's internal answer headers are acted on (seat maps changed) and dropped.
+ * core's internal answer headers are acted on (seat maps changed) and dropped. A request for a
+ * concert is timed until the core's answer (or failure) for adaptive admission (core/latency.ts).
  */
 import fastifyReplyFrom from '@fastify/reply-from'
 import { ApiError, Headers, parseSeatMapRefs, type SeatMapRef } from '@rushgate/shared'
@@ -15,6 +16,8 @@ export interface Upstream {
   internalToken: string
   /** The core's answer says these seat maps changed: awaited before the client hears it. */
   seatMapsChanged(maps: SeatMapRef[]): Promise<void>
+  /** A request for this concert was answered after `ms`; `failed`: a 5xx, or no answer at all. */
+  measured(concertId: number, ms: number, failed: boolean): void
 }
 
 /** Headers a client may not hand to the core (or that only concern the gateway). */
@@ -51,6 +54,8 @@ export interface ForwardOptions {
   activeUntil?: number
   /** Sees the core's answer before it is sent on (must end with reply.send). */
   onResponse?: (reply: FastifyReply, res: { statusCode: number; stream: NodeJS.ReadableStream }) => void
+  /** The concert the request is for: its latency is measured (holds, releases, extensions, payments, dates). */
+  concertId?: number
 }
 
 export async function installProxy(app: FastifyInstance, config: GatewayConfig): Promise<void> {
@@ -76,6 +81,11 @@ export function forward(
   reply: FastifyReply,
   opts: ForwardOptions = {},
 ): FastifyReply {
+  const { concertId } = opts
+  const started = concertId === undefined ? 0 : performance.now()
+  const measured = (failed: boolean) => {
+    if (concertId !== undefined) upstream.measured(concertId, performance.now() - started, failed)
+  }
   return reply.from(request.url, {
     rewriteRequestHeaders: (_req, headers) => {
       const out: IncomingHttpHeaders = { ...headers }
@@ -89,10 +99,12 @@ export function forward(
     // Never replay a request at a struggling core: a 503 from it is passed on as it is.
     retryDelay: () => null,
     onError: (r) => {
+      measured(true)
       r.send(unavailable())
     },
     onResponse: (_req, r, res) => {
       const replyTo = r as FastifyReply
+      measured(res.statusCode >= 500)
       if (res.statusCode >= 500) {
         passContractError(replyTo, res.stream)
         return

@@ -1,15 +1,21 @@
 /**
  * The admission tick: a BullMQ job scheduler upserted at boot by every replica (idempotent: one
  * schedule for the deployment), and a worker (concurrency 1) on every replica; whichever takes a
- * tick's job runs the admission script once per known concert. The script remembers the last
- * tick it processed, so a retried or duplicated job never admits twice. A line whose opening is
- * due is opened first (opening.ts), within the same tick. Each processed line leaves a sample in
- * its history (history.ts); an empty line whose shows have all begun is skipped from then on
- * until a join wakes it (idle-lines.ts).
+ * tick's job first reads what every visited concert has left to sell (one request to the core for
+ * all of them) and the core's latency as every gateway measured it (core/latency.ts), then runs
+ * the admission script once per concert with them. The script remembers the last tick it
+ * processed, so a retried or duplicated job never admits twice. A line whose opening is due is
+ * opened first (opening.ts), within the same tick; a concert found sold out has every live turn
+ * ended within the tick (sold-out-6.lua) before the snapshot tells the replicas. Each processed
+ * line leaves a sample in its history (history.ts); an empty line whose shows have all begun is
+ * skipped from then on until a join wakes it (idle-lines.ts).
  */
+import { type ConcertInventory, MAX_INVENTORY_CONCERTS, TARGET_LATENCY_DEFAULT_MS } from '@rushgate/shared'
 import { type Job, Queue, Worker } from 'bullmq'
 import type { FastifyBaseLogger } from 'fastify'
 import type { GatewayConfig } from '../config.ts'
+import type { CoreClient } from '../core/client.ts'
+import type { CoreLatency, CoreWindow } from '../core/latency.ts'
 import type { Metrics } from '../metrics.ts'
 import type { RedisKeys } from '../redis/keys.ts'
 import type { RedisClient } from '../redis/client.ts'
@@ -24,6 +30,13 @@ export const ADMISSION_QUEUE = 'admission'
 const SCHEDULER_ID = 'admission'
 /** Abandoned places one tick skips at most, beyond the users it admits: bounds the script's run. */
 export const GHOST_SKIPS_PER_TICK = 10_000
+/** Turns of a sold-out concert one call of sold-out-6.lua ends: bounds that call's run. */
+export const SOLD_OUT_BATCH = 5000
+/** Bounds the inventory read: a core that cannot answer in time leaves the tick on the last read. */
+const INVENTORY_TIMEOUT_MS = { min: 250, max: 2000 }
+
+/** One admission script's answer for a line, as the tick uses it. */
+type Admitted = [admitted: number, expired: number, abandoned: number]
 
 export interface AdmissionDeps {
   config: GatewayConfig
@@ -33,6 +46,10 @@ export interface AdmissionDeps {
   /** BullMQ's own connection (retries for ever). */
   bullConnection: RedisClient
   concerts: ConcertRegistry
+  /** Where the inventory comes from. */
+  core: Pick<CoreClient, 'inventory'>
+  /** The core's latency as every gateway measured it. */
+  latency: Pick<CoreLatency, 'read'>
   opening: Opening
   /** Where each processed tick leaves a sample of the line. */
   history: LineHistoryLog
@@ -89,9 +106,10 @@ export class Admission {
     const tickAt = job.opts.prevMillis ?? job.timestamp
     const [all, idle] = await Promise.all([concerts.list(), this.deps.idle.list()])
     const ids = all.filter((id) => !idle.has(id))
+    const [stock, windows] = await Promise.all([this.inventory(ids), Promise.all(ids.map((id) => this.coreWindow(id, tickAt)))])
     const results = await Promise.all(
-      ids.map((id) =>
-        this.admit(id, tickAt).catch((err: Error): [number, number, number] => {
+      ids.map((id, i) =>
+        this.admit(id, tickAt, stock?.get(id) ?? null, windows[i]!).catch((err: Error): Admitted => {
           // One line's failure (an opening interrupted, say) leaves the others' tick alone.
           this.deps.log.warn({ err: err.message, concertId: id }, 'admission of a line failed')
           return [0, 0, 0]
@@ -110,9 +128,38 @@ export class Admission {
     return total
   }
 
-  private async admit(concertId: number, tickAt: number): Promise<[number, number, number]> {
+  /**
+   * What every concert of this tick has left to sell, in one request (a few if there are more than
+   * a request may name); null when the core cannot say: the lines then keep the last read.
+   */
+  private async inventory(ids: number[]): Promise<Map<number, ConcertInventory> | null> {
+    if (ids.length === 0) return new Map()
+    const timeoutMs = Math.min(INVENTORY_TIMEOUT_MS.max, Math.max(INVENTORY_TIMEOUT_MS.min, this.deps.config.admitIntervalMs))
+    const chunks: number[][] = []
+    for (let i = 0; i < ids.length; i += MAX_INVENTORY_CONCERTS) chunks.push(ids.slice(i, i + MAX_INVENTORY_CONCERTS))
+    try {
+      const maps = await Promise.all(chunks.map((chunk) => this.deps.core.inventory(chunk, timeoutMs)))
+      return new Map(maps.flatMap((m) => [...m]))
+    } catch (err) {
+      this.deps.log.warn({ err: (err as Error).message }, 'could not read the inventory; the lines keep the last read')
+      return null
+    }
+  }
+
+  /** The core's latency for this concert over the last ticks; none when it cannot be read. */
+  private async coreWindow(concertId: number, tickAt: number): Promise<CoreWindow> {
+    try {
+      return await this.deps.latency.read(concertId, tickAt)
+    } catch (err) {
+      this.deps.log.warn({ err: (err as Error).message, concertId }, 'could not read the core latency')
+      return { p95: null, errors: 0, count: 0 }
+    }
+  }
+
+  private async admit(concertId: number, tickAt: number, stock: ConcertInventory | null, core: CoreWindow): Promise<Admitted> {
     const { config, keys, redis, opening } = this.deps
     const k = keys.concert(concertId)
+    const inventory = stock ? [stock.available, stock.held, stock.holders, stock.dates] : ['', '', '', '']
     const run = () =>
       redis.rgAdmit(
         k.waiting,
@@ -122,6 +169,7 @@ export class Admission {
         k.state,
         k.seen,
         k.ended,
+        k.seq,
         Date.now(),
         tickAt,
         config.admitBatch,
@@ -129,6 +177,10 @@ export class Admission {
         config.ghostAfterSeconds,
         GHOST_SKIPS_PER_TICK,
         '1',
+        ...inventory,
+        core.p95 ?? '',
+        core.errors,
+        TARGET_LATENCY_DEFAULT_MS,
       )
     // The sample is sent with the admission, in the same write: Redis runs it just after, so it
     // sees the line as this tick left it. A tick already processed (-1) is refused by its id.
@@ -140,7 +192,9 @@ export class Admission {
       if (!(await opening.run(concertId))) return [0, 0, 0]
       result = await run()
     }
-    if (result[0] === -1) return [0, 0, 0]
+    if (result[0] === -1 || result[0] === -2) return [0, 0, 0]
+    // Sold out: every turn live now ends before the replicas hear of it.
+    if (result[4] === 1) await this.endTurns(concertId)
     // Every replica learns the line as it now stands from one message (line-mirror.ts).
     await redis.rgSnapshot(
       k.waiting,
@@ -155,6 +209,15 @@ export class Admission {
       ...(result[3] ?? []),
     )
     return [result[0], result[1], result[2]]
+  }
+
+  /** Ends every live turn of a sold-out concert, a slice per call (sold-out-6.lua). */
+  private async endTurns(concertId: number): Promise<void> {
+    const k = this.deps.keys.concert(concertId)
+    for (;;) {
+      const left = await this.deps.redis.rgSoldOut(k.prequeue, k.waiting, k.active, k.activeSeq, k.ended, k.state, SOLD_OUT_BATCH)
+      if (left === 0) return
+    }
   }
 
   /** The line's sample of this tick; its size, or null when it could not be written. */

@@ -2,7 +2,11 @@
  * The open event streams of this process (GET …/tokens/current/events). Nothing here costs a
  * Redis call per stream per tick:
  * - positions come from the tick's snapshot (line-feed.ts → line-mirror.ts): on each snapshot every
- *   stream of that line is placed from memory and told when its status or position changed;
+ *   stream of that line is placed from memory and told when its status, position or seatsLeft
+ *   changed;
+ * - a snapshot that says the concert sold out ends every waiting and pre-queue stream of a turn up
+ *   to its soldOutSeq from memory (`end`, SOLD_OUT: the tick ended those turns in Redis before it
+ *   published); an active one asks Redis, where a payment made meanwhile wins (PAID);
  * - only a stream whose place left the line (admitted, or named by an ended-turn message) asks
  *   Redis once, a bounded number at a time, and gets its new state or its `end`;
  * - ONE timer for all streams: every SWEEP_MS it writes a comment to the streams idle for
@@ -97,19 +101,31 @@ export class EventStreams implements FeedListener {
   snapshot(concertId: number, gone: number[]): void {
     const turns = this.lines.get(concertId)
     if (!turns) return
+    const { seatsLeft, soldOutSeq } = this.mirror.stock(concertId)
+    if (soldOutSeq !== null) {
+      for (const [seq, streams] of turns) {
+        if (seq > soldOutSeq) continue
+        for (const stream of streams) {
+          if (stream.state.status === 'ACTIVE') this.lookUp(stream)
+          else this.end(stream, queueTokenExpired('SOLD_OUT'))
+        }
+      }
+    }
     for (const seq of gone) for (const s of turns.get(seq) ?? []) this.lookUp(s)
     const now = Date.now()
     const opened = this.mirror.opened(concertId)
     for (const streams of turns.values()) {
       for (const stream of streams) {
         if (stream.busy) continue
-        if (stream.state.status === 'WAITING') {
+        const before = stream.state
+        if (before.status === 'WAITING') {
           const state = this.mirror.answer(concertId, stream.claims.seq, now)
           if (state === null) this.lookUp(stream)
-          else if (state.status === 'WAITING' && state.position !== stream.state.position) this.sendState(stream, state)
+          else if (state.status === 'WAITING' && (state.position !== before.position || state.seatsLeft !== before.seatsLeft)) this.sendState(stream, state)
           else stream.state = state as LiveState
-        } else if (stream.state.status === 'PREQUEUE' && opened) {
-          this.lookUp(stream)
+        } else if (before.status === 'PREQUEUE') {
+          if (opened) this.lookUp(stream)
+          else if (seatsLeft !== before.seatsLeft) this.sendState(stream, { ...before, seatsLeft })
         }
       }
     }
@@ -194,7 +210,8 @@ export class EventStreams implements FeedListener {
     const before = stream.state
     const changed =
       state.status !== before.status ||
-      (state.status === 'WAITING' && before.status === 'WAITING' && state.position !== before.position) ||
+      (state.status === 'WAITING' && before.status === 'WAITING' && (state.position !== before.position || state.seatsLeft !== before.seatsLeft)) ||
+      (state.status === 'PREQUEUE' && before.status === 'PREQUEUE' && state.seatsLeft !== before.seatsLeft) ||
       (state.status === 'ACTIVE' && before.status === 'ACTIVE' && state.activeUntil !== before.activeUntil)
     if (changed) this.sendState(stream, state)
     else stream.state = state

@@ -5,6 +5,8 @@
  * since the previous sample, and past HISTORY_MAX_SAMPLES aggregates consecutive ticks evenly.
  *
  * Cost: one script call per concert per tick (two ZCARDs, an HMGET, an XADD that trims by time).
+ * Each sample also carries the effectiveAdmitPerTick its tick admitted with and the coreP95Ms it saw;
+ * a sample that groups ticks gives the lowest of the one and the highest of the other.
  * Kept: RETENTION_MS, so a full day asked for still finds the sample before its start.
  */
 import { HISTORY_MAX_SAMPLES, type HistorySample } from '@rushgate/shared'
@@ -32,6 +34,8 @@ interface Raw {
   active: number
   admittedTotal: number
   abandonedTotal: number
+  effective: number
+  p95: number | null
 }
 
 export class LineHistoryLog {
@@ -83,6 +87,8 @@ function parse([id, fields]: Entry): Raw {
     active: f.a ?? 0,
     admittedTotal: f.ad ?? 0,
     abandonedTotal: f.ab ?? 0,
+    effective: f.e ?? 0,
+    p95: f.p ?? null,
   }
 }
 
@@ -99,12 +105,18 @@ export function aggregate(raws: Raw[], before: Raw | null, maxSamples = HISTORY_
   ends.reverse()
   const out: HistorySample[] = []
   let prev = before ?? { admittedTotal: 0, abandonedTotal: 0 }
+  let start = 0
   for (const end of ends) {
     const r = raws[end]!
+    const group = raws.slice(start, end + 1)
+    start = end + 1
+    const p95s = group.flatMap((g) => (g.p95 === null ? [] : [g.p95]))
     out.push({
       at: new Date(r.at).toISOString(),
       waiting: r.waiting,
       active: r.active,
+      effectiveAdmitPerTick: Math.min(...group.map((g) => g.effective)),
+      coreP95Ms: p95s.length === 0 ? null : Math.max(...p95s),
       // A Redis that lost its data starts the totals again: never a negative count.
       admitted: Math.max(0, r.admittedTotal - prev.admittedTotal),
       abandoned: Math.max(0, r.abandonedTotal - prev.abandonedTotal),

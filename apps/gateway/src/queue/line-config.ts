@@ -3,7 +3,7 @@
  * written falls back to the environment's default; maxActive, ghostAfterSeconds and proofOfWork
  * are stored as 0 for "none". Times are epoch ms.
  */
-import type { QueueMode } from '@rushgate/shared'
+import { type QueueMode, TARGET_LATENCY_DEFAULT_MS } from '@rushgate/shared'
 import type { GatewayConfig } from '../config.ts'
 
 /** The fields of the settings hash, in the order the scripts read them (scripts/shared.lua). */
@@ -19,6 +19,9 @@ export const SETTINGS_FIELDS = [
   'proofOfWork',
   // Set by a change of ghostAfterSeconds: nobody is taken for gone before this time (ms).
   'ghostJudgeFrom',
+  // Adaptive admission: '1' on; the core's p95 (ms) it aims under.
+  'adaptive',
+  'targetLatencyMs',
 ] as const
 
 /** A line's settings in force, defaults applied. */
@@ -32,14 +35,14 @@ export interface LineConfig {
   closesAt: number | null
   ghostAfterSeconds: number | null
   proofOfWork: number | null
+  adaptive: boolean
+  targetLatencyMs: number
 }
 
 /** The settings hash as a script answers it (SETTINGS_FIELDS order, null where unset). */
 export function parseLineConfig(raw: readonly unknown[], config: GatewayConfig): LineConfig {
-  const [admitPerTick, maxActive, activeTtlSeconds, paused, mode, opensAt, closesAt, ghostAfter, proofOfWork] = raw as (
-    | string
-    | null
-  )[]
+  const [admitPerTick, maxActive, activeTtlSeconds, paused, mode, opensAt, closesAt, ghostAfter, proofOfWork, , adaptive, targetLatencyMs] =
+    raw as (string | null)[]
   const positive = (v: string | null | undefined) => (v && Number(v) > 0 ? Number(v) : null)
   return {
     admitPerTick: admitPerTick ? Number(admitPerTick) : config.admitBatch,
@@ -51,6 +54,8 @@ export function parseLineConfig(raw: readonly unknown[], config: GatewayConfig):
     closesAt: closesAt ? Number(closesAt) : null,
     ghostAfterSeconds: positive(ghostAfter ?? String(config.ghostAfterSeconds)),
     proofOfWork: positive(proofOfWork),
+    adaptive: adaptive === '1',
+    targetLatencyMs: positive(targetLatencyMs) ?? TARGET_LATENCY_DEFAULT_MS,
   }
 }
 

@@ -21,7 +21,10 @@
  *   later. A forgotten turn is kept as ended for FORGET_MS so that a lookup still in flight cannot
  *   bring it back. The score of a place that left is kept until the next snapshot, and the places
  *   behind it move up at once (exact in the head: a score already missing from it is not counted).
- * - the line's settings changed since the snapshot (broadcast too).
+ * - the line's settings changed since the snapshot (broadcast too);
+ * - the concert sold out: the snapshot says so (with the highest turn then), the tick has already
+ *   ended every turn up to it in Redis, and every turn known here is forgotten, so that its next
+ *   poll gets the 410 SOLD_OUT from Redis (event-streams.ts ends the streams themselves).
  * Pre-queue and active tokens always go to Redis: few poll, and rarely.
  */
 import type { LineConfig } from './line-config.ts'
@@ -52,6 +55,10 @@ export interface SnapshotMessage {
   cfg: (string | false)[]
   opened: string | false
   gone: number[] | Record<string, never>
+  /** seatsLeft at the tick, -1 before the first inventory read. */
+  sl: number
+  /** While sold out: soldOutSeq (every turn up to it has ended); else false. */
+  so: number | false
 }
 
 interface Snapshot {
@@ -66,6 +73,8 @@ interface Snapshot {
   expiries: number[] | null
   line: LineConfig
   opened: boolean
+  seatsLeft: number | null
+  soldOutSeq: number | null
 }
 
 /** A waiting turn known here: its score in `waiting` and when it last asked on this replica. */
@@ -152,10 +161,13 @@ export class LineMirror {
       expiries: m.exp === false ? null : list(m.exp),
       line: parseLineConfig(cfg, this.config),
       opened: m.opened !== false,
+      seatsLeft: m.sl >= 0 ? m.sl : null,
+      soldOutSeq: m.so === false ? null : m.so,
     }
     view.clearRemoved()
     const gone = list(m.gone)
     for (const seq of gone) view.forget(seq, now)
+    if (m.so !== false) for (const seq of [...view.known.keys()]) if (seq <= m.so) view.forget(seq, now)
     view.pruneForgotten(now)
     return gone
   }
@@ -205,6 +217,12 @@ export class LineMirror {
     return this.lines.get(concertId)?.snapshot?.opened ?? false
   }
 
+  /** As of the last snapshot: places free or held (null before the first read), and while sold out, the highest turn it ended. */
+  stock(concertId: number): { seatsLeft: number | null; soldOutSeq: number | null } {
+    const snap = this.lines.get(concertId)?.snapshot
+    return { seatsLeft: snap?.seatsLeft ?? null, soldOutSeq: snap?.soldOutSeq ?? null }
+  }
+
   /** The state of a waiting turn from memory, or null when Redis must be asked. */
   answer(concertId: number, seq: number, now = Date.now()): PlaceState | null {
     const view = this.lines.get(concertId)
@@ -243,6 +261,7 @@ export class LineMirror {
       position,
       estimatedWaitSeconds: estimateWait(snap.line, inputs, this.config.admitIntervalMs, now),
       ghostAfterSeconds: ghostAfter,
+      seatsLeft: snap.seatsLeft,
     }
   }
 

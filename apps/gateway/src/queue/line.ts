@@ -20,7 +20,7 @@ import { estimateWait, pollAfterMs } from './wait.ts'
 /** How long the "ended by a payment" marker of a turn is kept. */
 const PAID_MARKER_SECONDS = 86_400
 
-const REFUSALS = new Set(['CLOSED', 'PROOF_REQUIRED', 'PROOF_INVALID', 'JOIN_LIMITED'])
+const REFUSALS = new Set(['SOLD_OUT', 'CLOSED', 'PROOF_REQUIRED', 'PROOF_INVALID', 'JOIN_LIMITED'])
 
 /** The error of an enter script's refusal. */
 function refusal(reply: ScriptReply, concertId: number, proof: JoinProof, limit: number, windowLeftMs: number): ApiError {
@@ -34,6 +34,8 @@ function refusal(reply: ScriptReply, concertId: number, proof: JoinProof, limit:
       )
     case 'JOIN_LIMITED':
       return new JoinLimitError(limit, Math.max(1, Math.ceil(windowLeftMs / 1000)))
+    case 'SOLD_OUT':
+      return new ApiError('SOLD_OUT', `concert ${concertId} is sold out: every place is sold`)
     default:
       return new ApiError('QUEUE_CLOSED', `concert ${concertId}'s line takes no new places`)
   }
@@ -100,7 +102,7 @@ export class WaitingLine {
     const concert = String(concertId)
     const refused = typeof reply[0] === 'string' && REFUSALS.has(reply[0])
     // An abandoned place of this user was found and ended on the way (the flag ends the reply).
-    if (reply[refused ? 1 : 10] === 1) this.metrics.abandoned.inc({ concert })
+    if (reply[refused ? 1 : 11] === 1) this.metrics.abandoned.inc({ concert })
     if (refused) {
       const minute = Math.floor(now / MINUTE_MS)
       throw refusal(reply, concertId, proof, this.config.joinLimitPerMinute, (minute + 1) * MINUTE_MS - now)
@@ -144,7 +146,7 @@ export class WaitingLine {
       return { status: 'ENDED', reason: reply[0] as ExpiredReason }
     }
     const state = this.place(reply, now)
-    const score = reply.length > 10 && reply[10] !== null ? Number(reply[10]) : null
+    const score = reply.length > 11 && reply[11] !== null ? Number(reply[11]) : null
     this.mirror.learn(claims.concertId, claims.seq, state, score, now)
     return state
   }
@@ -221,6 +223,7 @@ export class WaitingLine {
           activeUntil: new Date(state.activeUntil).toISOString(),
           opensAt: null,
           pollAfterMs: pollAfterMs({ status: 'ACTIVE', leftMs: state.activeUntil - now }, state.ghostAfterSeconds),
+          seatsLeft: null,
         }
       case 'PREQUEUE':
         return {
@@ -232,6 +235,7 @@ export class WaitingLine {
           activeUntil: null,
           opensAt: state.opensAt === null ? null : new Date(state.opensAt).toISOString(),
           pollAfterMs: pollAfterMs({ status: 'PREQUEUE', untilOpenMs: (state.opensAt ?? now) - now }, state.ghostAfterSeconds),
+          seatsLeft: state.seatsLeft,
         }
       case 'WAITING':
         return {
@@ -243,14 +247,16 @@ export class WaitingLine {
           activeUntil: null,
           opensAt: null,
           pollAfterMs: pollAfterMs({ status: 'WAITING', waitSeconds: state.estimatedWaitSeconds }, state.ghostAfterSeconds),
+          seatsLeft: state.seatsLeft,
         }
     }
   }
 
   /** A live place from a script's placeReply (scripts/shared.lua); `known`: its settings, already read. */
   private place(reply: ScriptReply, now: number, known?: LineConfig): PlaceState {
-    const [status, , , position, place, activeUntil, activeCount, departed, expiry, rawConfig] = reply as [
+    const [status, , , position, place, activeUntil, activeCount, departed, expiry, seats, rawConfig] = reply as [
       string,
+      number,
       number,
       number,
       number,
@@ -265,10 +271,11 @@ export class WaitingLine {
     const ghostAfterSeconds = line.ghostAfterSeconds
     if (status === 'ACTIVE') return { status, activeUntil, ghostAfterSeconds }
     const wait = estimateWait(line, { place, activeCount, departedLastMinute: departed, expiry }, this.config.admitIntervalMs, now)
+    const seatsLeft = seats >= 0 ? seats : null
     if (status === 'PREQUEUE') {
       const untilOpen = line.opensAt === null ? 0 : Math.max(0, Math.ceil((line.opensAt - now) / 1000))
-      return { status, opensAt: line.opensAt, estimatedWaitSeconds: untilOpen + wait, ghostAfterSeconds }
+      return { status, opensAt: line.opensAt, estimatedWaitSeconds: untilOpen + wait, ghostAfterSeconds, seatsLeft }
     }
-    return { status: 'WAITING', position: position > 0 ? position : null, estimatedWaitSeconds: wait, ghostAfterSeconds }
+    return { status: 'WAITING', position: position > 0 ? position : null, estimatedWaitSeconds: wait, ghostAfterSeconds, seatsLeft }
   }
 }

@@ -15,7 +15,9 @@ export interface LineScripts {
   rgStatus(...args: Args): Promise<ScriptReply>
   rgLeave(...args: Args): Promise<[number, (string | number)?]>
   rgFinishPaid(...args: Args): Promise<number>
-  rgAdmit(...args: Args): Promise<[number, number, number, number[]?]>
+  /** { admitted, expired, abandoned, turns, soldOut (1/0) }, or { -1 | -2, 0, 0 } (scripts/admit-8.lua). */
+  rgAdmit(...args: Args): Promise<[number, number, number, number[]?, number?]>
+  rgSoldOut(...args: Args): Promise<number>
   rgSnapshot(...args: Args): Promise<number>
   rgOpenBegin(...args: Args): Promise<[string, string?, number?]>
   rgOpenPlace(...args: Args): Promise<[string, number]>

@@ -5,6 +5,8 @@
  */
 import {
   ApiError,
+  HELD_BACK_REASONS,
+  type HeldBack,
   type LineState,
   type PublicQueue,
   type QueueSettings,
@@ -30,11 +32,45 @@ export interface OpeningBook {
   seedCommitment: string | null
 }
 
-/** CLOSED after closesAt or in reject mode; PREQUEUE before opensAt; then PAUSED or OPEN. */
-export function lineState(line: LineConfig, book: OpeningBook, now: number): LineState {
-  if (line.mode === 'reject' || (line.closesAt !== null && line.closesAt <= now)) return 'CLOSED'
+/** What the admission tick last learnt of the stock and did with it, from the state hash. */
+export interface StockBook {
+  /** Nothing free or held at the last read: every turn up to then has ended. */
+  soldOut: boolean
+  /** Every date of the concert has begun. */
+  datesOver: boolean
+  seatsAvailable: number | null
+  seatsHeld: number | null
+  heldBack: HeldBack
+  effectiveAdmitPerTick: number | null
+  coreP95Ms: number | null
+}
+
+/**
+ * CLOSED after closesAt, in reject mode or once every date has begun; then SOLD_OUT while nothing is
+ * left to sell; PREQUEUE before opensAt; then PAUSED or OPEN.
+ */
+export function lineState(line: LineConfig, book: OpeningBook, stock: Pick<StockBook, 'soldOut' | 'datesOver'>, now: number): LineState {
+  if (line.mode === 'reject' || stock.datesOver || (line.closesAt !== null && line.closesAt <= now)) return 'CLOSED'
+  if (stock.soldOut) return 'SOLD_OUT'
   if (beforeOpening(line, book, now)) return 'PREQUEUE'
   return line.paused ? 'PAUSED' : 'OPEN'
+}
+
+const count = (v: string | null | undefined) => (v === null || v === undefined ? null : Number(v))
+
+/** The stock's fields of the state hash, in the order view-5.lua reads them. */
+const STOCK_FIELDS = ['soldOut', 'datesOver', 'seatsAvailable', 'seatsHeld', 'heldBack', 'effectiveAdmitPerTick', 'coreP95Ms'] as const
+
+function parseStock([soldOut, datesOver, available, held, heldBack, effective, p95]: (string | null | undefined)[]): StockBook {
+  return {
+    soldOut: soldOut === '1',
+    datesOver: datesOver === '1',
+    seatsAvailable: count(available),
+    seatsHeld: count(held),
+    heldBack: HELD_BACK_REASONS.includes(heldBack as never) ? (heldBack as HeldBack) : null,
+    effectiveAdmitPerTick: count(effective),
+    coreP95Ms: count(p95),
+  }
 }
 
 function beforeOpening(line: LineConfig, book: OpeningBook, now: number): boolean {
@@ -44,6 +80,7 @@ function beforeOpening(line: LineConfig, book: OpeningBook, now: number): boolea
 interface View {
   line: LineConfig
   book: OpeningBook
+  stock: StockBook
   prequeue: number
   waiting: number
   active: number
@@ -84,6 +121,14 @@ export class LineSettings {
       abandonedTotal: v.abandonedTotal,
       state: v.state,
       seedCommitment: v.book.seedCommitment,
+      seatsAvailable: v.stock.seatsAvailable,
+      seatsHeld: v.stock.seatsHeld,
+      heldBack: v.stock.heldBack,
+      adaptive: v.line.adaptive,
+      targetLatencyMs: v.line.targetLatencyMs,
+      // Before the line's first tick: what it would admit.
+      effectiveAdmitPerTick: v.stock.effectiveAdmitPerTick ?? v.line.admitPerTick,
+      coreP95Ms: v.stock.coreP95Ms,
     }
   }
 
@@ -108,6 +153,9 @@ export class LineSettings {
       estimatedWaitSeconds: v.estimatedWaitSeconds,
       seedCommitment: v.book.seedCommitment,
       seed: v.book.openedAt !== null ? v.book.seed : null,
+      seatsAvailable: v.stock.seatsAvailable,
+      seatsHeld: v.stock.seatsHeld,
+      heldBack: v.stock.heldBack,
     }
   }
 
@@ -123,14 +171,15 @@ export class LineSettings {
       now,
     )) as [number, number, number, number, number, number, (string | null)[], (string | null)[]]
     const line = parseLineConfig(rawConfig, this.config)
-    const [openedAt, opening, seed, seedCommitment, admittedTotal, abandonedTotal] = rawBook
+    const [openedAt, opening, seed, seedCommitment, admittedTotal, abandonedTotal, ...stockFields] = rawBook
     const book: OpeningBook = {
       openedAt: openedAt ? Number(openedAt) : null,
       opening: opening === '1',
       seed: seed ?? null,
       seedCommitment: seedCommitment ?? null,
     }
-    const state = lineState(line, book, now)
+    const stock = parseStock(stockFields)
+    const state = lineState(line, book, stock, now)
     // The wait of someone joining now: at the back of the line, or in the pre-queue's draw.
     const inputs = { activeCount, departedLastMinute: departed, expiry }
     let estimatedWaitSeconds: number
@@ -144,6 +193,7 @@ export class LineSettings {
     return {
       line,
       book,
+      stock,
       prequeue,
       waiting,
       active: live,
@@ -154,18 +204,20 @@ export class LineSettings {
     }
   }
 
-  /** Waiting (pre-queue included) and active users of each concert, as a scrape of the metrics reads them. */
+  /** Waiting (pre-queue included) and active users of each concert, and its stock, as a scrape of the metrics reads them. */
   async sizes(concertIds: number[]): Promise<LineSizes> {
     const now = Date.now()
     const figures = await Promise.all(
       concertIds.map(async (id) => {
         const k = this.keys.concert(id)
-        const [prequeue, waiting, active] = await Promise.all([
+        const [prequeue, waiting, active, stock] = await Promise.all([
           this.redis.zcard(k.prequeue),
           this.redis.zcard(k.waiting),
           this.redis.zcount(k.active, `(${now}`, '+inf'),
+          this.redis.hmget(k.state, ...STOCK_FIELDS),
         ])
-        return [id, { waiting: prequeue + waiting, active }] as const
+        const { seatsAvailable, seatsHeld, effectiveAdmitPerTick, coreP95Ms, heldBack } = parseStock(stock)
+        return [id, { waiting: prequeue + waiting, active, seatsAvailable, seatsHeld, effectiveAdmitPerTick, coreP95Ms, heldBack }] as const
       }),
     )
     return new Map(figures)
@@ -185,6 +237,8 @@ export class LineSettings {
     set('paused', patch.paused === undefined ? undefined : patch.paused ? '1' : '0')
     set('mode', patch.mode)
     set('proofOfWork', patch.proofOfWork === undefined ? undefined : String(patch.proofOfWork ?? 0))
+    set('adaptive', patch.adaptive === undefined ? undefined : patch.adaptive ? '1' : '0')
+    set('targetLatencyMs', patch.targetLatencyMs?.toString())
     const { seed, commitment } = newSeed()
     const [outcome] = await this.redis.rgConfigure(
       k.settings,

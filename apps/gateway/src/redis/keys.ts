@@ -123,6 +123,14 @@ export class RedisKeys {
     return `${this.prefix}:{c:${concertId}}:joins:${minute}`
   }
 
+  /**
+   * HASH of one window (a tick's span, epoch ms / ADMIT_INTERVAL_MS) of the core's latency for this
+   * concert: replica id → the histogram of what it forwarded then (core/latency.ts). Kept a few ticks.
+   */
+  coreLatency(concertId: number, window: number): string {
+    return `${this.prefix}:{c:${concertId}}:core-latency:${window}`
+  }
+
   /** "This turn was ended by a payment", keyed by the user and the turn's `s`; kept for a day. */
   paid(concertId: number, user: string, seq: number): string {
     return `${this.prefix}:{c:${concertId}}:paid:${seq}:${user}`

@@ -67,8 +67,9 @@ export async function proxiedRoutes(app: FastifyInstance, ctx: GatewayContext): 
       },
     },
     async (request, reply) => {
-      const { userId } = await gate.admit(request, request.params.concertId)
-      return forward(upstream, request, reply, { userId })
+      const { concertId } = request.params
+      const { userId } = await gate.admit(request, concertId)
+      return forward(upstream, request, reply, { userId, concertId })
     },
   )
 
@@ -115,8 +116,9 @@ export async function proxiedRoutes(app: FastifyInstance, ctx: GatewayContext): 
       },
     },
     async (request, reply) => {
-      const { userId, activeUntil } = await gate.admit(request, request.params.concertId)
-      return forward(upstream, request, reply, { userId, activeUntil: activeUntil ?? undefined })
+      const { concertId } = request.params
+      const { userId, activeUntil } = await gate.admit(request, concertId)
+      return forward(upstream, request, reply, { userId, concertId, activeUntil: activeUntil ?? undefined })
     },
   )
 
@@ -133,8 +135,9 @@ export async function proxiedRoutes(app: FastifyInstance, ctx: GatewayContext): 
       },
     },
     async (request, reply) => {
-      const { userId } = await gate.admit(request, request.params.concertId)
-      return forward(upstream, request, reply, { userId })
+      const { concertId } = request.params
+      const { userId } = await gate.admit(request, concertId)
+      return forward(upstream, request, reply, { userId, concertId })
     },
   )
 
@@ -151,8 +154,9 @@ export async function proxiedRoutes(app: FastifyInstance, ctx: GatewayContext): 
       },
     },
     async (request, reply) => {
-      const { userId, activeUntil } = await gate.admit(request, request.params.concertId)
-      return forward(upstream, request, reply, { userId, activeUntil: activeUntil ?? undefined })
+      const { concertId } = request.params
+      const { userId, activeUntil } = await gate.admit(request, concertId)
+      return forward(upstream, request, reply, { userId, concertId, activeUntil: activeUntil ?? undefined })
     },
   )
 
@@ -170,9 +174,11 @@ export async function proxiedRoutes(app: FastifyInstance, ctx: GatewayContext): 
       },
     },
     async (request, reply) => {
-      const admitted = await gate.admit(request, request.params.concertId, { payment: true })
+      const { concertId } = request.params
+      const admitted = await gate.admit(request, concertId, { payment: true })
       return forward(upstream, request, reply, {
         userId: admitted.userId,
+        concertId,
         onResponse: (r, res) => {
           if (res.statusCode !== 200 && res.statusCode !== 201) {
             r.send(res.stream)

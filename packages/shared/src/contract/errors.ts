@@ -32,6 +32,7 @@ export const ErrorCodes = {
   QUEUE_CLOSED: 409,
   NOT_OPEN_YET: 409,
   ALREADY_OPEN: 409,
+  SOLD_OUT: 409,
   QUEUE_TOKEN_EXPIRED: 410,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
@@ -45,7 +46,7 @@ export const ErrorCodes = {
 export type ErrorCode = keyof typeof ErrorCodes
 
 /** Why a turn ended: the `reason` every 410 QUEUE_TOKEN_EXPIRED carries. */
-export const EXPIRED_REASONS = ['EXPIRED', 'PAID', 'LEFT', 'ABANDONED', 'REPLACED'] as const
+export const EXPIRED_REASONS = ['EXPIRED', 'PAID', 'LEFT', 'ABANDONED', 'REPLACED', 'SOLD_OUT'] as const
 export type ExpiredReason = (typeof EXPIRED_REASONS)[number]
 
 /** The body of every non-2xx response: `{ statusCode, code, message }` plus the code's extra fields. */
@@ -85,6 +86,7 @@ const EXPIRED_MESSAGES: Record<ExpiredReason, string> = {
   LEFT: 'the queue token has ended: its user left the line',
   ABANDONED: 'the queue token has ended: its place was abandoned (not asked for in time)',
   REPLACED: 'the queue token has ended: its user has a newer turn',
+  SOLD_OUT: 'the queue token has ended: every place of the concert is sold',
 }
 
 /** 410 QUEUE_TOKEN_EXPIRED with its reason: the one way every part of the project builds it. */

@@ -4,10 +4,12 @@
   KEYS[1] prequeue   ZSET of the pre-queue
   KEYS[2] waiting    ZSET of the line
   KEYS[3] active     ZSET of the active users
-  KEYS[4] state      HASH with admittedTotal, abandonedTotal
+  KEYS[4] state      HASH with admittedTotal, abandonedTotal, effectiveAdmitPerTick, coreP95Ms
   KEYS[5] history    STREAM, one entry per tick: id = the tick's time; w waiting, a active,
                      ad admittedTotal, ab abandonedTotal (running totals: the reader takes the
-                     differences, so a sample never depends on the one before having been written)
+                     differences, so a sample never depends on the one before having been written),
+                     e effectiveAdmitPerTick and p coreP95Ms as the tick's admission left them
+                     (p only when it saw one)
 
   ARGV[1] the tick (epoch ms): the entry's id
   ARGV[2] entries older than this (epoch ms) may be trimmed
@@ -18,11 +20,13 @@
 ]]
 local waiting = redis.call('ZCARD', KEYS[1]) + redis.call('ZCARD', KEYS[2])
 local active = redis.call('ZCARD', KEYS[3])
-local totals = redis.call('HMGET', KEYS[4], 'admittedTotal', 'abandonedTotal')
-local added = redis.pcall(
-  'XADD', KEYS[5], 'MINID', '~', ARGV[2], ARGV[1] .. '-0',
-  'w', waiting, 'a', active, 'ad', totals[1] or '0', 'ab', totals[2] or '0'
-)
+local totals = redis.call('HMGET', KEYS[4], 'admittedTotal', 'abandonedTotal', 'effectiveAdmitPerTick', 'coreP95Ms')
+local fields = { 'w', waiting, 'a', active, 'ad', totals[1] or '0', 'ab', totals[2] or '0', 'e', totals[3] or '0' }
+if totals[4] then
+  fields[#fields + 1] = 'p'
+  fields[#fields + 1] = totals[4]
+end
+local added = redis.pcall('XADD', KEYS[5], 'MINID', '~', ARGV[2], ARGV[1] .. '-0', unpack(fields))
 if type(added) ~= 'table' or not added.err then
   redis.call('PEXPIRE', KEYS[5], ARGV[3])
 end

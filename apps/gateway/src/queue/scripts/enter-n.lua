@@ -30,11 +30,12 @@
     the client address (counted against ARGV[4] when a new place is taken)
 
   Returns { settings, answer 1, answer 2, … }: the line's settings as placeReply gives them
-  (shared.lua), then per user placeReply without them (its 10th element is false) and an 11th
+  (shared.lua), then per user placeReply without them (its 11th element is false) and a 12th
   element: 1 when an abandoned place of this user was found and ended on the way (the new place is
-  at the back). Or { 'CLOSED', abandoned } (no new places: closesAt passed, reject mode, or the
-  pre-queue is full), { 'PROOF_REQUIRED', abandoned }, { 'PROOF_INVALID', abandoned, 'used' or
-  'bad' }, { 'JOIN_LIMITED', abandoned }. A refused join spends no solution and counts no place.
+  at the back). Or { 'SOLD_OUT', 0 } (the concert is sold out: no join at all), { 'CLOSED',
+  abandoned } (no new places: closesAt passed, reject mode, every date begun, or the pre-queue is
+  full), { 'PROOF_REQUIRED', abandoned }, { 'PROOF_INVALID', abandoned, 'used' or 'bad' },
+  { 'JOIN_LIMITED', abandoned }. A refused join spends no solution and counts no place.
 
   A user holds at most one place: active, pre-queue or waiting, checked in that order under one
   atomic script, so concurrent enters of one user yield one turn (also within a batch: the second
@@ -50,12 +51,15 @@ local ghostDefault = ARGV[3]
 local limit = tonumber(ARGV[4])
 -- Nothing in a join changes the settings: read once for the batch. The rest that every join
 -- reads is read once a batch too, and kept up to date with what the joins change: the count of
--- active turns and departedLastMinute (waitInputs), the opening's state, the sizes of the
--- pre-queue and the line, and each address's new places this minute. The counts and the presence
--- marks are written once, at the end.
+-- active turns and the last tick's figures (waitInputs), the opening's and the stock's state, the
+-- sizes of the pre-queue and the line, and each address's new places this minute. The counts and
+-- the presence marks are written once, at the end.
 local cfg = readSettings(KEYS[6])
 local known = {}
-local opening = nil -- openedAt, opening, seedCommitment of the state hash, read at the first new place
+-- openedAt, opening, seedCommitment, and what the last tick learnt of the stock (soldOut, datesOver).
+local opening = redis.call('HMGET', KEYS[7], 'openedAt', 'opening', 'seedCommitment', 'soldOut', 'datesOver')
+local soldOut = opening[4] == '1'
+local datesOver = opening[5] == '1'
 local placesOf, addedOf = {}, {}
 local seenMarks = {}
 local sizes = {}
@@ -106,8 +110,13 @@ local function enterOne(user, proof, proofKey, proofTtl, address)
 
   local function reply(status, s, created, position, estimatePlace, activeUntil)
     local r = placeReply(KEYS[3], KEYS[7], cfg, status, s, created, position, estimatePlace, activeUntil, known)
-    r[11] = abandoned
+    r[12] = abandoned
     return r
+  end
+
+  -- Sold out: nobody holds a live turn once the tick has ended them (admission.ts), and nobody joins.
+  if soldOut then
+    return { 'SOLD_OUT', 0 }
   end
 
   local expiry = redis.call('ZSCORE', KEYS[3], user)
@@ -143,7 +152,7 @@ local function enterOne(user, proof, proofKey, proofTtl, address)
 
   -- A new place.
   local closesAt = cfg[F.closesAt]
-  if cfg[F.mode] == 'reject' or (closesAt and tonumber(closesAt) <= now) then
+  if cfg[F.mode] == 'reject' or datesOver or (closesAt and tonumber(closesAt) <= now) then
     return { 'CLOSED', abandoned }
   end
   local proofAsked = tonumber(cfg[F.proofOfWork] or '0') > 0
@@ -167,7 +176,6 @@ local function enterOne(user, proof, proofKey, proofTtl, address)
     placesOf[address] = placesOf[address] + 1
     addedOf[address] = (addedOf[address] or 0) + 1
   end
-  opening = opening or redis.call('HMGET', KEYS[7], 'openedAt', 'opening', 'seedCommitment')
   local opensAt = cfg[F.opensAt]
   local beforeOpening = opening[3] and not opening[1] and not opening[2] and opensAt and tonumber(opensAt) > now
 
@@ -206,7 +214,7 @@ for i = 1, #KEYS - 10 do
   local a = 4 + 4 * (i - 1)
   local r = enterOne(ARGV[a + 1], ARGV[a + 2], KEYS[10 + i], ARGV[a + 3], ARGV[a + 4])
   -- The settings go once, first, not in every answer.
-  if r[10] then r[10] = false end
+  if r[11] then r[11] = false end
   answers[i + 1] = r
 end
 -- Four arguments a mark: slices of a hundred marks.

@@ -10,12 +10,14 @@
 
   `seen` is a BITFIELD of u32 indexed by s: the second a turn last asked for its state (0: never
   written). `ended` is a BITFIELD of u2 indexed by s: why a turn ended when it did not run out
-  (1 left, 2 abandoned). Both cost bytes per turn, not a key or a hash entry per user.
+  (1 left, 2 abandoned, 3 still live when the concert sold out). Both cost bytes per turn, not a
+  key or a hash entry per user.
 ]]
 local DRAWN_BASE = 4503599627370496 -- 2^52
 local TURN_SPAN = 67108864 -- 2^26
 local ENDED_LEFT = 1
 local ENDED_ABANDONED = 2
+local ENDED_SOLD_OUT = 3
 
 -- The turn s of a place, from its score in `waiting`.
 local function turnOf(score)
@@ -64,16 +66,20 @@ local function abandon(lineKey, endedKey, stateKey, user, s)
   redis.call('HINCRBY', stateKey, 'abandonedTotal', 1)
 end
 
--- Why turn s of user is not current: PAID, REPLACED (the user holds a newer turn), LEFT,
--- ABANDONED or EXPIRED (the active time ran out; also the default).
+-- Why turn s of user is not current, the first that applies: PAID, SOLD_OUT (live when the concert
+-- sold out), REPLACED (the user holds a newer turn), LEFT, ABANDONED or EXPIRED (the active time
+-- ran out; also the default).
 local function endedReason(prequeueKey, waitingKey, activeSeqKey, endedKey, paidKey, user, s)
   if redis.call('EXISTS', paidKey) == 1 then
     return 'PAID'
   end
+  local why = redis.call('BITFIELD_RO', endedKey, 'GET', 'u2', '#' .. s)[1]
+  if why == ENDED_SOLD_OUT then
+    return 'SOLD_OUT'
+  end
   if redis.call('ZSCORE', prequeueKey, user) or redis.call('ZSCORE', waitingKey, user) or redis.call('HEXISTS', activeSeqKey, user) == 1 then
     return 'REPLACED'
   end
-  local why = redis.call('BITFIELD_RO', endedKey, 'GET', 'u2', '#' .. s)[1]
   if why == ENDED_LEFT then
     return 'LEFT'
   elseif why == ENDED_ABANDONED then
@@ -82,19 +88,36 @@ local function endedReason(prequeueKey, waitingKey, activeSeqKey, endedKey, paid
   return 'EXPIRED'
 end
 
+-- What the state hash says of the line's last tick, in one read: departedLastMinute, and seatsLeft
+-- (the places free or held at the last read of the inventory; -1 before the first).
+local function lastTick(stateKey)
+  local st = redis.call('HMGET', stateKey, 'departed', 'seatsAvailable', 'seatsHeld')
+  local seatsLeft = -1
+  if st[2] then
+    seatsLeft = tonumber(st[2]) + tonumber(st[3] or '0')
+  end
+  return tonumber(st[1] or '0'), seatsLeft
+end
+
 --[[
-  What the caller needs to estimate the wait of the place `position` (1 = next):
-  { activeCount, departedLastMinute, expiry } where expiry (ms) is the end of the active turn
-  whose slot this place waits for, when maxActive holds admission back and nobody left in the
-  last minute (else 0). `known` (optional): the count of active turns and departedLastMinute
-  already read by this script, as { activeCount = n, departed = n }; what it lacks is read and kept
-  in it, so that a batch of enters reads each once.
+  What the caller needs to estimate the wait of the place `position` (1 = next), and to tell it how
+  many places are left: { activeCount, departedLastMinute, expiry, seatsLeft } where expiry (ms) is
+  the end of the active turn whose slot this place waits for, when maxActive holds admission back
+  and nobody left in the last minute (else 0), and seatsLeft is lastTick's. `known` (optional): the
+  count of active turns and lastTick's figures already read by this script, as { activeCount = n,
+  departed = n, seatsLeft = n }; what it lacks is read and kept in it, so that a batch of enters
+  reads each once.
 ]]
 local function waitInputs(activeKey, stateKey, cfg, position, known)
   local activeCount = known and known.activeCount or redis.call('ZCARD', activeKey)
-  local departed = known and known.departed or tonumber(redis.call('HGET', stateKey, 'departed') or '0')
+  local departed, seatsLeft
+  if known and known.departed then
+    departed, seatsLeft = known.departed, known.seatsLeft
+  else
+    departed, seatsLeft = lastTick(stateKey)
+  end
   if known then
-    known.activeCount, known.departed = activeCount, departed
+    known.activeCount, known.departed, known.seatsLeft = activeCount, departed, seatsLeft
   end
   local maxActive = tonumber(cfg[F.maxActive] or '0')
   local expiry = 0
@@ -105,21 +128,21 @@ local function waitInputs(activeKey, stateKey, cfg, position, known)
       expiry = tonumber(redis.call('ZRANGE', activeKey, k, k, 'WITHSCORES')[2])
     end
   end
-  return activeCount, departed, expiry
+  return activeCount, departed, expiry, seatsLeft
 end
 
 --[[
   The reply of enter and status for a live place:
   { status, s, created, position (0 = none), estimate place, activeUntil (ms, 0 unless active),
-    activeCount, departedLastMinute, expiry, settings }
+    activeCount, departedLastMinute, expiry, seatsLeft (-1: none), settings }
   `known`: as for waitInputs.
 ]]
 local function placeReply(activeKey, stateKey, cfg, status, s, created, position, estimatePlace, activeUntil, known)
-  local activeCount, departed, expiry = 0, 0, 0
+  local activeCount, departed, expiry, seatsLeft = 0, 0, 0, -1
   if status ~= 'ACTIVE' then
-    activeCount, departed, expiry = waitInputs(activeKey, stateKey, cfg, estimatePlace, known)
+    activeCount, departed, expiry, seatsLeft = waitInputs(activeKey, stateKey, cfg, estimatePlace, known)
   end
-  return { status, s, created, position, estimatePlace, activeUntil, activeCount, departed, expiry, cfg }
+  return { status, s, created, position, estimatePlace, activeUntil, activeCount, departed, expiry, seatsLeft, cfg }
 end
 
 -- The place a wait is estimated for, and the position shown: in fifo both are the user's place

@@ -6,7 +6,7 @@
   KEYS[1] waiting    ZSET userId scored by place
   KEYS[2] active     ZSET userId scored by expiry (epoch ms)
   KEYS[3] settings   HASH of the line's settings
-  KEYS[4] state      HASH of the line's bookkeeping (departed, openedAt)
+  KEYS[4] state      HASH of the line's bookkeeping (departed, openedAt, the stock)
 
   ARGV[1] the channel
   ARGV[2] concertId
@@ -20,7 +20,8 @@
   before (so a score between two samples has its rank within 1%), ac (active count),
   dep (departed over the last minute), exp (active expiries ascending, or false: too many or not
   needed), cfg (the settings, SETTINGS_FIELDS order), opened (openedAt or false), gone (the turns
-  of ARGV[6..]) }. Scores are sent as Redis writes them (strings): a drawn score needs all of a
+  of ARGV[6..]), sl (seatsLeft: free or held at the last inventory read, -1 before one), so (while
+  sold out, soldOutSeq: every turn up to it has ended; else false) }. Scores are sent as Redis writes them (strings): a drawn score needs all of a
   double's digits, more than cjson prints of a number.
 ]]
 local headSize = tonumber(ARGV[4])
@@ -42,7 +43,8 @@ while r < n do
 end
 local cfg = readSettings(KEYS[3])
 local activeCount = redis.call('ZCARD', KEYS[2])
-local departed = tonumber(redis.call('HGET', KEYS[4], 'departed') or '0')
+local departed, seatsLeft = lastTick(KEYS[4])
+local stock = redis.call('HMGET', KEYS[4], 'openedAt', 'soldOut', 'soldOutSeq')
 local exp = false
 if tonumber(cfg[F.maxActive] or '0') > 0 and departed == 0 and activeCount > 0 and activeCount <= tonumber(ARGV[5]) then
   exp = {}
@@ -65,8 +67,10 @@ local message = cjson.encode({
   dep = departed,
   exp = exp,
   cfg = cfg,
-  opened = redis.call('HGET', KEYS[4], 'openedAt'),
+  opened = stock[1],
   gone = gone,
+  sl = seatsLeft,
+  so = stock[2] == '1' and tonumber(stock[3] or '0'),
 })
 redis.call('PUBLISH', ARGV[1], message)
 return n

@@ -18,10 +18,10 @@
   ARGV[4] default ghostAfterSeconds
   ARGV[5] '1': also answer the scores below (optional)
 
-  Returns placeReply (shared.lua) for a live place, with ARGV[5] '1' and an 11th element for a
+  Returns placeReply (shared.lua) for a live place, with ARGV[5] '1' and a 12th element for a
   waiting one: its score in `waiting` (as Redis writes it; line-mirror.ts places it from memory
   afterwards), or { reason, abandonedNow } for an ended one:
-  reason PAID, REPLACED, LEFT, ABANDONED or EXPIRED; abandonedNow is 1 when this very call found
+  reason PAID, SOLD_OUT, REPLACED, LEFT, ABANDONED or EXPIRED; abandonedNow is 1 when this very call found
   the place abandoned and ended it (then, with ARGV[5] '1', the score it had in `waiting`).
 
   The token is current when the user is in the pre-queue or the line with turn s, or active with
@@ -48,7 +48,7 @@ if score then
     local place, position = placeOf(cfg, KEYS[2], user)
     local r = placeReply(KEYS[3], KEYS[6], cfg, 'WAITING', s, 0, position, place, 0)
     if ARGV[5] == '1' then
-      r[11] = score
+      r[12] = score
     end
     return r
   end

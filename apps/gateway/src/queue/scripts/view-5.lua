@@ -11,8 +11,9 @@
 
   Returns { prequeue count, waiting count, live active count, activeCount, departedLastMinute,
             expiry, settings, { openedAt, opening, seed, seedCommitment, admittedTotal,
-            abandonedTotal } } where the three inputs of the wait estimate are for someone
-  joining now (see waitInputs in shared.lua). Read only.
+            abandonedTotal, soldOut, datesOver, seatsAvailable, seatsHeld, heldBack,
+            effectiveAdmitPerTick, coreP95Ms } } where the three inputs of the wait estimate are
+  for someone joining now (see waitInputs in shared.lua). Read only.
 ]]
 local cfg = readSettings(KEYS[4])
 local prequeue = redis.call('ZCARD', KEYS[1])
@@ -23,5 +24,8 @@ if cfg[F.mode] == 'random' then
   place = math.ceil(place / 2)
 end
 local activeCount, departed, expiry = waitInputs(KEYS[3], KEYS[5], cfg, place)
-local st = redis.call('HMGET', KEYS[5], 'openedAt', 'opening', 'seed', 'seedCommitment', 'admittedTotal', 'abandonedTotal')
+local st = redis.call(
+  'HMGET', KEYS[5], 'openedAt', 'opening', 'seed', 'seedCommitment', 'admittedTotal', 'abandonedTotal',
+  'soldOut', 'datesOver', 'seatsAvailable', 'seatsHeld', 'heldBack', 'effectiveAdmitPerTick', 'coreP95Ms'
+)
 return { prequeue, waiting, live, activeCount, departed, expiry, cfg, st }

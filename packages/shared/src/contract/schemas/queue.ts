@@ -5,6 +5,8 @@ import {
   HISTORY_MAX_MINUTES,
   PROOF_OF_WORK_MAX,
   PROOF_OF_WORK_MIN,
+  TARGET_LATENCY_MAX_MS,
+  TARGET_LATENCY_MIN_MS,
 } from '../limits.ts'
 import { Id, NullableTimestamp, Timestamp, UserId } from './common.ts'
 
@@ -23,6 +25,9 @@ export const QueueTokenState = Type.Object({
   activeUntil: NullableTimestamp,
   opensAt: Type.Union([Timestamp, Type.Null()], { description: 'set while in the pre-queue' }),
   pollAfterMs: Type.Integer({ minimum: 0 }),
+  seatsLeft: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], {
+    description: 'places free or under a live hold at the last tick; null until the line’s first tick, and when active',
+  }),
 })
 export type QueueTokenState = Static<typeof QueueTokenState>
 
@@ -34,14 +39,37 @@ export const QueueMode = Type.Union([
 ])
 export type QueueMode = Static<typeof QueueMode>
 
-/** PREQUEUE before opensAt, CLOSED after closesAt or in reject mode. */
+/**
+ * PREQUEUE before opensAt; CLOSED after closesAt, in reject mode, or once every date has started;
+ * SOLD_OUT while nothing is left to sell (CLOSED wins over it, it wins over the others).
+ */
 export const LineState = Type.Union([
   Type.Literal('PREQUEUE'),
   Type.Literal('OPEN'),
   Type.Literal('PAUSED'),
   Type.Literal('CLOSED'),
+  Type.Literal('SOLD_OUT'),
 ])
 export type LineState = Static<typeof LineState>
+
+/** What limited the last tick's admission, the first that applies; null when it admitted admitPerTick. */
+export const HeldBack = Type.Union([
+  Type.Literal('PREQUEUE'),
+  Type.Literal('PAUSED'),
+  Type.Literal('SOLD_OUT'),
+  Type.Literal('NO_SEATS'),
+  Type.Literal('MAX_ACTIVE'),
+  Type.Literal('CORE_SLOW'),
+  Type.Literal('EMPTY'),
+  Type.Null(),
+])
+export type HeldBack = Static<typeof HeldBack>
+export const HELD_BACK_REASONS = ['PREQUEUE', 'PAUSED', 'SOLD_OUT', 'NO_SEATS', 'MAX_ACTIVE', 'CORE_SLOW', 'EMPTY'] as const
+
+/** From the last tick's read of the core's inventory; null until the line's first tick. */
+const SeatCount = (description: string) => Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], { description })
+const SeatsAvailable = SeatCount('free places of the dates that have not started, at the last tick')
+const SeatsHeld = SeatCount('places under a live hold, at the last tick')
 
 const Hex64 = Type.String({ pattern: '^[0-9a-f]{64}$', description: '32 bytes, lowercase hex' })
 const NullableHex64 = Type.Union([Hex64, Type.Null()])
@@ -59,11 +87,15 @@ export const PublicQueue = Type.Object({
   estimatedWaitSeconds: Type.Integer({ minimum: 0, description: 'the wait of someone joining now' }),
   seedCommitment: Type.Union([Hex64, Type.Null()], { description: 'SHA-256 of the seed, once opensAt is set' }),
   seed: Type.Union([Hex64, Type.Null()], { description: 'the draw’s seed, from the opening' }),
+  seatsAvailable: SeatsAvailable,
+  seatsHeld: SeatsHeld,
+  heldBack: HeldBack,
 })
 export type PublicQueue = Static<typeof PublicQueue>
 
 const GhostAfterSeconds = Type.Integer({ minimum: 1, maximum: GHOST_AFTER_MAX_SECONDS })
 const ProofOfWork = Type.Integer({ minimum: PROOF_OF_WORK_MIN, maximum: PROOF_OF_WORK_MAX })
+const TargetLatencyMs = Type.Integer({ minimum: TARGET_LATENCY_MIN_MS, maximum: TARGET_LATENCY_MAX_MS })
 
 export const QueueSettings = Type.Object({
   concertId: Id,
@@ -82,6 +114,15 @@ export const QueueSettings = Type.Object({
   abandonedTotal: Type.Integer({ minimum: 0 }),
   state: LineState,
   seedCommitment: NullableHex64,
+  seatsAvailable: SeatsAvailable,
+  seatsHeld: SeatsHeld,
+  heldBack: HeldBack,
+  adaptive: Type.Boolean(),
+  targetLatencyMs: TargetLatencyMs,
+  effectiveAdmitPerTick: Type.Integer({ minimum: 0, description: 'what the last tick admitted at most; admitPerTick unless adaptive' }),
+  coreP95Ms: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], {
+    description: 'p95 of the core’s latency for this concert over the last 5 ticks, all gateways; null without requests',
+  }),
 })
 export type QueueSettings = Static<typeof QueueSettings>
 
@@ -96,6 +137,8 @@ export const QueueSettingsPatch = Type.Object(
     closesAt: Type.Optional(NullableTimestamp),
     ghostAfterSeconds: Type.Optional(Type.Union([GhostAfterSeconds, Type.Null()])),
     proofOfWork: Type.Optional(Type.Union([ProofOfWork, Type.Null()])),
+    adaptive: Type.Optional(Type.Boolean()),
+    targetLatencyMs: Type.Optional(TargetLatencyMs),
   },
   { additionalProperties: false, minProperties: 1 },
 )
@@ -136,6 +179,8 @@ export const HistorySample = Type.Object({
   active: Type.Integer({ minimum: 0 }),
   admitted: Type.Integer({ minimum: 0, description: 'since the previous sample' }),
   abandoned: Type.Integer({ minimum: 0, description: 'since the previous sample' }),
+  effectiveAdmitPerTick: Type.Integer({ minimum: 0, description: 'what the tick admitted at most (the lowest of a group)' }),
+  coreP95Ms: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], { description: 'the core’s p95 the tick saw (the highest of a group)' }),
 })
 export const QueueHistory = Type.Array(HistorySample)
 export type HistorySample = Static<typeof HistorySample>
