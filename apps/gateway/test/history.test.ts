@@ -147,6 +147,9 @@ t.test('past 1,440 samples consecutive ticks are aggregated evenly', async (t) =
   for (let i = 1; i <= TICKS; i++) {
     await redis.hincrby(state, 'admittedTotal', 1)
     if (i % 3 === 0) await redis.hincrby(state, 'abandonedTotal', 1)
+    // The admission's figures as its tick left them: the effective rate and the p95 move tick by tick.
+    await redis.hset(state, 'effectiveAdmitPerTick', 10 + (i % 3), 'coreP95Ms', 100 * (i % 3))
+    if (i % 3 === 0) await redis.hdel(state, 'coreP95Ms')
     await app.gateway.history.record(concert.id, first + i * 1000)
   }
 
@@ -164,6 +167,10 @@ t.test('past 1,440 samples consecutive ticks are aggregated evenly', async (t) =
     TICKS,
     'counted from the sample before the span, not from zero',
   )
+  t.ok(
+    all.every((s) => s.effectiveAdmitPerTick === 10 && s.coreP95Ms === 200),
+    'each group gives its lowest effectiveAdmitPerTick and its highest coreP95Ms',
+  )
 
   const recent = await history(url, concert.id, '?minutes=10')
   // The span ends when the request is answered, a moment after the last tick written.
@@ -171,6 +178,15 @@ t.test('past 1,440 samples consecutive ticks are aggregated evenly', async (t) =
   t.ok(
     recent.every((s) => s.admitted === 1),
     'one admitted per tick',
+  )
+  t.same(
+    recent.slice(-3).map((s) => [s.effectiveAdmitPerTick, s.coreP95Ms]),
+    [
+      [11, 100],
+      [12, 200],
+      [10, null],
+    ],
+    'one sample a tick: its own figures, null where the tick saw no request',
   )
 
   // The retention: trimmed by time, and the key expires when a line is no longer sampled.

@@ -70,6 +70,29 @@ t.test('two replicas: the line gauges summed per concert equal the line, and the
     'the line gauges say they are the deployment figures (scope="deployment")',
   )
 
+  // The admission tick's figures: exported by the same one replica, per concert.
+  const stock = await sumByConcert(gateways, 'rushgate_line_seats_available')
+  t.equal(stock.exporters, 1, 'one replica exports the stock gauges')
+  t.equal(stock.sums.get(String(first.id)), 10, 'seats available')
+  t.equal((await sumByConcert(gateways, 'rushgate_line_seats_held')).sums.get(String(first.id)), 0, 'seats held')
+  t.equal((await sumByConcert(gateways, 'rushgate_line_effective_admit_per_tick')).sums.get(String(first.id)), 100, 'admitPerTick, adaptive off')
+  const heldBack = labels
+    .concat(samples((await call(a.url, 'GET', '/metrics')).body), samples((await call(b.url, 'GET', '/metrics')).body))
+    .filter((s) => s.name === 'rushgate_line_held_back' && s.labels.concert === String(first.id))
+  const reasons = Object.fromEntries(heldBack.map((s) => [s.labels.reason, s.value]))
+  t.same(
+    reasons,
+    { PREQUEUE: 0, PAUSED: 0, SOLD_OUT: 0, NO_SEATS: 1, MAX_ACTIVE: 0, CORE_SLOW: 0, EMPTY: 0 },
+    'held_back: 1 for the reason of the last tick (ten free places, two active holding none: fewer than admitPerTick), 0 for the others',
+  )
+  t.equal(
+    samples((await call(a.url, 'GET', '/metrics')).body)
+      .concat(samples((await call(b.url, 'GET', '/metrics')).body))
+      .filter((s) => s.name === 'rushgate_line_core_p95_ms').length,
+    0,
+    'no p95 without requests to the core',
+  )
+
   // Admissions are counted where the tick ran: their sum over replicas is what the line admitted.
   const admissions = await sumByConcert(gateways, 'rushgate_admissions_total')
   t.equal(admissions.sums.get(String(first.id)), (await stats(first.id)).admittedTotal, 'admissions summed over replicas = admittedTotal')

@@ -1,6 +1,7 @@
 /** The test kit of every suite; see each module for what it does. */
 export { type Child, run, startChild } from './child-process.ts'
 export { expireHold, query, snapshot } from './core-database.ts'
+export { CoreThrottle, type ThrottleSettings, type ThrottleStats } from './core-throttle.ts'
 export { ADMIN_TOKEN, INTERNAL_TOKEN } from './credentials.ts'
 export type { AppEntry, CoreEntry, GatewayEntry } from './entries.ts'
 export {
