@@ -159,4 +159,18 @@ t.test('PATCH validates adaptive and targetLatencyMs, and a refused one changes 
   t.match((await patchQueue(gw.url, c.id, { adaptive: true, targetLatencyMs: 50 })).body, { adaptive: true, targetLatencyMs: 50 })
   t.match((await patchQueue(gw.url, c.id, { targetLatencyMs: 10_000 })).body, { adaptive: true, targetLatencyMs: 10_000 })
   t.match((await patchQueue(gw.url, c.id, { adaptive: false })).body, { adaptive: false, targetLatencyMs: 10_000 })
+
+  // The OpenAPI document says the same.
+  const doc = (await call(gw.url, 'GET', '/docs/json')).body
+  const json = (op: { requestBody?: unknown; responses: Record<string, unknown> }, status?: string) =>
+    ((status ? op.responses[status] : op.requestBody) as { content: Record<string, { schema: { properties: Record<string, unknown> } }> })
+      .content['application/json']!.schema.properties
+  const queue = doc.paths['/api/admin/queues/{concertId}']
+  t.match(json(queue.patch), { adaptive: { type: 'boolean' }, targetLatencyMs: { type: 'integer', minimum: 50, maximum: 10_000 } }, 'the PATCH body')
+  t.ok(['seatsAvailable', 'seatsHeld', 'heldBack', 'adaptive', 'targetLatencyMs', 'effectiveAdmitPerTick', 'coreP95Ms'].every((f) => f in json(queue.get, '200')), 'the admin view')
+  t.ok(['seatsAvailable', 'seatsHeld', 'heldBack'].every((f) => f in json(doc.paths['/api/queues/{concertId}'].get, '200')), 'the public view')
+  t.ok('seatsLeft' in json(doc.paths['/api/queues/{concertId}/tokens/current'].get, '200'), 'the token state')
+  t.match(JSON.stringify(json(doc.paths['/api/queues/{concertId}'].get, '200').state), /SOLD_OUT/, 'the SOLD_OUT state')
+  const sample = doc.paths['/api/admin/queues/{concertId}/history'].get.responses['200'].content['application/json'].schema.items.properties
+  t.ok(['effectiveAdmitPerTick', 'coreP95Ms'].every((f) => f in sample), 'the history samples')
 })
