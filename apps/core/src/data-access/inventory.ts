@@ -10,13 +10,19 @@
  * Concerts that do not exist are left out.
  */
 import type { ConcertInventory } from '@rushgate/shared'
-import { sql } from 'drizzle-orm'
+import { type SQL, sql } from 'drizzle-orm'
 import type { Executor } from '../db/client.ts'
 import { intArray } from './sql.ts'
 
 export async function readInventory(ex: Executor, concertIds: number[]): Promise<ConcertInventory[]> {
+  const r = await ex.execute<ConcertInventory & Record<string, unknown>>(inventorySql(concertIds))
+  return r.rows
+}
+
+/** The read's one statement (the load tests EXPLAIN it). */
+export function inventorySql(concertIds: number[]): SQL {
   const ids = intArray(concertIds)
-  const r = await ex.execute<ConcertInventory & Record<string, unknown>>(sql`
+  return sql`
     with folded as (
       delete from stock_changes c using schedules s
       where s.id = c.schedule_id and s.concert_id = any(${ids})
@@ -46,6 +52,5 @@ export async function readInventory(ex: Executor, concertIds: number[]): Promise
       coalesce(h.held, 0) as held, coalesce(h.holders, 0) as holders
     from concerts c left join dates d on d.concert_id = c.id left join holds h on h.concert_id = c.id
     where c.id = any(${ids})
-    order by c.id`)
-  return r.rows
+    order by c.id`
 }
