@@ -9,7 +9,7 @@ import { type Api, ApiFailure, clientConfig, createApi } from './api.ts'
 import { type AuthMode, credentials, subOf, takeJwt, watchForJwt } from './auth.ts'
 import { h } from './dom.ts'
 import { dressPage } from './lang.ts'
-import { describeFailure, LINE_UP_AGAIN, say } from './messages.ts'
+import { describeFailure, isSoldOut, LINE_UP_AGAIN, say } from './messages.ts'
 import { retryDelay } from './retry.ts'
 import { store } from './store.ts'
 import { activeView } from './views/active.ts'
@@ -20,6 +20,8 @@ import { createNotice } from './views/notice.ts'
 import { solveChallenge } from './proof-of-work.ts'
 import { purchasesView } from './views/purchases.ts'
 import { signedOutView } from './views/signed-out.ts'
+import { soldOutView } from './views/sold-out.ts'
+import { announceTurn } from './turn-notice.ts'
 import { waitingView } from './views/waiting.ts'
 
 const root = document.getElementById('app')!
@@ -90,6 +92,10 @@ async function join(concert: ConcertSummary): Promise<void> {
     store.setToken(api.userId, concert.id, state.token)
     enter(concert, state)
   } catch (error) {
+    if (isSoldOut(error)) {
+      soldOut(concert)
+      return
+    }
     notice.show(describeFailure(error), 'error', { label: say.tryAgain, run: () => void join(concert) })
     showConcerts()
   }
@@ -131,7 +137,14 @@ function enter(concert: ConcertSummary, state: QueueTokenState): void {
     })
     show(view.el, view.stop)
   } else {
-    const view = waitingView({ ...common, onActive: (next) => enter(concert, next) })
+    const view = waitingView({
+      ...common,
+      onActive: (next) => {
+        // The turn has come: a fan looking at another tab must notice it.
+        announceTurn(concert.title)
+        enter(concert, next)
+      },
+    })
     show(view.el, view.stop)
   }
 }
@@ -150,9 +163,20 @@ function lost(concert: ConcertSummary, error: unknown): void {
     return
   }
   if (api) store.setToken(api.userId, concert.id, null)
+  if (isSoldOut(error)) {
+    soldOut(concert)
+    return
+  }
   const again = error instanceof ApiFailure && LINE_UP_AGAIN.has(error.code)
   notice.show(describeFailure(error), 'error', again ? { label: say.lineUpAgain, run: () => void join(concert) } : undefined)
   showConcerts()
+}
+
+/** Every ticket is sold: a screen of its own, not an error. */
+function soldOut(concert: ConcertSummary): void {
+  if (api) store.setCurrentConcert(api.userId, null)
+  notice.clear()
+  show(soldOutView(concert, showConcerts))
 }
 
 /** After a reload: back to the line the user was in, if the token is still alive. */

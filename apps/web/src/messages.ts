@@ -20,6 +20,7 @@ const EXPIRED_SENTENCES: Record<ExpiredReason, string> = {
   LEFT: 'You left the line. You can line up again.',
   ABANDONED: 'Your place was given up because this page stopped asking for it. You can line up again, at the back.',
   REPLACED: 'You lined up again elsewhere, so this older place has ended.',
+  SOLD_OUT: 'Every ticket for this concert has been sold, so your place in line has ended.',
 }
 
 const sentences: Record<ErrorCode, Sentence> = {
@@ -58,6 +59,7 @@ const sentences: Record<ErrorCode, Sentence> = {
   QUEUE_CLOSED: 'This line is closed: it takes no new places.',
   NOT_OPEN_YET: 'The line has not opened yet.',
   ALREADY_OPEN: 'The line has already opened.',
+  SOLD_OUT: 'Every ticket for this concert has been sold.',
   RESERVATION_PAID: 'Some of these seats are already paid for. Your seats have been refreshed.',
   INSUFFICIENT_BALANCE: (body) => {
     const balance = num(body, 'balance')
@@ -87,6 +89,7 @@ const KOREAN_EXPIRED: Record<ExpiredReason, string> = {
   LEFT: '대기열에서 나왔습니다. 다시 줄을 설 수 있습니다.',
   ABANDONED: '이 페이지가 응답하지 않아 자리가 취소되었습니다. 다시 줄을 설 수 있지만 맨 뒤에 서게 됩니다.',
   REPLACED: '다른 곳에서 다시 줄을 서서 이 이전 자리는 종료되었습니다.',
+  SOLD_OUT: '이 공연의 티켓이 모두 판매되어 대기 순서가 종료되었습니다.',
 }
 
 /** The Korean sentences: every code of the contract, as for English. */
@@ -126,6 +129,7 @@ const koreanSentences: Record<ErrorCode, Sentence> = {
   QUEUE_CLOSED: '이 대기열은 마감되어 새로 참가할 수 없습니다.',
   NOT_OPEN_YET: '대기열이 아직 열리지 않았습니다.',
   ALREADY_OPEN: '대기열이 이미 열렸습니다.',
+  SOLD_OUT: '이 공연의 티켓이 모두 판매되었습니다.',
   RESERVATION_PAID: '이 중 일부 좌석은 이미 결제되었습니다. 좌석 정보를 새로 불러왔습니다.',
   INSUFFICIENT_BALANCE: (body) => {
     const balance = num(body, 'balance')
@@ -160,6 +164,7 @@ export const say = words(
     tryAgain: 'Try again',
     lineUpAgain: 'Line up again',
     lineClosed: 'This line is closed: it takes no new places.',
+    soldOut: 'Sold out: every ticket has been sold. A returned ticket reopens the line.',
     checkingBrowser: 'Checking your browser',
     puzzleExplained:
       'This line asks every browser to solve a short puzzle before it takes a place, to keep bots out. It takes a few seconds; please keep this page open.',
@@ -183,6 +188,7 @@ export const say = words(
     tryAgain: '다시 시도',
     lineUpAgain: '다시 줄 서기',
     lineClosed: '이 대기열은 마감되어 새로 참가할 수 없습니다.',
+    soldOut: '매진: 티켓이 모두 판매되었습니다. 환불된 티켓이 생기면 대기열이 다시 열립니다.',
     checkingBrowser: '브라우저 확인 중',
     puzzleExplained: '봇을 막기 위해 이 대기열은 참가 전에 브라우저가 짧은 퍼즐을 풀도록 합니다. 몇 초 걸리니 이 페이지를 열어 두세요.',
     puzzleProgress: '퍼즐 진행률',
@@ -202,6 +208,11 @@ export function describeFailure(error: unknown): string {
   const sentence = (lang === 'ko' ? koreanSentences : sentences)[error.code as ErrorCode]
   if (sentence === undefined) return say.unknownFailure(error.status ? String(error.status) : say.noAnswer)
   return typeof sentence === 'function' ? sentence(error.body, error) : sentence
+}
+
+/** The concert sold out: a join refused for it, or a place in line ended by it (the sold-out screen, not an error). */
+export function isSoldOut(error: unknown): boolean {
+  return error instanceof ApiFailure && (error.code === 'SOLD_OUT' || (error.code === 'QUEUE_TOKEN_EXPIRED' && error.body.reason === 'SOLD_OUT'))
 }
 
 /** Codes after which the place in line is gone and the user has to line up again. */

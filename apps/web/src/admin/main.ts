@@ -1,13 +1,16 @@
 /**
  * The operators' dashboard at /admin: asks for the admin token (kept for the tab in
  * sessionStorage), then per concert the line over the last hour as uPlot charts (waiting and
- * active; admitted and abandoned per minute) from the history route, the wait of someone joining
- * now, seats and revenue from the sales report, and the line's settings, changed after a
- * confirmation. Everything refreshes every few seconds.
+ * active; admitted and abandoned per minute; the effective admission rate against the configured
+ * one; the core's p95 against the target) from the history route, the wait of someone joining now,
+ * what held the last tick back, seats and revenue, and the line's settings, changed after a
+ * confirmation that says each change in words. Everything refreshes every few seconds; it fits a
+ * phone's width (the charts take the card's).
  */
+import type { HeldBack } from '@rushgate/shared'
 import uPlot from 'uplot'
 import { h } from '../dom.ts'
-import { formatCount, formatTimeOfDay, formatWon } from '../format.ts'
+import { formatCount, formatDate, formatTimeOfDay, formatWon, plural } from '../format.ts'
 import { dressPage, words } from '../lang.ts'
 
 const w = words(
@@ -26,6 +29,8 @@ const w = words(
     maxActive: 'Max active',
     mode: 'Mode',
     opensAt: 'Opens at',
+    adaptive: 'Adaptive admission',
+    targetLatencyMs: 'Target p95 (ms)',
     apply: 'Apply settings',
     unchanged: 'Nothing to apply: the settings are unchanged.',
     notApplied: (why: string) => `The settings were not applied: ${why}`,
@@ -36,16 +41,40 @@ const w = words(
     seconds: (n: string) => `${n} s`,
     held: 'Seats held',
     sold: 'Seats sold',
+    available: 'Seats available',
     revenue: 'Revenue',
+    heldBack: 'Held back by',
+    effective: 'Admitted per tick at most',
+    coreP95: 'Core p95',
+    none: '—',
+    reasons: {
+      PREQUEUE: 'not open yet',
+      PAUSED: 'paused',
+      SOLD_OUT: 'sold out',
+      NO_SEATS: 'no free seats',
+      MAX_ACTIVE: 'max active',
+      CORE_SLOW: 'slow core',
+      EMPTY: 'nobody waiting',
+    } satisfies Record<Exclude<HeldBack, null>, string>,
+    nothingHeldBack: 'nothing',
     lineChart: 'Waiting and active',
     flowChart: 'Admitted and abandoned per minute',
+    rateChart: 'Admission per tick: effective and configured',
+    latencyChart: 'Core p95 and the target (ms)',
     waitingSeries: 'waiting',
     activeSeries: 'active',
     admittedSeries: 'admitted',
     abandonedSeries: 'abandoned',
+    effectiveSeries: 'effective',
+    configuredSeries: 'configured',
+    p95Series: 'p95',
+    targetSeries: 'target',
     time: 'Time',
     modes: { fifo: 'fifo', random: 'random', passthrough: 'passthrough', reject: 'reject' },
-    concerts: (n: string, seconds: number) => `${n} concerts · refreshed every ${seconds} s`,
+    yes: 'yes',
+    no: 'no',
+    ms: (n: string) => `${n} ms`,
+    concerts: (n: number, seconds: number) => `${plural(n, 'concert', 'concerts')} · refreshed every ${seconds} s`,
     refused: 'The admin token was not accepted. Please enter it again.',
     notRefreshed: (why: string) => `Could not refresh: ${why}`,
     notLoaded: (why: string) => `The dashboard could not load: ${why}`,
@@ -68,6 +97,8 @@ const w = words(
     maxActive: '최대 활성 인원',
     mode: '방식',
     opensAt: '판매 시작',
+    adaptive: '자동 입장 조절',
+    targetLatencyMs: '목표 p95(ms)',
     apply: '설정 적용',
     unchanged: '적용할 것이 없습니다: 설정이 바뀌지 않았습니다.',
     notApplied: (why: string) => `설정이 적용되지 않았습니다: ${why}`,
@@ -78,16 +109,40 @@ const w = words(
     seconds: (n: string) => `${n}초`,
     held: '선점 좌석',
     sold: '판매 좌석',
+    available: '남은 좌석',
     revenue: '매출',
+    heldBack: '입장 제한 이유',
+    effective: '틱당 최대 입장',
+    coreP95: '코어 p95',
+    none: '—',
+    reasons: {
+      PREQUEUE: '판매 전',
+      PAUSED: '일시 정지',
+      SOLD_OUT: '매진',
+      NO_SEATS: '남은 좌석 없음',
+      MAX_ACTIVE: '최대 활성 인원',
+      CORE_SLOW: '코어 지연',
+      EMPTY: '대기자 없음',
+    },
+    nothingHeldBack: '없음',
     lineChart: '대기와 활성',
     flowChart: '분당 입장과 이탈',
+    rateChart: '틱당 입장: 실제와 설정',
+    latencyChart: '코어 p95와 목표(ms)',
     waitingSeries: '대기',
     activeSeries: '활성',
     admittedSeries: '입장',
     abandonedSeries: '이탈',
+    effectiveSeries: '실제',
+    configuredSeries: '설정',
+    p95Series: 'p95',
+    targetSeries: '목표',
     time: '시각',
     modes: { fifo: '선착순', random: '무작위 추첨', passthrough: '바로 입장', reject: '참가 거부' },
-    concerts: (n: string, seconds: number) => `공연 ${n}개 · ${seconds}초마다 새로 고침`,
+    yes: '예',
+    no: '아니요',
+    ms: (n: string) => `${n}ms`,
+    concerts: (n: number, seconds: number) => `공연 ${formatCount(n)}개 · ${seconds}초마다 새로 고침`,
     refused: '관리자 토큰이 받아들여지지 않았습니다. 다시 입력해 주세요.',
     notRefreshed: (why: string) => `새로 고치지 못했습니다: ${why}`,
     notLoaded: (why: string) => `대시보드를 불러오지 못했습니다: ${why}`,
@@ -111,7 +166,31 @@ interface Sample {
   active: number
   admitted: number
   abandoned: number
+  effectiveAdmitPerTick: number
+  coreP95Ms: number | null
 }
+
+/** The admin view of a line, as the dashboard reads it. */
+interface Line {
+  state: string
+  waiting: number
+  active: number
+  paused: boolean
+  admitPerTick: number
+  maxActive: number | null
+  mode: string
+  opensAt: string | null
+  seatsAvailable: number | null
+  seatsHeld: number | null
+  heldBack: HeldBack
+  adaptive: boolean
+  targetLatencyMs: number
+  effectiveAdmitPerTick: number
+  coreP95Ms: number | null
+}
+
+/** The settings the form changes, with their words. */
+type Setting = 'paused' | 'admitPerTick' | 'maxActive' | 'mode' | 'opensAt' | 'adaptive' | 'targetLatencyMs'
 
 class Refused extends Error {
   constructor(
@@ -172,15 +251,21 @@ function perMinute(samples: Sample[]): number[][] {
   return [keys, keys.map((k) => minutes.get(k)!.admitted), keys.map((k) => minutes.get(k)!.abandoned)]
 }
 
-function chart(title: string, series: { label: string; stroke: string }[], data: number[][], into: HTMLElement, old?: uPlot): uPlot {
+/** A chart as wide as its card allows (at most 520 px): on a phone it takes the card's width. */
+const chartWidth = (into: HTMLElement) =>
+  Math.max(200, Math.min(520, Math.floor((into.parentElement ?? into).getBoundingClientRect().width) || 520))
+
+function chart(title: string, series: { label: string; stroke: string; dash?: number[] }[], data: (number | null)[][], into: HTMLElement, old?: uPlot): uPlot {
   if (old) {
     old.setData(data as uPlot.AlignedData)
+    const width = chartWidth(into)
+    if (width !== old.width) old.setSize({ width, height: old.height })
     return old
   }
   return new uPlot(
     {
       title,
-      width: 520,
+      width: chartWidth(into),
       height: 220,
       // From the data itself: uPlot stretches a single sample's axis over a whole day. Times in the
       // page's language and the viewer's zone (uPlot's own are English).
@@ -200,6 +285,29 @@ function spanOf(times: number[]): uPlot.Range.MinMax {
   return first === last ? [first - 60, last + 60] : [first, last]
 }
 
+/** A setting's value in words, as the form and the confirmation show it. */
+function inWords(setting: Setting, value: unknown): string {
+  if (value === null || value === undefined || value === '') return setting === 'maxActive' ? w.noLimit : w.none
+  switch (setting) {
+    case 'paused':
+    case 'adaptive':
+      return value ? w.yes : w.no
+    case 'mode':
+      return w.modes[value as keyof typeof w.modes] ?? String(value)
+    case 'opensAt':
+      return formatDate(String(value))
+    case 'targetLatencyMs':
+      return w.ms(formatCount(Number(value)))
+    default:
+      return formatCount(Number(value))
+  }
+}
+
+/** `Admit per tick: 7 → 50`, one line per change. */
+function describeChanges(patch: Partial<Record<Setting, unknown>>, current: Partial<Record<Setting, unknown>>): string[] {
+  return (Object.keys(patch) as Setting[]).map((k) => `${w[k]}: ${inWords(k, current[k])} → ${inWords(k, patch[k])}`)
+}
+
 interface ConcertCard {
   el: HTMLElement
   refresh(): Promise<void>
@@ -210,13 +318,17 @@ function concertCard(concert: { id: number; title: string }): ConcertCard {
   const charts = h('div', { class: 'charts' })
   const lineChart = h('div', { 'data-chart': 'line' })
   const flowChart = h('div', { 'data-chart': 'flow' })
-  charts.append(lineChart, flowChart)
-  const plots: { line?: uPlot; flow?: uPlot } = {}
+  const rateChart = h('div', { 'data-chart': 'rate' })
+  const latencyChart = h('div', { 'data-chart': 'latency' })
+  charts.append(lineChart, flowChart, rateChart, latencyChart)
+  const plots: { line?: uPlot; flow?: uPlot; rate?: uPlot; latency?: uPlot } = {}
   const paused = h('input', { type: 'checkbox', name: 'paused' })
   const admitPerTick = h('input', { type: 'number', name: 'admitPerTick', min: 0, max: 100000 })
   const maxActive = h('input', { type: 'number', name: 'maxActive', min: 1, placeholder: w.noLimit })
   const mode = h('select', { name: 'mode' }, ...Object.entries(w.modes).map(([m, name]) => h('option', { value: m }, name)))
   const opensAt = h('input', { type: 'text', name: 'opensAt', placeholder: w.isoOrEmpty })
+  const adaptive = h('input', { type: 'checkbox', name: 'adaptive' })
+  const targetLatencyMs = h('input', { type: 'number', name: 'targetLatencyMs', min: 50, max: 10000 })
   const form = h(
     'form',
     { class: 'settings', 'aria-label': w.settingsOf(concert.title) },
@@ -225,30 +337,34 @@ function concertCard(concert: { id: number; title: string }): ConcertCard {
     h('label', {}, w.maxActive, maxActive),
     h('label', {}, w.mode, mode),
     h('label', {}, w.opensAt, opensAt),
+    h('label', {}, w.adaptive, adaptive),
+    h('label', {}, w.targetLatencyMs, targetLatencyMs),
     h('button', { class: 'button', type: 'submit' }, w.apply),
   )
   let editing = false
   /** The line's settings as last read. */
-  let current: Record<string, unknown> = {}
+  let current: Partial<Record<Setting, unknown>> = {}
   form.addEventListener('input', () => {
     editing = true
   })
   form.addEventListener('submit', (e) => {
     e.preventDefault()
-    const wanted: Record<string, unknown> = {
+    const wanted: Record<Setting, unknown> = {
       paused: paused.checked,
       admitPerTick: Number(admitPerTick.value),
       maxActive: maxActive.value === '' ? null : Number(maxActive.value),
       mode: mode.value,
       opensAt: opensAt.value.trim() === '' ? null : new Date(opensAt.value.trim()).toISOString(),
+      adaptive: adaptive.checked,
+      targetLatencyMs: Number(targetLatencyMs.value),
     }
     // Only what changed: opensAt, say, may not be sent at all once the line has opened.
-    const patch = Object.fromEntries(Object.entries(wanted).filter(([k, v]) => v !== current[k]))
+    const patch = Object.fromEntries(Object.entries(wanted).filter(([k, v]) => v !== current[k as Setting])) as Partial<Record<Setting, unknown>>
     if (Object.keys(patch).length === 0) {
       say(w.unchanged)
       return
     }
-    confirmBody.textContent = `${concert.title}\n${JSON.stringify(patch, null, 2)}`
+    confirmBody.replaceChildren(h('p', {}, concert.title), h('ul', {}, ...describeChanges(patch, current).map((line) => h('li', {}, line))))
     confirmDialog.returnValue = ''
     confirmDialog.showModal()
     confirmDialog.addEventListener(
@@ -272,21 +388,26 @@ function concertCard(concert: { id: number; title: string }): ConcertCard {
     async refresh() {
       const [history, line, view, sales] = await Promise.all([
         api<Sample[]>(`/api/admin/queues/${concert.id}/history?minutes=60`),
-        api<Record<string, unknown>>(`/api/admin/queues/${concert.id}`),
+        api<Line>(`/api/admin/queues/${concert.id}`),
         api<{ estimatedWaitSeconds: number }>(`/api/queues/${concert.id}`),
         api<{ revenue: number; schedules: { held: number; sold: number }[] }>(`/api/admin/concerts/${concert.id}/sales`),
       ])
       const held = sales.schedules.reduce((n, s) => n + s.held, 0)
       const sold = sales.schedules.reduce((n, s) => n + s.sold, 0)
       const figure = (label: string, value: string, key: string) => h('div', {}, h('dt', {}, label), h('dd', { 'data-figure': key }, value))
+      const count = (n: number | null) => (n === null ? w.none : formatCount(n))
       figures.replaceChildren(
         figure(w.state, String(line.state), 'state'),
-        figure(w.waiting, formatCount(line.waiting as number), 'waiting'),
-        figure(w.active, formatCount(line.active as number), 'active'),
+        figure(w.waiting, formatCount(line.waiting), 'waiting'),
+        figure(w.active, formatCount(line.active), 'active'),
         figure(w.wait, w.seconds(formatCount(view.estimatedWaitSeconds)), 'wait'),
+        figure(w.heldBack, line.heldBack === null ? w.nothingHeldBack : w.reasons[line.heldBack], 'held-back'),
+        figure(w.available, count(line.seatsAvailable), 'available'),
         figure(w.held, formatCount(held), 'held'),
         figure(w.sold, formatCount(sold), 'sold'),
         figure(w.revenue, formatWon(sales.revenue), 'revenue'),
+        figure(w.effective, `${formatCount(line.effectiveAdmitPerTick)} / ${formatCount(line.admitPerTick)}`, 'effective'),
+        figure(w.coreP95, line.coreP95Ms === null ? w.none : w.ms(formatCount(line.coreP95Ms)), 'core-p95'),
       )
       const times = history.map((s) => Date.parse(s.at) / 1000)
       plots.line = chart(
@@ -309,17 +430,39 @@ function concertCard(concert: { id: number; title: string }): ConcertCard {
         flowChart,
         plots.flow,
       )
-      current = { ...line, opensAt: line.opensAt === null ? null : new Date(line.opensAt as string).toISOString() }
+      // The configured rate and the target as they are set now: the lines the others are read against.
+      plots.rate = chart(
+        w.rateChart,
+        [
+          { label: w.effectiveSeries, stroke: '#2643c7' },
+          { label: w.configuredSeries, stroke: '#5b6475', dash: [6, 4] },
+        ],
+        [times, history.map((s) => s.effectiveAdmitPerTick), history.map(() => line.admitPerTick)],
+        rateChart,
+        plots.rate,
+      )
+      plots.latency = chart(
+        w.latencyChart,
+        [
+          { label: w.p95Series, stroke: '#b3261e' },
+          { label: w.targetSeries, stroke: '#5b6475', dash: [6, 4] },
+        ],
+        [times, history.map((s) => s.coreP95Ms), history.map(() => line.targetLatencyMs)],
+        latencyChart,
+        plots.latency,
+      )
+      current = { ...line, opensAt: line.opensAt === null ? null : new Date(line.opensAt).toISOString() }
       if (!editing) {
-        paused.checked = line.paused === true
+        paused.checked = line.paused
         admitPerTick.value = String(line.admitPerTick)
         maxActive.value = line.maxActive === null ? '' : String(line.maxActive)
-        mode.value = String(line.mode)
-        opensAt.value = (line.opensAt as string | null) ?? ''
+        mode.value = line.mode
+        opensAt.value = line.opensAt ?? ''
+        adaptive.checked = line.adaptive
+        targetLatencyMs.value = String(line.targetLatencyMs)
       }
     },
   }
-  void plots
   return card
 }
 
@@ -330,7 +473,7 @@ async function open(): Promise<void> {
     if (concerts[0]) await api(`/api/admin/queues/${concerts[0].id}`)
     say('')
     const cards = concerts.map(concertCard)
-    root.replaceChildren(h('p', {}, w.concerts(formatCount(concerts.length), REFRESH_MS / 1000)), ...cards.map((c) => c.el))
+    root.replaceChildren(h('p', {}, w.concerts(concerts.length, REFRESH_MS / 1000)), ...cards.map((c) => c.el))
     const tick = async () => {
       try {
         await Promise.all(cards.map((c) => c.refresh()))

@@ -65,6 +65,8 @@ function concertCard(api: Api, concert: ConcertSummary, onJoin: (concert: Concer
         line.textContent = say.salesOpenAt(formatDate(view.opensAt))
       } else if (view.state === 'CLOSED') {
         line.textContent = say.lineClosed
+      } else if (view.state === 'SOLD_OUT') {
+        line.textContent = say.soldOut
       }
     })
     .catch(() => {})

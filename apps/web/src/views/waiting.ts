@@ -3,7 +3,9 @@
  * the opening", and the draw's commitment. After it: the place in line, a progress bar from where the
  * user started to the front, the estimated wait — or, in random mode, the median wait. It listens to
  * the token's event stream where the browser has EventSource, and otherwise (or after repeated
- * stream errors) polls the token as `pollAfterMs` says, backing off on 429 and 503 by itself.
+ * stream errors) polls the token as `pollAfterMs` says, backing off on 429 and 503 by itself. A
+ * fan further back than the seats left is told they will likely be gone first (the place is kept),
+ * and may ask to be notified when the turn comes (turn-notice.ts).
  */
 import type { ConcertSummary, QueueTokenState } from '@rushgate/shared'
 import { type Api, ApiFailure } from '../api.ts'
@@ -13,6 +15,7 @@ import { words } from '../lang.ts'
 import { describeFailure } from '../messages.ts'
 import { retryDelay } from '../retry.ts'
 import { store } from '../store.ts'
+import { askToNotify, mayAskToNotify, notifying } from '../turn-notice.ts'
 import { bindLeave } from './leave.ts'
 
 const w = words(
@@ -40,6 +43,11 @@ const w = words(
     joinedAt: (n: string) => `Joined at number ${n}`,
     busy: 'The line is very busy right now.',
     kept: (why: string, seconds: number) => `${why} Your place is kept; checking again in ${seconds} s.`,
+    likelyGone: (seats: number, place: string) =>
+      `Only ${seats === 1 ? 'one seat is' : `${formatCount(seats)} seats are`} left and you are number ${place} in line: ${seats === 1 ? 'it' : 'they'} will likely be gone before your turn. You keep your place if you stay.`,
+    notifyMe: 'Notify me when it is my turn',
+    willNotify: 'You will get a notification when it is your turn, even with this tab in the background.',
+    notifyRefused: 'Notifications are off for this page; the tab’s title will still change when it is your turn.',
   },
   {
     progress: '맨 앞까지의 진행률',
@@ -65,6 +73,11 @@ const w = words(
     joinedAt: (n: string) => `참가 시 ${n}번`,
     busy: '지금 대기열이 매우 혼잡합니다.',
     kept: (why: string, seconds: number) => `${why} 자리는 그대로 유지되며, ${seconds}초 후에 다시 확인합니다.`,
+    likelyGone: (seats: number, place: string) =>
+      `남은 좌석은 ${formatCount(seats)}석이고 현재 대기 순서는 ${place}번입니다. 차례가 오기 전에 매진될 가능성이 높습니다. 계속 기다리시면 자리는 그대로 유지됩니다.`,
+    notifyMe: '차례가 되면 알림 받기',
+    willNotify: '이 탭이 뒤에 있어도 차례가 되면 알림을 보내 드립니다.',
+    notifyRefused: '이 페이지의 알림이 꺼져 있습니다. 차례가 되면 탭 제목이 바뀌어 알려 드립니다.',
   },
 )
 
@@ -106,8 +119,20 @@ export function waitingView(options: WaitingOptions): View {
   const joinedAt = h('span', {})
   const progressEnds = h('p', { class: 'hint progress-ends' }, joinedAt, h('span', {}, w.front))
   const draw = h('p', { class: 'hint draw', hidden: true })
+  const seats = h('p', { class: 'seats-left', hidden: true })
   const status = h('p', { class: 'hint', id: 'poll-status', role: 'status' })
   const leave = h('button', { type: 'button', class: 'button' }, w.leave)
+  const notify = h('div', { class: 'row notify' })
+  if (mayAskToNotify()) {
+    const ask = h('button', { type: 'button', class: 'button' }, w.notifyMe)
+    ask.addEventListener('click', () => {
+      ask.disabled = true
+      void askToNotify().then((allowed) => notify.replaceChildren(h('p', { class: 'hint' }, allowed ? w.willNotify : w.notifyRefused)))
+    })
+    notify.append(ask)
+  } else if (notifying()) {
+    notify.append(h('p', { class: 'hint' }, w.willNotify))
+  }
 
   const el = h(
     'section',
@@ -115,13 +140,14 @@ export function waitingView(options: WaitingOptions): View {
     h('h2', { id: 'waiting-title' }, w.title(concert.title)),
     intro,
     // One polite live region for the place and the wait, read as one sentence when they change.
-    h('div', { 'aria-live': 'polite', 'aria-atomic': 'true', class: 'live' }, position, wait),
+    h('div', { 'aria-live': 'polite', 'aria-atomic': 'true', class: 'live' }, position, wait, seats),
     countdown,
     progressLabel,
     progress,
     progressEnds,
     draw,
     status,
+    notify,
     leave,
   )
 
@@ -153,7 +179,15 @@ export function waitingView(options: WaitingOptions): View {
     }
   }
 
+  /** Further back than the seats left: they will likely be gone first (said, not acted on). */
+  const showSeats = (state: QueueTokenState) => {
+    const behind = state.position !== null && state.seatsLeft !== null && state.position > state.seatsLeft
+    seats.hidden = !behind
+    if (behind) setText(seats, w.likelyGone(state.seatsLeft!, formatCount(state.position!)))
+  }
+
   const render = (state: QueueTokenState) => {
+    showSeats(state)
     if (state.status === 'PREQUEUE') {
       opensAt = state.opensAt === null ? null : Date.parse(state.opensAt)
       setText(intro, w.prequeue)
