@@ -41,7 +41,7 @@ async function measure(statement: Statement, plan = false): Promise<{ ms: number
 }
 
 /** The read as the tick makes it, and counting the places instead (what the stock saves). */
-const read: Statement = core.db.dialect.sqlToQuery(inventorySql([1]))
+const read: Statement = (core.db as unknown as { dialect: { sqlToQuery(q: unknown): Statement } }).dialect.sqlToQuery(inventorySql([1]))
 const counting: Statement = { params: [], sql: `select count(*) filter (where not sold and (held_by is null or hold_expires_at <= now())) as available,
   count(*) filter (where not sold and held_by is not null and hold_expires_at > now()) as held
   from seats join schedules s on s.id = seats.schedule_id where s.concert_id = 1 and s.starts_at > now()` }

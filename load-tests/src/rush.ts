@@ -1,10 +1,11 @@
 /**
  * `pnpm rush [--users N] [--concerts N] [--seats N] [--admit-batch N] [--admit-interval-ms MS]
  *            [--max-active N|none] [--duration S] [--url URL] [--no-prequeue] [--connections N]
- *            [--ticket-limit N|none] [--greedy-every N] [--refund-every N]`
+ *            [--ticket-limit N|none] [--greedy-every N] [--refund-every N] [--poll]`
  *
  * By default the concerts have a ticket limit of 2, every 10th user tries for 3 seats (and is told
- * TICKET_LIMIT_REACHED), and every 20th refunds its payment at once and lines up again.
+ * TICKET_LIMIT_REACHED), and every 20th refunds its payment at once and lines up again. Waiting
+ * users listen to their token's event stream as the page does (over HTTP/2); --poll makes them poll.
  *
  * Plays a ticket rush against the stack at --url, or one it starts, checks the invariants at the end
  * and writes results/rush-<time>.{json,md,svg}. Exits non-zero on any violation.
@@ -35,6 +36,7 @@ const { values } = parseArgs({
     'greedy-every': { type: 'string', default: '10' },
     'refund-every': { type: 'string', default: '20' },
     profile: { type: 'string' },
+    poll: { type: 'boolean', default: false },
   },
 })
 
@@ -53,6 +55,7 @@ const options = {
   ticketLimit: values['ticket-limit'] === 'none' ? null : Number(values['ticket-limit']),
   greedyEvery: Number(values['greedy-every']),
   refundEvery: Number(values['refund-every']),
+  listen: !values.poll,
 }
 
 const stack = values.url

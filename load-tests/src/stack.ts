@@ -8,7 +8,7 @@ import { createHmac, randomBytes } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
 import { coreEntry } from '@rushgate/core/entry-points'
 import { gatewayEntry } from '@rushgate/gateway/entry-points'
-import { SHARED_REDIS, spawnService, spawnStack } from '@rushgate/testkit'
+import { CoreThrottle, SHARED_REDIS, spawnService, spawnStack, type ThrottleSettings } from '@rushgate/testkit'
 
 const READY_TIMEOUT_MS = 90_000
 
@@ -29,6 +29,8 @@ export interface Stack {
   /** The gateway's and the core's pids when this run started them (for CPU per request). */
   gatewayPid?: number
   corePid?: number
+  /** The proxy between the gateway and the core, when the run asked for one (a core of limited capacity). */
+  throttle?: CoreThrottle
   stop(): Promise<void>
 }
 
@@ -41,6 +43,8 @@ export interface StackOptions {
   profileDir?: string
   /** CPUs the services may run on (`taskset -c` list), to keep them off the load generator's. */
   cpus?: string
+  /** Puts the test kit's throttling proxy between the gateway and the core, set so at first. */
+  coreThrottle?: Partial<ThrottleSettings>
   log?: (line: string) => void
 }
 
@@ -80,6 +84,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const internalToken = `internal-${randomBytes(12).toString('hex')}`
   const tokenSecret = randomBytes(24).toString('hex')
   log(`starting core (database ${databaseName}) and gateway (Redis prefix ${redisPrefix})`)
+  let throttle: CoreThrottle | undefined
   const stack = await spawnStack(
     { core: coreEntry, gateway: gatewayEntry },
     {
@@ -103,6 +108,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       service: { nodeEnv: 'production', profileDir: options.profileDir, cpus: options.cpus, timeoutMs: READY_TIMEOUT_MS },
       // A profile is written when the process exits by itself.
       stopSignal: 'SIGTERM',
+      coreUrlForGateway: options.coreThrottle
+        ? async (coreUrl) => {
+            // The gateway's readiness probe goes around it: a slow core is slow, not down.
+            throttle = new CoreThrottle(coreUrl, options.coreThrottle, /^\/health\//)
+            return throttle.start()
+          }
+        : undefined,
     },
   )
   log(`core on ${stack.core.url}, gateway on ${stack.gateway.url}`)
@@ -118,7 +130,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     external: false,
     gatewayPid: stack.gateway.child.proc.pid,
     corePid: stack.core.child.proc.pid,
-    stop: stack.stop,
+    throttle,
+    async stop() {
+      await stack.stop()
+      await throttle?.close()
+    },
   }
 }
 

@@ -12,7 +12,8 @@ export function rushMarkdown(s: RushSummary, m: Machine, chartFile: string, load
     `Machine: ${describeMachine(m)}.` +
       (loadAvg ? ` 1-minute load average ${loadAvg.start} at the start, ${loadAvg.end} at the end (other work included).` : ''),
     `Admission ${o.admitBatch} per tick every ${o.admitIntervalMs} ms, maxActive ${o.maxActive ?? 'none'},` +
-      ` ${o.prequeue ? 'pre-queue (line paused while everybody joins)' : 'line open from the start'}, ${o.connections} connections.`,
+      ` ${o.prequeue ? 'pre-queue (line paused while everybody joins)' : 'line open from the start'}, ${o.connections} connections;` +
+      ` waiting users ${o.listen ? 'listen to their event streams (HTTP/2)' : 'poll as pollAfterMs says'}.`,
     `Ticket limit ${o.ticketLimit ?? 'none'} per user; ` +
       `${o.greedyEvery > 0 && o.ticketLimit !== null ? `every ${o.greedyEvery}th user tries for ${o.ticketLimit + 1} seats` : 'nobody tries for more'}; ` +
       `${o.refundEvery > 0 ? `every ${o.refundEvery}th refunds at once and lines up again for one seat` : 'nobody refunds'}.`,
@@ -33,6 +34,12 @@ export function rushMarkdown(s: RushSummary, m: Machine, chartFile: string, load
         ['hold conflicts (409 SEAT_UNAVAILABLE, retried)', fmt.int(s.holdConflicts)],
         ['ticket limit reached (409 TICKET_LIMIT_REACHED)', fmt.int(s.limitHits)],
         ['refunds (seats back on sale)', fmt.int(s.refunds)],
+        ['told SOLD_OUT by the line', fmt.int(s.soldOut.users)],
+        ['… learnt it after the last seat p50 / p90 / p99 / max', `${spread(s.soldOut.afterLastSeatMs)} (max ${s.soldOut.maxTicks} ticks)`],
+        ['admissions to an empty seat map', fmt.int(s.emptyMapAdmissions)],
+        ['holds as users saw them p50 / p90 / p99 / max', spread(s.holdMs)],
+        ['503 UPSTREAM_UNAVAILABLE answers (a forward to the core failed or timed out)', fmt.int(s.unavailable)],
+        ['state events heard on event streams', fmt.int(s.streamEvents)],
         ['invariant violations', s.violations],
       ],
     ),

@@ -11,6 +11,7 @@ import { type CheckResult, verifyRun } from '../verify/checks.ts'
 import { type Fairness, fairness } from './fairness.ts'
 import type { RunRecord } from './record.ts'
 import { startSampler } from './sampler.ts'
+import { StreamPool } from './streams.ts'
 import { newRecord, runUser, type UserPlan, type UserRecord } from './user.ts'
 import { percentile } from '../report.ts'
 
@@ -35,6 +36,16 @@ export interface RushOptions {
   greedyEvery: number
   /** every n-th user refunds at once and lines up again for one seat (0: nobody) */
   refundEvery: number
+  /** waiting users listen to their token's event stream (over HTTP/2), as the page does; false: they poll */
+  listen: boolean
+  /** adaptive admission with this target (admitBatch is then its admitPerTick); absent: a fixed admitPerTick */
+  adaptive?: { targetLatencyMs: number }
+}
+
+/** What the caller may do at moments of the rush (change the core's capacity, say). */
+export interface RushHooks {
+  /** The line has just opened; `now()` is ms since the rush began. */
+  opened?(now: () => number): void
 }
 
 export interface RushSummary {
@@ -56,14 +67,32 @@ export interface RushSummary {
   /** 409 TICKET_LIMIT_REACHED answers */
   limitHits: number
   refunds: number
+  /**
+   * Users told by the line that the concert sold out (410/`end`/409 SOLD_OUT), and how long after the
+   * sale of the last seat before it they learnt it (ms, and in ticks).
+   */
+  soldOut: { users: number; afterLastSeatMs: { p50: number; p90: number; p99: number; max: number }; maxTicks: number }
+  /** Turns admitted to dates that had nothing left. */
+  emptyMapAdmissions: number
+  /** How long holds took, as the users saw them (every attempt, refused ones included). */
+  holdMs: { p50: number; p90: number; p99: number; max: number }
+  /** Answers 503 UPSTREAM_UNAVAILABLE from the gateway (a forward to the core that failed or timed out), retried ones included. */
+  unavailable: number
+  streamEvents: number
   checks: CheckResult[]
   violations: number
 }
 
-export async function runRush(stack: Stack, options: RushOptions, log: (line: string) => void): Promise<{ record: RunRecord; summary: RushSummary }> {
+export async function runRush(
+  stack: Stack,
+  options: RushOptions,
+  log: (line: string) => void,
+  hooks: RushHooks = {},
+): Promise<{ record: RunRecord; summary: RushSummary }> {
   const runId = randomBytes(4).toString('hex')
   const http = new HttpClient(stack.gatewayUrl, options.connections)
   const api = new Api(http, stack.adminToken)
+  const streams = options.listen ? new StreamPool(stack.gatewayUrl) : undefined
   const t0 = performance.now()
   const now = () => performance.now() - t0
   const errors: Record<string, number> = {}
@@ -77,7 +106,12 @@ export async function runRush(stack: Stack, options: RushOptions, log: (line: st
     for (let c = 0; c < options.concerts; c++) {
       const concert = await createConcert(api, `Rush ${runId} #${c + 1}`, options.seats)
       expectStatus(
-        await api.patchQueue(concert.id, { admitPerTick: options.admitBatch, maxActive: options.maxActive, paused: options.prequeue }),
+        await api.patchQueue(concert.id, {
+          admitPerTick: options.admitBatch,
+          maxActive: options.maxActive,
+          paused: options.prequeue,
+          ...(options.adaptive ? { adaptive: true, targetLatencyMs: options.adaptive.targetLatencyMs } : {}),
+        }),
         200,
         'queue settings',
       )
@@ -103,7 +137,7 @@ export async function runRush(stack: Stack, options: RushOptions, log: (line: st
       now,
     )
     const tasks = users.map((rec) =>
-      runUser(rec, { api, concertId: rec.concertId, price: TICKET_PRICE, now, lineOpen, aborted, countError }),
+      runUser(rec, { api, concertId: rec.concertId, price: TICKET_PRICE, now, lineOpen, aborted, countError, streams }),
     )
     const progress = startProgress(users, now, options.progress)
 
@@ -114,6 +148,7 @@ export async function runRush(stack: Stack, options: RushOptions, log: (line: st
       for (const concert of concerts) expectStatus(await api.patchQueue(concert.id, { paused: false }), 200, 'open line')
     }
     const lineOpenAt = now()
+    hooks.opened?.(now)
     openLine()
     await Promise.all(tasks)
     await delay(600) // one more sample after the last user
@@ -144,6 +179,7 @@ export async function runRush(stack: Stack, options: RushOptions, log: (line: st
     const summary = summarize(record, options, elapsed, errors, checks, concerts.length * options.seats)
     return { record, summary }
   } finally {
+    streams?.close()
     await http.close()
   }
 }
@@ -192,8 +228,44 @@ function summarize(
     holdConflicts: users.reduce((n, u) => n + u.holdConflicts, 0),
     limitHits: users.reduce((n, u) => n + u.limitHits, 0),
     refunds: users.reduce((n, u) => n + u.refundedPaymentIds.length, 0),
+    soldOut: soldOutLearning(users, options.admitIntervalMs),
+    emptyMapAdmissions: users.reduce((n, u) => n + u.emptyMaps, 0),
+    holdMs: spread(users.flatMap((u) => u.holdMs)),
+    unavailable: Object.entries(errors).reduce((n, [k, v]) => n + (k.endsWith(' UPSTREAM_UNAVAILABLE') ? v : 0), 0),
+    streamEvents: users.reduce((n, u) => n + u.streamEvents, 0),
     checks,
     violations: checks.reduce((n, c) => n + c.violations.length, 0),
+  }
+}
+
+/**
+ * For each user told that the concert sold out: the time since the last sale before it (the sale
+ * that left nothing, as far as the users saw).
+ */
+function soldOutLearning(users: readonly UserRecord[], tickMs: number): RushSummary['soldOut'] {
+  const sales = users.flatMap((u) => (u.ticketAt === null ? [] : [u.ticketAt])).sort((a, b) => a - b)
+  const delays: number[] = []
+  for (const u of users) {
+    if (u.soldOutAt === null) continue
+    let lo = 0
+    let hi = sales.length
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      if (sales[mid]! <= u.soldOutAt) lo = mid + 1
+      else hi = mid
+    }
+    if (lo > 0) delays.push(u.soldOutAt - sales[lo - 1]!)
+  }
+  const max = Math.round(Math.max(0, ...delays))
+  return {
+    users: delays.length,
+    afterLastSeatMs: {
+      p50: Math.round(percentile(delays, 50)),
+      p90: Math.round(percentile(delays, 90)),
+      p99: Math.round(percentile(delays, 99)),
+      max,
+    },
+    maxTicks: Math.round((max / tickMs) * 10) / 10,
   }
 }
 

@@ -1,14 +1,18 @@
 /**
- * One virtual user of the rush, an async task: charge a balance, join the line, poll as `pollAfterMs`
- * says, and once ACTIVE read the dates and seats, hold free seats (another after a 409), pay.
+ * One virtual user of the rush, an async task: charge a balance, join the line, listen to the
+ * token's event stream as the page does (or poll as `pollAfterMs` says), and once ACTIVE read the
+ * dates and seats, hold free seats (another after a 409), pay. Told that the concert sold out (the
+ * stream's `end`, a 410 or a 409 with SOLD_OUT), it stops: `sold-out`, with the time it learnt it.
+ * Admitted to dates that have nothing left, it leaves: `empty-map`.
  * Some users follow a plan of their own: a greedy one tries for one seat more than the concert's
  * ticket limit (and is told TICKET_LIMIT_REACHED), a fickle one refunds right after paying and lines
  * up again for one seat — so refunded seats go back on sale while the rush still runs.
  * Everything it saw is written to its `UserRecord`, which the report and the invariant check read.
  */
 import { randomUUID } from 'node:crypto'
-import { type Api, errorCode, type Hold, type Reply, type Seat } from '../client.ts'
+import { type Api, errorCode, type Hold, type Reply, type Seat, type TokenState } from '../client.ts'
 import { sleep } from '../stack.ts'
+import type { StreamPool } from './streams.ts'
 
 export interface UserPlan {
   /** seats to try for in the first turn */
@@ -50,8 +54,20 @@ export interface UserRecord {
   anomalies: string[]
   ticketAt: number | null
   doneAt: number | null
-  outcome: 'pending' | 'ticket' | 'sold-out' | 'refunded' | 'expired' | 'aborted' | 'failed'
+  /**
+   * sold-out: told by the line (SOLD_OUT) while waiting or joining; empty-map: admitted to dates with
+   * nothing left, and left.
+   */
+  outcome: 'pending' | 'ticket' | 'sold-out' | 'empty-map' | 'refunded' | 'expired' | 'aborted' | 'failed'
+  /** When the line told this user the concert had sold out (ms since the rush began). */
+  soldOutAt: number | null
   polls: number
+  /** State events heard on the user's event streams. */
+  streamEvents: number
+  /** Turns admitted to dates that had nothing left. */
+  emptyMaps: number
+  /** How long each hold took (ms), as this user saw it. */
+  holdMs: number[]
   holdConflicts: number
   /** 409 TICKET_LIMIT_REACHED answers (expected for a greedy user) */
   limitHits: number
@@ -68,6 +84,8 @@ export interface UserDeps {
   /** true once the rush's time is up: the user stops where it is */
   aborted(): boolean
   countError(step: string, code: string): void
+  /** Where waiting users listen (event streams over HTTP/2); absent: they poll. */
+  streams?: StreamPool
 }
 
 /** 5xx and network failures are retried this many times per step before the user gives up. */
@@ -95,7 +113,11 @@ export function newRecord(id: string, concertId = 0, plan: UserPlan = { wants: 1
     ticketAt: null,
     doneAt: null,
     outcome: 'pending',
+    soldOutAt: null,
     polls: 0,
+    streamEvents: 0,
+    emptyMaps: 0,
+    holdMs: [],
     holdConflicts: 0,
     limitHits: 0,
   }
@@ -133,7 +155,7 @@ async function journey(rec: UserRecord, d: UserDeps): Promise<UserRecord['outcom
   rec.seats = 0
   rec.ticketAt = null
   const second = await lineUp(rec, d, false)
-  return second === 'sold-out' ? 'refunded' : (second as UserRecord['outcome'])
+  return second === 'sold-out' || second === 'empty-map' ? 'refunded' : (second as UserRecord['outcome'])
 }
 
 /**
@@ -146,39 +168,121 @@ async function lineUp(rec: UserRecord, d: UserDeps, firstTurn: boolean): Promise
   if (firstTurn) rec.joinStart = joinStart
   const joined = await call(d, 'join', () => api.join(rec.id, concertId))
   if (firstTurn) rec.joinEnd = d.now()
+  if (joined.status === 409 && errorCode(joined) === 'SOLD_OUT') return soldOut(rec, d)
   if (joined.status !== 201 && joined.status !== 200) return 'failed'
   const token = joined.body.token
   if (firstTurn) rec.joinPosition = joined.body.position
-  let state = joined.body
-  let lastPosition = state.position ?? 0
-
-  if (state.status === 'WAITING') {
+  if (joined.body.status === 'WAITING') {
     if (firstTurn) rec.lastWaitingStart = rec.joinStart
-    await d.lineOpen
-    for (;;) {
-      if (d.aborted()) return 'aborted'
-      await sleep(state.pollAfterMs)
-      const start = d.now()
-      const polled = await call(d, 'poll', () => api.tokenState(rec.id, concertId, token))
-      rec.polls++
-      if (polled.status === 410) return 'expired'
-      if (polled.status !== 200) return 'failed'
-      state = polled.body
-      if (state.status === 'ACTIVE') {
-        if (firstTurn) rec.firstActiveEnd = d.now()
-        break
-      }
-      if (firstTurn) rec.lastWaitingStart = start
-      if (state.position !== null && state.position > lastPosition) {
-        rec.anomalies.push(`position went up from ${lastPosition} to ${state.position}`)
-      }
-      lastPosition = state.position ?? lastPosition
-    }
+    const waited = d.streams ? await listen(rec, d, token, firstTurn, d.streams) : await poll(rec, d, token, firstTurn, joined.body)
+    if (waited !== 'active') return waited
   } else if (firstTurn) {
     rec.firstActiveEnd = rec.joinEnd
   }
   rec.turns++
   return buy(rec, d, token, firstTurn ? rec.plan.wants : 1)
+}
+
+function soldOut(rec: UserRecord, d: UserDeps): 'sold-out' {
+  rec.soldOutAt ??= d.now()
+  return 'sold-out'
+}
+
+/** Waits for ACTIVE by polling as `pollAfterMs` says. */
+async function poll(rec: UserRecord, d: UserDeps, token: string, firstTurn: boolean, first: TokenState): Promise<Step> {
+  let state = first
+  let lastPosition = state.position ?? 0
+  await d.lineOpen
+  for (;;) {
+    if (d.aborted()) return 'aborted'
+    await sleep(state.pollAfterMs)
+    const start = d.now()
+    const polled = await call(d, 'poll', () => d.api.tokenState(rec.id, d.concertId, token))
+    rec.polls++
+    if (polled.status === 410) return ended(rec, d, polled)
+    if (polled.status !== 200) return 'failed'
+    state = polled.body
+    if (state.status === 'ACTIVE') {
+      if (firstTurn) rec.firstActiveEnd = d.now()
+      return 'active'
+    }
+    if (firstTurn) rec.lastWaitingStart = start
+    if (state.position !== null && state.position > lastPosition) {
+      rec.anomalies.push(`position went up from ${lastPosition} to ${state.position}`)
+    }
+    lastPosition = state.position ?? lastPosition
+  }
+}
+
+/**
+ * Waits for ACTIVE on the token's event stream, as the page does. The stream's first event answers
+ * its request, so the user was surely waiting when that request started; later events prove less
+ * about when they were sent, so only ACTIVE's arrival counts for the fairness check. A stream that
+ * cannot be had falls back to polling.
+ */
+async function listen(rec: UserRecord, d: UserDeps, token: string, firstTurn: boolean, streams: StreamPool): Promise<Step> {
+  const path = `/api/queues/${d.concertId}/tokens/current/events?token=${encodeURIComponent(token)}`
+  let lastPosition = Number.POSITIVE_INFINITY
+  let outcome: Step | null = null
+  let done: (step: Step) => void = () => {}
+  const finished = new Promise<Step>((resolve) => {
+    done = resolve
+  })
+  const start = d.now()
+  const stream = streams.listen(path, { 'x-user-id': rec.id }, ({ event, data }) => {
+    if (outcome) return
+    if (event === 'end') {
+      outcome = (data as { reason?: string }).reason === 'SOLD_OUT' ? soldOut(rec, d) : 'expired'
+      done(outcome)
+      return
+    }
+    if (event !== 'state') return
+    rec.streamEvents++
+    const state = data as TokenState
+    if (state.status === 'ACTIVE') {
+      if (firstTurn) rec.firstActiveEnd = d.now()
+      outcome = 'active'
+      done(outcome)
+      return
+    }
+    if (state.position !== null && state.position > lastPosition) rec.anomalies.push(`position went up from ${lastPosition} to ${state.position}`)
+    if (state.position !== null) lastPosition = state.position
+  })
+  const status = await stream.status
+  if (status !== 200) {
+    stream.close()
+    d.countError('listen', String(status))
+    const polled = await call(d, 'poll', () => d.api.tokenState(rec.id, d.concertId, token))
+    if (polled.status === 410) return ended(rec, d, polled)
+    if (polled.status !== 200) return 'failed'
+    return poll(rec, d, token, firstTurn, polled.body)
+  }
+  if (firstTurn) rec.lastWaitingStart = start
+  const dropped = stream.closed.then((): Step => outcome ?? 'failed')
+  const abort = (async (): Promise<Step> => {
+    while (!d.aborted() && !outcome) await sleep(1000)
+    return outcome ?? 'aborted'
+  })()
+  const step = await Promise.race([finished, dropped, abort])
+  stream.close()
+  if (step === 'failed' && !outcome) {
+    // The stream dropped: ask where the place stands, and go on polling.
+    d.countError('listen', 'closed')
+    const polled = await call(d, 'poll', () => d.api.tokenState(rec.id, d.concertId, token))
+    if (polled.status === 410) return ended(rec, d, polled)
+    if (polled.status !== 200) return 'failed'
+    if (polled.body.status === 'ACTIVE') {
+      if (firstTurn) rec.firstActiveEnd = d.now()
+      return 'active'
+    }
+    return poll(rec, d, token, firstTurn, polled.body)
+  }
+  return step
+}
+
+/** A 410: the turn ended, because the concert sold out or otherwise. */
+function ended(rec: UserRecord, d: UserDeps, reply: Reply): 'sold-out' | 'expired' {
+  return (reply.body as { reason?: string } | null)?.reason === 'SOLD_OUT' ? soldOut(rec, d) : 'expired'
 }
 
 /**
@@ -193,22 +297,25 @@ async function buy(rec: UserRecord, d: UserDeps, token: string, wants: number): 
     let limited = false
     if (held.length < wants) {
       const schedules = await call(d, 'schedules', () => api.schedules(rec.id, concertId, token))
-      if (schedules.status === 410) return 'expired'
+      if (schedules.status === 410) return ended(rec, d, schedules)
       if (schedules.status !== 200) return 'failed'
       const open = schedules.body.filter((s) => s.availableSeats > 0)
       if (open.length === 0 && held.length === 0) {
+        rec.emptyMaps++
         await call(d, 'leave', () => api.leave(rec.id, concertId, token))
-        return 'sold-out'
+        return 'empty-map'
       }
       const schedule = open[Math.floor(Math.random() * open.length)]
       if (schedule) {
         const seats = await call(d, 'seats', () => api.seats(rec.id, concertId, schedule.id, token))
-        if (seats.status === 410) return 'expired'
+        if (seats.status === 410) return ended(rec, d, seats)
         if (seats.status !== 200) return 'failed'
         const free = shuffle(seats.body.filter((s: Seat) => s.status === 'AVAILABLE')).slice(0, 5)
         for (const seat of free) {
           if (held.length >= wants) break
+          const holdStart = d.now()
           const hold = await call(d, 'hold', () => api.hold(rec.id, concertId, token, schedule.id, seat.seatNumber))
+          rec.holdMs.push(d.now() - holdStart)
           if (hold.status === 409 && errorCode(hold) === 'SEAT_UNAVAILABLE') {
             rec.holdConflicts++
             continue
@@ -218,7 +325,7 @@ async function buy(rec: UserRecord, d: UserDeps, token: string, wants: number): 
             limited = true
             break
           }
-          if (hold.status === 410) return 'expired'
+          if (hold.status === 410) return ended(rec, d, hold)
           if (hold.status !== 201) return 'failed'
           held.push(hold.body)
           rec.reservationId = hold.body.id

@@ -55,6 +55,8 @@ export interface SpawnStackOptions {
   service?: ServiceOptions
   /** Kill (default) or terminate on stop. */
   stopSignal?: 'SIGKILL' | 'SIGTERM'
+  /** Where the gateway reaches the core, given the core's URL (a proxy in between, say); the core itself by default. */
+  coreUrlForGateway?: (coreUrl: string) => Promise<string>
 }
 
 /** A core on a scratch database and a gateway on a fresh prefix of the shared Redis, both real processes. */
@@ -76,9 +78,10 @@ export async function spawnStack(apps: { core: CoreEntry; gateway: GatewayEntry 
   try {
     const core = await spawnCore(apps.core, databaseUrl, { INTERNAL_TOKEN: internalToken, ...opts.coreEnv }, opts.service)
     started.push(core)
+    const coreUrl = opts.coreUrlForGateway ? await opts.coreUrlForGateway(core.url) : core.url
     const gateway = await spawnGateway(
       apps.gateway,
-      { coreUrl: core.url, internalToken, prefix, redisUrl: opts.redisUrl, env: opts.gatewayEnv },
+      { coreUrl, internalToken, prefix, redisUrl: opts.redisUrl, env: opts.gatewayEnv },
       opts.service,
     )
     started.push(gateway)
