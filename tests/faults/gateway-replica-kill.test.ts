@@ -25,7 +25,8 @@ t.test('when gateway replicas die during admission, then the survivors admit in 
     await db.drop()
     await redis.close()
   })
-  const concert = await createConcert(replicas[0]!.url, 5)
+  // A seat for everyone: only admitPerTick bounds the ticks.
+  const concert = await createConcert(replicas[0]!.url, USERS)
   await setQueue(replicas[0]!.url, concert.id, { paused: true, admitPerTick: PER_TICK })
   const users = Array.from({ length: USERS }, (_, i) => `replica-user-${String(i).padStart(2, '0')}`)
   const tokens: string[] = []

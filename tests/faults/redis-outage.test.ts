@@ -30,7 +30,7 @@ t.test('when Redis is killed mid-rush, then the gateway answers 503 fast and rec
     await gateway.kill()
     await redis.close()
   })
-  const concert = await createConcert(gateway.url, 5)
+  const concert = await createConcert(gateway.url, 50)
   await setQueue(gateway.url, concert.id, { maxActive: 2 })
   const users = Array.from({ length: 8 }, (_, i) => `outage-user-${i}`)
   const tokens: string[] = []
@@ -105,7 +105,7 @@ t.test('when a persistent Redis is killed and restarted, then the line and the a
     await gateway.kill()
     await redis.close()
   })
-  const concert = await createConcert(gateway.url, 5)
+  const concert = await createConcert(gateway.url, 50)
   await setQueue(gateway.url, concert.id, { maxActive: 3 })
   const users = Array.from({ length: 10 }, (_, i) => `persist-user-${i}`)
   const tokens: string[] = []

@@ -64,6 +64,9 @@ const plants: Record<string, (b: Books) => string> = {
   "nobody's paid seats plus live holds of a concert exceed its maxTicketsPerUser": (b) =>
     `update concerts set max_tickets_per_user = 1 where id = ${b.concertId}`,
   "a payment's amount is the sum of its reservations' prices": () => `update payments set amount = amount + 1`,
+  // A sale the stock never heard of: the seats and the stock disagree by one.
+  "each date's stock (what the inventory read adds up) counts its seats and its sold seats": (b) =>
+    `insert into stock_changes (schedule_id, sold) select id, 1 from schedules where concert_id = ${b.concertId} limit 1`,
   'a live hold is recorded on its seat': (b) => `update seats set reservation_id = null from reservations r
     where r.id = ${b.held} and seats.schedule_id = r.schedule_id and seats.seat_number = r.seat_number`,
   "every balance equals the sum of its user's ledger": () => `update balances set balance = balance + 1 where user_id = 'buyer'`,

@@ -36,6 +36,7 @@ export function rushMarkdown(s: RushSummary, m: Machine, chartFile: string, load
         ['refunds (seats back on sale)', fmt.int(s.refunds)],
         ['told SOLD_OUT by the line', fmt.int(s.soldOut.users)],
         ['… learnt it after the last seat p50 / p90 / p99 / max', `${spread(s.soldOut.afterLastSeatMs)} (max ${s.soldOut.maxTicks} ticks)`],
+        ['the admin view first said SOLD_OUT, after the last seat (sampled)', s.soldOut.lineSaidAfterMs === null ? 'never' : `${fmt.int(s.soldOut.lineSaidAfterMs)} ms`],
         ['admissions to an empty seat map', fmt.int(s.emptyMapAdmissions)],
         ['holds as users saw them p50 / p90 / p99 / max', spread(s.holdMs)],
         ['503 UPSTREAM_UNAVAILABLE answers (a forward to the core failed or timed out)', fmt.int(s.unavailable)],

@@ -71,7 +71,13 @@ export interface RushSummary {
    * Users told by the line that the concert sold out (410/`end`/409 SOLD_OUT), and how long after the
    * sale of the last seat before it they learnt it (ms, and in ticks).
    */
-  soldOut: { users: number; afterLastSeatMs: { p50: number; p90: number; p99: number; max: number }; maxTicks: number }
+  soldOut: {
+    users: number
+    afterLastSeatMs: { p50: number; p90: number; p99: number; max: number }
+    maxTicks: number
+    /** When the admin sampler first saw the line SOLD_OUT, after the last seat's sale (null: never). */
+    lineSaidAfterMs: number | null
+  }
   /** Turns admitted to dates that had nothing left. */
   emptyMapAdmissions: number
   /** How long holds took, as the users saw them (every attempt, refused ones included). */
@@ -228,7 +234,7 @@ function summarize(
     holdConflicts: users.reduce((n, u) => n + u.holdConflicts, 0),
     limitHits: users.reduce((n, u) => n + u.limitHits, 0),
     refunds: users.reduce((n, u) => n + u.refundedPaymentIds.length, 0),
-    soldOut: soldOutLearning(users, options.admitIntervalMs),
+    soldOut: soldOutLearning(users, options.admitIntervalMs, record.samples),
     emptyMapAdmissions: users.reduce((n, u) => n + u.emptyMaps, 0),
     holdMs: spread(users.flatMap((u) => u.holdMs)),
     unavailable: Object.entries(errors).reduce((n, [k, v]) => n + (k.endsWith(' UPSTREAM_UNAVAILABLE') ? v : 0), 0),
@@ -242,8 +248,10 @@ function summarize(
  * For each user told that the concert sold out: the time since the last sale before it (the sale
  * that left nothing, as far as the users saw).
  */
-function soldOutLearning(users: readonly UserRecord[], tickMs: number): RushSummary['soldOut'] {
+function soldOutLearning(users: readonly UserRecord[], tickMs: number, samples: RunRecord['samples']): RushSummary['soldOut'] {
   const sales = users.flatMap((u) => (u.ticketAt === null ? [] : [u.ticketAt])).sort((a, b) => a - b)
+  const said = samples.find((s) => s.state === 'SOLD_OUT')?.t ?? null
+  const before = said === null ? [] : sales.filter((t) => t <= said)
   const delays: number[] = []
   for (const u of users) {
     if (u.soldOutAt === null) continue
@@ -266,6 +274,7 @@ function soldOutLearning(users: readonly UserRecord[], tickMs: number): RushSumm
       max,
     },
     maxTicks: Math.round((max / tickMs) * 10) / 10,
+    lineSaidAfterMs: said === null || before.length === 0 ? null : Math.round(said - before[before.length - 1]!),
   }
 }
 

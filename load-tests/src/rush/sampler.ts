@@ -12,6 +12,8 @@ export interface Sample {
   active: number
   admittedTotal: number
   maxActive: number | null
+  /** The line's state (SOLD_OUT once the tick found nothing left). */
+  state?: string
 }
 
 /** Every `everyMs`, one sample of each concert's line. */
@@ -31,7 +33,15 @@ export function startSampler(api: Api, concertIds: readonly number[], now: () =>
               return
             }
             const q = reply.body
-            samples.push({ concertId, t: started, waiting: q.waiting, active: q.active, admittedTotal: q.admittedTotal, maxActive: q.maxActive })
+            samples.push({
+              concertId,
+              t: started,
+              waiting: q.waiting,
+              active: q.active,
+              admittedTotal: q.admittedTotal,
+              maxActive: q.maxActive,
+              state: q.state,
+            })
           } catch {
             failures++
           }
