@@ -34,6 +34,8 @@ interface Sample {
   active: number
   admitted: number
   abandoned: number
+  effectiveAdmitPerTick: number
+  coreP95Ms: number | null
 }
 
 const history = async (url: string, concertId: number, query = ''): Promise<Sample[]> => {
