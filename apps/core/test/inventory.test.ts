@@ -85,6 +85,18 @@ t.test('several concerts in one read; unknown ones are left out; bad ids are 400
   t.equal((await call(core, 'GET', `/api/inventory?concertIds=${one.id}`, { noToken: true })).status, 401, 'internal only')
 })
 
+t.test('reads at once (ticks that overlap) each see the places: none folds what another is folding into nothing', async (t) => {
+  for (let round = 0; round < 5; round++) {
+    const concert = await createConcert(core, { schedules: [{ seats: 30 }, { seats: 20 }] })
+    const reads = await Promise.all(Array.from({ length: 8 }, () => inventory(concert.id)))
+    t.same(
+      reads.map((r) => r[0].available),
+      Array.from({ length: 8 }, () => 50),
+      `round ${round}: every read of a new concert sees its 50 places`,
+    )
+  }
+})
+
 t.test('concurrent payments and refunds across two dates: the read equals counting the seats', async (t) => {
   const concert = await createConcert(core, { schedules: [{ seats: 40, price: 10 }, { seats: 40, price: 10 }] })
   const [a, b] = concert.scheduleIds as [number, number]

@@ -8,15 +8,27 @@
  *   their number, not the number of seats, is what the read costs. A hold never outlives its
  *   show's start, so every live hold is on a date not started.
  * Concerts that do not exist are left out.
+ *
+ * Two reads at once (two ticks that overlap on a busy deployment) take turns, on an advisory lock
+ * held to the end of the read's transaction: a read that folds the changes another is folding would
+ * otherwise wait for those rows, find them gone, and add the stock as it was before that other read
+ * — places just created would read as none, and the concert as sold out. After the lock, the read's
+ * statement starts from what the read before it committed.
  */
 import type { ConcertInventory } from '@rushgate/shared'
 import { type SQL, sql } from 'drizzle-orm'
 import type { Executor } from '../db/client.ts'
 import { intArray } from './sql.ts'
 
+/** Arbitrary constant key of the transaction-level advisory lock the inventory reads take turns on. */
+const INVENTORY_LOCK_KEY = 7_041_903_118
+
 export async function readInventory(ex: Executor, concertIds: number[]): Promise<ConcertInventory[]> {
-  const r = await ex.execute<ConcertInventory & Record<string, unknown>>(inventorySql(concertIds))
-  return r.rows
+  return ex.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(${INVENTORY_LOCK_KEY})`)
+    const r = await tx.execute<ConcertInventory & Record<string, unknown>>(inventorySql(concertIds))
+    return r.rows
+  })
 }
 
 /** The read's one statement (the load tests EXPLAIN it). */
