@@ -60,7 +60,8 @@ export async function runOpening(stack: Stack, o: OpeningOptions, log: (line: st
   try {
     const runId = randomBytes(3).toString('hex')
     const tenth = Math.ceil(o.users / 10)
-    const concert = await createConcert(api, `Opening ${runId}`, 10)
+    // A seat for every user: the line admits no more than the seats left, and the measure needs a full tenth in.
+    const concert = await createConcert(api, `Opening ${runId}`, o.users)
     const pressAt = Date.now() + 3000 + o.users // time for the users to get ready
     const opensAt = o.mode === 'prequeue' ? pressAt + o.leadMs : null
     expectStatus(
