@@ -59,9 +59,10 @@ t.test('the dashboard names only metrics the code exports, and takes the line ga
       }
       // The line gauges are deployment figures: summed raw, a change of exporting replica would double them.
       if (/rushgate_queue_(waiting|active)/.test(expr)) t.match(expr, /max by \(concert\) \(rushgate_queue_(waiting|active)\)/, `"${panel.title}": max by (concert)`)
+      if (/rushgate_line_/.test(expr)) t.match(expr, /max by \(concert(, reason)?\) \(rushgate_line_\w+\)/, `"${panel.title}": max by (concert)`)
     }
   }
-  for (const name of ['rushgate_queue_waiting', 'rushgate_queue_active', 'rushgate_admissions_total', 'rushgate_abandoned_total', 'rushgate_holds_total', 'rushgate_payments_total', 'rushgate_refunds_total']) {
+  for (const name of ['rushgate_queue_waiting', 'rushgate_queue_active', 'rushgate_admissions_total', 'rushgate_abandoned_total', 'rushgate_holds_total', 'rushgate_payments_total', 'rushgate_refunds_total', 'rushgate_line_seats_available', 'rushgate_line_seats_held', 'rushgate_line_held_back', 'rushgate_line_effective_admit_per_tick', 'rushgate_line_core_p95_ms']) {
     t.ok(used.has(name), `the dashboard shows ${name}`)
   }
 })
