@@ -15,7 +15,16 @@ import { redisDir, startPrivateRedis, stopLeftoverRedis } from './private-redis.
 import { waitUntil } from './wait.ts'
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url))
-const EXIT_WITH_PARENT = new URL('./exit-with-parent.ts', import.meta.url).href
+/**
+ * Built (`pnpm start` runs dist/start.js after `pnpm build`), the stack runs the services' compiled
+ * JavaScript with node alone, as production does; run from its sources (its tests), it runs theirs
+ * through tsx, the workspace packages resolved to their sources, so the tests need no build.
+ */
+const FROM_SOURCE = import.meta.url.endsWith('.ts')
+const EXIT_WITH_PARENT = new URL(`./exit-with-parent.${FROM_SOURCE ? 'ts' : 'js'}`, import.meta.url).href
+const SERVICE_ARGS = FROM_SOURCE
+  ? ['--import', 'tsx', '--conditions=@rushgate/source', '--import', EXIT_WITH_PARENT, 'src/server.ts']
+  : ['--import', EXIT_WITH_PARENT, 'dist/server.js']
 const app = (name: string) => fileURLToPath(new URL(`../../../apps/${name}/`, import.meta.url))
 
 const OR_COMPOSE = 'or run the whole stack with `docker compose up` (see the README)'
@@ -110,8 +119,7 @@ export class DevStack {
 
   private service(name: 'core' | 'gateway', env: NodeJS.ProcessEnv, graceMs: number): Supervised {
     // node itself, not pnpm or the tsx CLI: the signal reaches the service, which closes gracefully.
-    const args = ['--import', 'tsx', '--import', EXIT_WITH_PARENT, 'src/server.ts']
-    const child = startChild(name, process.execPath, args, { cwd: app(name), env, output: 'prefixed' })
+    const child = startChild(name, process.execPath, SERVICE_ARGS, { cwd: app(name), env, output: 'prefixed' })
     return { child, stop: () => child.stop('SIGTERM', graceMs) }
   }
 
