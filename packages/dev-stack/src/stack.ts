@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url'
 import { type Address, addressOf, answers, DEFAULT_DATABASE_URL, DEFAULT_REDIS_URL, describe, isLoopback } from './addresses.ts'
 import { findPostgres, onPath } from './binaries.ts'
 import { describeExit, runToEnd, startChild, type Supervised } from './children.ts'
-import { postgresDir, postgresOsUser, startPrivatePostgres, stopLeftoverPostgres } from './private-postgres.ts'
+import { type OsUser, postgresDir, postgresOsUser, startPrivatePostgres, stopLeftoverPostgres } from './private-postgres.ts'
 import { redisDir, startPrivateRedis, stopLeftoverRedis } from './private-redis.ts'
 import { waitUntil } from './wait.ts'
 
@@ -123,6 +123,11 @@ export class DevStack {
     return { child, stop: () => child.stop('SIGTERM', graceMs) }
   }
 
+  /** Why the cluster is not in the data folder, when it is not. */
+  private outOfReach(dataDir: string, osUser: OsUser | undefined): string {
+    return postgresDir(dataDir, osUser).startsWith(dataDir) ? '' : `, since the postgres user cannot reach ${dataDir}`
+  }
+
   private shown(path: string): string {
     const rel = relative(process.cwd(), path)
     return rel && !rel.startsWith('..') ? rel : path
@@ -166,7 +171,7 @@ export class DevStack {
     return {
       server: 'postgres',
       start: () => startPrivatePostgres(binaries, address, superuser, dataDir, osUser),
-      started: `postgres: nothing answered at ${describe(address)}, so a private PostgreSQL runs there until pnpm start stops (trust auth, data in ${this.shown(postgresDir(dataDir))})`,
+      started: `postgres: nothing answered at ${describe(address)}, so a private PostgreSQL runs there until pnpm start stops (trust auth, data in ${this.shown(postgresDir(dataDir, osUser))}${this.outOfReach(dataDir, osUser)})`,
     }
   }
 
