@@ -21,6 +21,8 @@ const common: BuildOptions = {
   minify: true,
   sourcemap: true,
   logLevel: 'warning',
+  // The contract's TypeScript itself (its package's source export), so the page needs no `tsc` build first.
+  conditions: ['@rushgate/source'],
 }
 await build({ ...common, entryPoints: [join(src, 'main.ts')], outfile: join(dist, 'app.js') })
 await build({ ...common, entryPoints: [join(src, 'admin', 'main.ts')], outfile: join(dist, 'admin.js') })

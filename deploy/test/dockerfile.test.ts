@@ -1,7 +1,7 @@
 /**
- * The Dockerfile, checked without Docker: the final stage runs node as a non-root user, holds
- * only production dependencies (so tsx, which runs the TypeScript, must be one), and copies only
- * what exists.
+ * The Dockerfile, checked without Docker: the final stage runs node on compiled JavaScript as a
+ * non-root user, on the supported Node, holds only production dependencies (no tsx, no TypeScript
+ * sources), and copies only what exists.
  */
 import t from 'tap'
 import { execForm, exists, lineage, read, readDockerfile } from './read.ts'
@@ -20,15 +20,23 @@ t.test('the final stage runs as a non-root user', async (t) => {
   t.notOk(final.instructions.slice(last).some((i) => i.keyword === 'RUN'), 'nothing runs as root after it')
 })
 
-t.test('node is the main process: neither pnpm nor the tsx CLI (which would run node as its child)', async (t) => {
+t.test('the image is built on Node 24, the supported runtime', async (t) => {
+  // A global ARG (before the first FROM): every stage's FROM uses it.
+  t.match(read('Dockerfile'), /^ARG NODE_IMAGE=node:24-bookworm-slim$/m)
+  t.ok(stages.every((s) => /^\$\{NODE_IMAGE\}$/.test(s.from) || stages.some((o) => o.name === s.from)), 'every stage starts from it or from a stage that does')
+  t.match(read('.nvmrc').trim(), /^24$/, '.nvmrc names the same major')
+})
+
+t.test('node is the main process, on the compiled JavaScript: neither pnpm nor tsx', async (t) => {
   const cmd = of('CMD').at(-1)
   t.ok(cmd, 'there is a CMD')
   const argv = execForm(cmd!.args)
-  t.same(argv.slice(0, 3), ['node', '--import', 'tsx'], 'exec form: node with tsx as a loader')
+  t.same(argv, ['node', 'dist/server.js'], 'exec form: node on the compiled server, no loader')
+  t.ok(exists('apps/gateway/src/server.ts'), 'which `pnpm build` compiles from src/server.ts')
   for (const instruction of [...of('CMD'), ...of('ENTRYPOINT')]) t.notMatch(instruction.args, /\bpnpm\b/, `${instruction.keyword} is not pnpm`)
 })
 
-t.test('the final stage has production dependencies only; tsx is one of them', async (t) => {
+t.test('the final stage has production dependencies only, and neither tsx nor a TypeScript source', async (t) => {
   const copiedModules = of('COPY').filter((i) => /node_modules/.test(i.args))
   t.ok(copiedModules.length > 0, 'it copies installed dependencies')
   for (const copy of copiedModules) {
@@ -38,10 +46,17 @@ t.test('the final stage has production dependencies only; tsx is one of them', a
     t.ok(installs.length > 0 && installs.every((i) => /--prod\b/.test(i.args)), `stage ${from} installs with --prod only`)
   }
   t.notOk(of('RUN').some((i) => /\b(pnpm|npm) (install|add|i)\b/.test(i.args)), 'nothing is installed in the final stage itself')
-  for (const app of ['core', 'gateway']) {
-    const manifest = JSON.parse(read(`apps/${app}/package.json`)) as { dependencies?: Record<string, string> }
-    t.ok(manifest.dependencies?.tsx, `tsx is a production dependency of apps/${app}`)
+  for (const pkg of ['apps/core', 'apps/gateway', 'packages/shared']) {
+    const manifest = JSON.parse(read(`${pkg}/package.json`)) as { dependencies?: Record<string, string> }
+    for (const tool of ['tsx', 'typescript', 'esbuild']) t.notOk(manifest.dependencies?.[tool], `${tool} is no production dependency of ${pkg}`)
   }
+  for (const copy of of('COPY')) {
+    t.notMatch(copy.args, /\/src\b|tsconfig|\.ts\b/, `COPY ${copy.args}: no TypeScript source or compiler options`)
+  }
+  const compiled = of('COPY')
+    .filter((i) => i.args.includes('--from=build'))
+    .map((i) => i.args.split(/\s+/).at(-1))
+  for (const dir of ['packages/shared/dist', 'apps/core/dist', 'apps/gateway/dist', 'apps/web/dist']) t.ok(compiled.includes(dir), `${dir} comes from the build stage`)
 })
 
 t.test('each install sees the manifests of the packages it installs, and every COPY source exists', async (t) => {

@@ -35,7 +35,7 @@ const VARIANTS: [string, string, Record<string, string>][] = [
 
 const servers = await Promise.all(
   VARIANTS.map(async ([variant]) => {
-    const node = [process.execPath, '--import', TSX, new URL('./headers/server.ts', import.meta.url).pathname]
+    const node = [process.execPath, '--import', TSX, '--conditions=@rushgate/source', new URL('./headers/server.ts', import.meta.url).pathname]
     const [command, ...args] = pinned ? ['taskset', '-c', pinned.servers, ...node] : node
     const child = spawn(command!, args, { env: { ...process.env, VARIANT: variant }, stdio: ['ignore', 'pipe', 'inherit'] })
     const url = await new Promise<string>((resolve, reject) => {

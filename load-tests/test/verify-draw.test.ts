@@ -52,7 +52,7 @@ t.test('pnpm verify-draw reads a file and answers with its exit code', async (t)
   writeFileSync(list, users.join('\n'))
   const run = (...args: string[]) => {
     try {
-      return { code: 0, out: execFileSync(process.execPath, ['--import', 'tsx', 'src/verify-draw.ts', ...args], { encoding: 'utf8', stdio: 'pipe' }) }
+      return { code: 0, out: execFileSync(process.execPath, ['--import', 'tsx', '--conditions=@rushgate/source', 'src/verify-draw.ts', ...args], { encoding: 'utf8', stdio: 'pipe' }) }
     } catch (err) {
       const e = err as { status: number; stderr: string }
       return { code: e.status, out: e.stderr }

@@ -10,12 +10,21 @@ import { fileURLToPath } from 'node:url'
 import { type Address, addressOf, answers, DEFAULT_DATABASE_URL, DEFAULT_REDIS_URL, describe, isLoopback } from './addresses.ts'
 import { findPostgres, onPath } from './binaries.ts'
 import { describeExit, runToEnd, startChild, type Supervised } from './children.ts'
-import { postgresDir, postgresOsUser, startPrivatePostgres, stopLeftoverPostgres } from './private-postgres.ts'
+import { type OsUser, postgresDir, postgresOsUser, startPrivatePostgres, stopLeftoverPostgres } from './private-postgres.ts'
 import { redisDir, startPrivateRedis, stopLeftoverRedis } from './private-redis.ts'
 import { waitUntil } from './wait.ts'
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url))
-const EXIT_WITH_PARENT = new URL('./exit-with-parent.ts', import.meta.url).href
+/**
+ * Built (`pnpm start` runs dist/start.js after `pnpm build`), the stack runs the services' compiled
+ * JavaScript with node alone, as production does; run from its sources (its tests), it runs theirs
+ * through tsx, the workspace packages resolved to their sources, so the tests need no build.
+ */
+const FROM_SOURCE = import.meta.url.endsWith('.ts')
+const EXIT_WITH_PARENT = new URL(`./exit-with-parent.${FROM_SOURCE ? 'ts' : 'js'}`, import.meta.url).href
+const SERVICE_ARGS = FROM_SOURCE
+  ? ['--import', 'tsx', '--conditions=@rushgate/source', '--import', EXIT_WITH_PARENT, 'src/server.ts']
+  : ['--import', EXIT_WITH_PARENT, 'dist/server.js']
 const app = (name: string) => fileURLToPath(new URL(`../../../apps/${name}/`, import.meta.url))
 
 const OR_COMPOSE = 'or run the whole stack with `docker compose up` (see the README)'
@@ -110,9 +119,13 @@ export class DevStack {
 
   private service(name: 'core' | 'gateway', env: NodeJS.ProcessEnv, graceMs: number): Supervised {
     // node itself, not pnpm or the tsx CLI: the signal reaches the service, which closes gracefully.
-    const args = ['--import', 'tsx', '--import', EXIT_WITH_PARENT, 'src/server.ts']
-    const child = startChild(name, process.execPath, args, { cwd: app(name), env, output: 'prefixed' })
+    const child = startChild(name, process.execPath, SERVICE_ARGS, { cwd: app(name), env, output: 'prefixed' })
     return { child, stop: () => child.stop('SIGTERM', graceMs) }
+  }
+
+  /** Why the cluster is not in the data folder, when it is not. */
+  private outOfReach(dataDir: string, osUser: OsUser | undefined): string {
+    return postgresDir(dataDir, osUser).startsWith(dataDir) ? '' : `, since the postgres user cannot reach ${dataDir}`
   }
 
   private shown(path: string): string {
@@ -158,7 +171,7 @@ export class DevStack {
     return {
       server: 'postgres',
       start: () => startPrivatePostgres(binaries, address, superuser, dataDir, osUser),
-      started: `postgres: nothing answered at ${describe(address)}, so a private PostgreSQL runs there until pnpm start stops (trust auth, data in ${this.shown(postgresDir(dataDir))})`,
+      started: `postgres: nothing answered at ${describe(address)}, so a private PostgreSQL runs there until pnpm start stops (trust auth, data in ${this.shown(postgresDir(dataDir, osUser))}${this.outOfReach(dataDir, osUser)})`,
     }
   }
 

@@ -1,8 +1,10 @@
 /**
- * `pnpm start` (see stack.ts). Everything it started stops on Ctrl-C, SIGTERM or SIGHUP, when a
- * part exits on its own (exit code 1), and when the process that started it goes away (pnpm does
- * not pass SIGTERM on to its script). Killed outright, it leaves the services to stop themselves
- * (exit-with-parent.ts) and the private servers to the next start (leftovers.ts).
+ * `pnpm start` (see stack.ts): the root script builds first (`pnpm build`) and runs this compiled,
+ * so the stack runs the services' compiled JavaScript as production does. Everything it started
+ * stops on Ctrl-C, SIGTERM or SIGHUP, when a part exits on its own (exit code 1), and when the
+ * process that started it goes away (pnpm does not pass SIGTERM on to its script). Killed outright,
+ * it leaves the services to stop themselves (exit-with-parent.ts) and the private servers to the
+ * next start (leftovers.ts).
  *
  *   --data-dir <dir>     where private servers keep their data (default: .rushgate/ at the repository root)
  *   --skip-page-build    serve the page as last built

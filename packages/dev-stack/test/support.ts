@@ -59,6 +59,8 @@ export interface Run {
   exited: Promise<number | null>
   ports: { redis: number; postgres: number; core: number; gateway: number }
   dataDir: string
+  /** How long it may take to get ready: `pnpm start` compiles first, which on a tree never built takes a while. */
+  readyWithinMs: number
   /** The processes below it now; each is remembered, so a failed case still kills them all. */
   tree(): number[]
 }
@@ -101,17 +103,17 @@ export async function runStart(t: Test, opts: { via?: 'node' | 'pnpm'; dataDir?:
     tree()
     for (const pid of [...seen, proc.pid!].filter(alive)) process.kill(pid, 'SIGKILL')
   })
-  return { proc, output: () => output, exited, ports, dataDir, tree }
+  return { proc, output: () => output, exited, ports, dataDir, readyWithinMs: opts.via === 'pnpm' ? 400_000 : 90_000, tree }
 }
 
 /** Waits for /health/ready of the gateway and the core; fails at once should pnpm start exit first. */
 export async function whenReady(run: Run): Promise<void> {
-  const deadline = Date.now() + 90_000
+  const deadline = Date.now() + run.readyWithinMs
   for (const port of [run.ports.gateway, run.ports.core]) {
     for (;;) {
       if (run.proc.exitCode !== null) throw new Error(`pnpm start exited (${run.proc.exitCode}) before it was ready:\n${run.output()}`)
       if (await fetch(`http://127.0.0.1:${port}/health/ready`).then((res) => res.ok, () => false)) break
-      if (Date.now() > deadline) throw new Error(`not ready within 90 s:\n${run.output()}`)
+      if (Date.now() > deadline) throw new Error(`not ready within ${run.readyWithinMs / 1000} s:\n${run.output()}`)
       await new Promise((r) => setTimeout(r, 200))
     }
   }

@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify'
 import type { Migrations } from './scratch-database.ts'
 
 export interface AppEntry {
-  /** The app's server process, run as `node --import tsx <serverFile>`. */
+  /** The app's server process, run from its sources (`node --import tsx --conditions=@rushgate/source <serverFile>`). */
   serverFile: string
   /** Builds the app in this process from an environment, as its server process does. */
   build(env: Record<string, string>): Promise<FastifyInstance>

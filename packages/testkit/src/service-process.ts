@@ -1,5 +1,6 @@
 /**
- * A service as a real process (`node --import tsx <server file>`) on a free port, so a test can SIGKILL
+ * A service as a real process (`node --import tsx --conditions=@rushgate/source <server file>`: its
+ * TypeScript and that of the workspace packages it imports, no build needed) on a free port, so a test can SIGKILL
  * or SIGTERM it and a benchmark can measure it apart. `node --import tsx` keeps it to one process: the
  * `tsx` CLI would put a second one in front, a SIGKILL would orphan the server, and node flags such as
  * --cpu-prof would not reach it.
@@ -10,6 +11,8 @@ import { type Child, startChild } from './child-process.ts'
 import { freePort, isListening, waitFor } from './ports.ts'
 
 const TSX_LOADER = import.meta.resolve('tsx')
+/** Node flags that run a service from its sources: tsx's loader, and the workspace packages' `@rushgate/source` export condition. */
+const FROM_SOURCE = ['--import', TSX_LOADER, '--conditions=@rushgate/source']
 
 export interface ServiceProcess {
   /** The service's name (core, gateway, …), for messages. */
@@ -65,7 +68,7 @@ export async function spawnService(
     [portVariable]: String(port),
   }
   const url = `http://127.0.0.1:${port}`
-  const flags = ['--import', TSX_LOADER]
+  const flags = [...FROM_SOURCE]
   if (options.profileDir) {
     // One directory per service with default file names: the loader's worker thread writes a profile too.
     const dir = resolve(options.profileDir, name)
@@ -126,7 +129,7 @@ export async function runToExit(
   env: Record<string, string>,
   timeoutMs = 30_000,
 ): Promise<{ code: number | NodeJS.Signals | null; output: string }> {
-  const child = startChild(process.execPath, ['--import', TSX_LOADER, serverFile], {
+  const child = startChild(process.execPath, [...FROM_SOURCE, serverFile], {
     cwd: dirname(dirname(serverFile)),
     env: { PATH: process.env.PATH ?? '', ...env },
   })

@@ -4,14 +4,38 @@
  */
 import fastifySwagger from '@fastify/swagger'
 import fastifySwaggerUi from '@fastify/swagger-ui'
-import type { FastifyInstance } from 'fastify'
+import { errorResponses } from '@rushgate/shared/fastify'
+import type { FastifyInstance, FastifySchema } from 'fastify'
 import type { GatewayConfig } from '../config.ts'
 import { DOCS_POLICY, pageScope } from './browser.ts'
+import { OPERATION_IDS } from './operation-ids.ts'
+
+/** Methods whose requests may carry a body: the HTTP layer answers 413 (too large) and 415 (not JSON) to any of them. */
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH'])
+
+type DocumentedSchema = FastifySchema & { operationId?: string; security?: unknown[]; response?: Record<string, unknown> }
+
+/**
+ * What every operation's entry gets besides its route's own schema: its operationId, `security: []`
+ * when the route asks for no credential (public, said so rather than left open), and the HTTP
+ * layer's 413 and 415 where a body can be sent.
+ */
+function documented(method: string, url: string, schema: DocumentedSchema | undefined): DocumentedSchema {
+  const entry: DocumentedSchema = { ...schema, security: schema?.security ?? [] }
+  const operationId = OPERATION_IDS[`${method} ${url}`]
+  if (operationId) entry.operationId = operationId
+  if (BODY_METHODS.has(method) && entry.response) entry.response = { ...entry.response, ...errorResponses(413, 415) }
+  return entry
+}
 
 export async function installDocs(app: FastifyInstance, config: GatewayConfig): Promise<void> {
   await app.register(fastifySwagger, {
     // Shared schemas (the error body) appear under their own $id, not as def-0.
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
+    transform: ({ schema, url, route }) => {
+      const methods = [route.method].flat()
+      return { schema: documented(methods[0] === 'HEAD' && methods.length > 1 ? methods[1]! : methods[0]!, url, schema as DocumentedSchema), url }
+    },
     openapi: {
       openapi: '3.0.3',
       info: {
@@ -22,6 +46,8 @@ export async function installDocs(app: FastifyInstance, config: GatewayConfig): 
           '(`X-Queue-Token`) for the concert. When a line admits 0 per tick, estimatedWaitSeconds is 86400.',
         version: '0.1.0',
       },
+      // Relative: the gateway that serves this document, whatever address it was reached at.
+      servers: [{ url: '/', description: 'This gateway' }],
       components: {
         securitySchemes:
           config.authMode === 'jwt'

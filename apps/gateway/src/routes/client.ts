@@ -1,5 +1,6 @@
 /** `GET /api/config`: what a browser client needs before it starts — how to say who the user is. */
 import { ClientConfig } from '@rushgate/shared'
+import { errorResponses } from '@rushgate/shared/fastify'
 import type { FastifyInstance } from 'fastify'
 import type { GatewayContext } from '../context.ts'
 
@@ -14,7 +15,8 @@ export async function clientRoutes(app: FastifyInstance, { config }: GatewayCont
         description:
           'The waiting-room page asks this first: in `jwt` mode it sends the token its host site handed it ' +
           'instead of asking for a user id.',
-        response: { 200: ClientConfig },
+        // 429: the API's rate limit counts it as any other call.
+        response: { 200: ClientConfig, ...errorResponses(429) },
       },
     },
     async () => answer,

@@ -169,9 +169,11 @@ export const ProofOfWorkSolution = Type.Object({
 export type ProofOfWorkSolution = Static<typeof ProofOfWorkSolution>
 
 export const HistoryQuery = Type.Object({
-  minutes: Type.Integer({ minimum: 1, maximum: HISTORY_MAX_MINUTES, default: 60 }),
+  // Optional to a client (a generated one need not send it); the handler sees the default applied.
+  minutes: Type.Optional(Type.Integer({ minimum: 1, maximum: HISTORY_MAX_MINUTES, default: 60 })),
 })
-export type HistoryQuery = Static<typeof HistoryQuery>
+/** As a handler sees it: validation has filled in the default. */
+export type HistoryQuery = Required<Static<typeof HistoryQuery>>
 
 export const HistorySample = Type.Object({
   at: Timestamp,
