@@ -18,6 +18,7 @@ DECLARE
   v_n int;
   v_section sections%ROWTYPE;
   v_standing boolean;
+  v_section_id int;
   v_chosen int[] := '{}';
   v_missing int[];
   v_excluded int[];
@@ -41,7 +42,7 @@ BEGIN
   ELSE
     v_n := p_quantity;
     IF p_section IS NOT NULL THEN
-      SELECT standing INTO v_standing FROM sections WHERE schedule_id = p_schedule AND code = p_section;
+      SELECT id, standing INTO v_section_id, v_standing FROM sections WHERE schedule_id = p_schedule AND code = p_section;
       IF NOT FOUND THEN RETURN json_build_object('error', 'SECTION_NOT_FOUND'); END IF;
       IF v_standing <> (p_mode = 'standing') THEN RETURN json_build_object('error', 'WRONG_KIND', 'standing', v_standing); END IF;
     END IF;
@@ -73,10 +74,9 @@ BEGIN
   ELSIF p_mode = 'standing' THEN
     -- The lowest free entry numbers: the front of the section's unsold places in the index.
     SELECT coalesce(array_agg(seat_number), '{}') INTO v_chosen FROM (
-      SELECT seats.seat_number FROM seats JOIN sections ON sections.id = seats.section_id
-      WHERE sections.schedule_id = p_schedule AND sections.code = p_section AND NOT seats.sold
-        AND (seats.held_by IS NULL OR seats.hold_expires_at <= statement_timestamp())
-      ORDER BY seats.row_number, seats.seat LIMIT p_quantity FOR UPDATE OF seats SKIP LOCKED) AS free;
+      SELECT seat_number FROM seats
+      WHERE section_id = v_section_id AND NOT sold AND (held_by IS NULL OR hold_expires_at <= statement_timestamp())
+      ORDER BY row_number, seat LIMIT p_quantity FOR UPDATE SKIP LOCKED) AS free;
 
   ELSIF NOT p_together THEN
     -- Every free seat of the eligible sections once: section, row, distance from the row's centre, lower seat.
