@@ -21,7 +21,9 @@ DECLARE
   v_section_id int;
   v_chosen int[] := '{}';
   v_missing int[];
-  v_excluded int[];
+  v_excluded_rows int[];
+  v_only int[];
+  v_row int;
   v_block int[];
   v_got int[];
   v_until timestamptz;
@@ -95,19 +97,24 @@ BEGIN
 
   ELSE
     -- Together: per section in plan order, the best block of the free seats not locked by others.
+    -- A block another request has locked (part of) sends this one to lock every free seat of that
+    -- row nobody else has locked and choose among them (`v_only`), or leave the row: so a request
+    -- reads a section's seats at most twice per contended row, however many others are in flight.
     FOR v_section IN
       SELECT * FROM sections WHERE schedule_id = p_schedule AND NOT standing
         AND (p_grade IS NULL OR grade = p_grade) AND (p_section IS NULL OR code = p_section)
       ORDER BY position
     LOOP
-      v_excluded := '{}';
+      v_excluded_rows := '{}';
+      v_only := NULL;
       LOOP
         WITH free AS (
           SELECT row_number AS r, seat, seat_number - seat AS base, row_seats,
             seat - row_number() OVER (PARTITION BY row_number ORDER BY seat) AS run
           FROM seats
           WHERE section_id = v_section.id AND NOT sold AND (held_by IS NULL OR hold_expires_at <= statement_timestamp())
-            AND seat_number <> ALL(v_excluded)
+            AND row_number <> ALL(v_excluded_rows)
+            AND (v_only IS NULL OR seat_number = ANY(v_only))
         ), runs AS (
           SELECT r, min(seat) AS lo, max(seat) AS hi, min(base) AS base, min(row_seats) AS size
           FROM free GROUP BY r, run HAVING count(*) >= p_quantity
@@ -119,7 +126,13 @@ BEGIN
           LIMIT 1
         )
         SELECT array_agg(best.first + k ORDER BY k) INTO v_block FROM best, generate_series(0, p_quantity - 1) AS k;
-        EXIT WHEN v_block IS NULL;
+        IF v_block IS NULL THEN
+          EXIT WHEN v_only IS NULL;
+          -- The seats of the contended row left to this request hold no block: leave the row.
+          v_excluded_rows := v_excluded_rows || v_row;
+          v_only := NULL;
+          CONTINUE;
+        END IF;
         SELECT coalesce(array_agg(seat_number), '{}') INTO v_got FROM (
           SELECT seat_number FROM seats
           WHERE schedule_id = p_schedule AND seat_number = ANY(v_block) AND NOT sold
@@ -129,8 +142,19 @@ BEGIN
           v_chosen := v_block;
           EXIT;
         END IF;
-        -- Another request has (part of) this block: count its seats as taken and look again.
-        v_excluded := v_excluded || ARRAY(SELECT unnest(v_block) EXCEPT SELECT unnest(v_got));
+        IF v_only IS NOT NULL THEN
+          -- Not expected (those seats are locked by this request), but never loop on it.
+          v_excluded_rows := v_excluded_rows || v_row;
+          v_only := NULL;
+          CONTINUE;
+        END IF;
+        -- Another request has (part of) this block: take what of its row nobody else has, and look there.
+        SELECT row_number INTO v_row FROM seats WHERE schedule_id = p_schedule AND seat_number = v_block[1];
+        v_only := ARRAY(
+          SELECT seat_number FROM seats
+          WHERE section_id = v_section.id AND row_number = v_row AND NOT sold
+            AND (held_by IS NULL OR hold_expires_at <= statement_timestamp())
+          ORDER BY seat FOR UPDATE SKIP LOCKED);
       END LOOP;
       EXIT WHEN cardinality(v_chosen) = p_quantity;
     END LOOP;
