@@ -10,6 +10,7 @@ import {
   type ChargeResponse,
   type CreatedConcert,
   type Draw,
+  type NewConcert,
   type ErrorBody as ErrorReply,
   Headers as H,
   type Payment,
@@ -33,7 +34,7 @@ export interface Reply<T = unknown> {
 }
 
 /** The contract's shapes, as the load tests read them (a hold is the contract's Reservation). */
-export type { CreatedConcert, ErrorBody as ErrorReply, Payment, QueueSettings, Schedule, Seat } from '@rushgate/shared'
+export type { CreatedConcert, NewConcert, ErrorBody as ErrorReply, Payment, QueueSettings, Schedule, Seat } from '@rushgate/shared'
 export type { QueueTokenState as TokenState, Reservation as Hold } from '@rushgate/shared'
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE'
@@ -91,7 +92,7 @@ export class Api {
     return { authorization: `Bearer ${this.adminToken}` }
   }
 
-  createConcert(body: { title: string; venue: string; schedules: { startsAt: string; seats: number; price: number }[] }) {
+  createConcert(body: NewConcert) {
     return this.http.call<CreatedConcert>('POST', '/api/admin/concerts', this.admin(), body)
   }
 

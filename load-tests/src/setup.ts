@@ -1,17 +1,19 @@
 /** Setup steps shared by the benchmarks, the rush and the test: concerts, charged and admitted users. */
 import { type Api, expectStatus, type CreatedConcert } from './client.ts'
-import { MAX_SEATS_PER_SCHEDULE } from '@rushgate/shared'
 import { sleep } from './stack.ts'
 
 export const TICKET_PRICE = 50_000
 
-/** Creates a concert with `seats` seats in schedules of at most 1000 (the contract's limit per schedule). */
+/** Seats of each date the benches and the rush create: they number a date's seats 1…1,000. */
+const SEATS_PER_DATE = 1000
+
+/** Creates a concert with `seats` seats in schedules of at most 1000. */
 export async function createConcert(api: Api, title: string, seats: number, price = TICKET_PRICE): Promise<CreatedConcert> {
   const schedules: { startsAt: string; seats: number; price: number }[] = []
   const day = 24 * 3600 * 1000
-  for (let left = seats, i = 0; left > 0; left -= MAX_SEATS_PER_SCHEDULE, i++) {
+  for (let left = seats, i = 0; left > 0; left -= SEATS_PER_DATE, i++) {
     const startsAt = new Date(Date.UTC(2027, 0, 1, 19) + i * day).toISOString()
-    schedules.push({ startsAt, seats: Math.min(left, MAX_SEATS_PER_SCHEDULE), price })
+    schedules.push({ startsAt, seats: Math.min(left, SEATS_PER_DATE), price })
   }
   return expectStatus(await api.createConcert({ title, venue: 'Load Test Arena', schedules }), 201, 'create concert')
 }

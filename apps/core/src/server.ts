@@ -32,7 +32,7 @@ await startOrExit(async () => {
   }
 
   if (config.seedDemo) {
-    const created = await seedDemo(app.database.db)
+    const created = await seedDemo(app.database.bulk)
     app.log.info({ created }, created.length ? 'demo concerts created' : 'demo concerts already present')
   }
 

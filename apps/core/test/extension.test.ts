@@ -33,7 +33,7 @@ t.test('an extension moves the hold to HOLD_TTL_SECONDS from now, once', async (
   const started = Date.now()
   const res = await extend('slow', concert.id, held.body.id)
   t.equal(res.status, 200)
-  t.same(Object.keys(res.body), ['id', 'concertId', 'scheduleId', 'seatNumber', 'price', 'status', 'expiresAt'])
+  t.same(Object.keys(res.body), ['id', 'concertId', 'scheduleId', 'seatNumber', 'price', 'status', 'expiresAt', 'section', 'row', 'seat', 'grade', 'label'])
   t.match(res.body, { id: held.body.id, status: 'HELD', seatNumber: 1 })
   const left = Date.parse(res.body.expiresAt) - started
   t.ok(left > (TTL - 5) * 1000 && left <= TTL * 1000 + 1000, `ends HOLD_TTL_SECONDS from now (${left} ms)`)

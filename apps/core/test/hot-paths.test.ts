@@ -25,13 +25,14 @@ t.test('a seat map is JSON with every status, an expired hold reading AVAILABLE'
   const res = await call(core, 'GET', `/api/concerts/${concert.id}/schedules/${scheduleId}/seats`)
   t.equal(res.status, 200)
   t.match(res.headers.get('content-type'), /^application\/json/)
+  const place = (n: number) => ({ section: 'MAIN', row: '1', seat: n, grade: 'STANDARD', label: `MAIN-1-${n}` })
   t.same(res.body, [
-    { seatNumber: 1, status: 'AVAILABLE', price: 10_000_000 },
-    { seatNumber: 2, status: 'HELD', price: 10_000_000 },
-    { seatNumber: 3, status: 'AVAILABLE', price: 10_000_000 },
-    { seatNumber: 4, status: 'AVAILABLE', price: 10_000_000 },
+    { seatNumber: 1, status: 'AVAILABLE', price: 10_000_000, ...place(1) },
+    { seatNumber: 2, status: 'HELD', price: 10_000_000, ...place(2) },
+    { seatNumber: 3, status: 'AVAILABLE', price: 10_000_000, ...place(3) },
+    { seatNumber: 4, status: 'AVAILABLE', price: 10_000_000, ...place(4) },
   ])
-  t.same(Object.keys(res.body[0]), ['seatNumber', 'status', 'price'])
+  t.same(Object.keys(res.body[0]), ['seatNumber', 'status', 'price', 'section', 'row', 'seat', 'grade', 'label'])
   t.equal(held.status, 201)
 })
 

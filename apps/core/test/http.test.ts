@@ -89,7 +89,10 @@ t.test('admin creates a concert with seats 1..n per date; the catalog shows it',
     'by startsAt',
   )
   const seats = await call(core, 'GET', `/api/concerts/${id}/schedules/${res.body.schedules[0].id}/seats`)
-  t.same(seats.body, [1, 2, 3].map((n) => ({ seatNumber: n, status: 'AVAILABLE', price: 1500 })))
+  t.same(
+    seats.body,
+    [1, 2, 3].map((n) => ({ seatNumber: n, status: 'AVAILABLE', price: 1500, section: 'MAIN', row: '1', seat: n, grade: 'STANDARD', label: `MAIN-1-${n}` })),
+  )
 })
 
 t.test('admin input is validated and the message names the field', async (t) => {
@@ -97,7 +100,7 @@ t.test('admin input is validated and the message names the field', async (t) => 
     [{ venue: 'v', schedules: [{ startsAt: '2031-01-01T00:00:00Z', seats: 1, price: 1 }] }, /title/],
     [{ title: 't', venue: 'v', schedules: [] }, /schedules/],
     [{ title: 't', venue: 'v', schedules: [{ startsAt: 'tomorrow', seats: 1, price: 1 }] }, /startsAt/],
-    [{ title: 't', venue: 'v', schedules: [{ startsAt: '2031-01-01T00:00:00Z', seats: 1001, price: 1 }] }, /seats/],
+    [{ title: 't', venue: 'v', schedules: [{ startsAt: '2031-01-01T00:00:00Z', seats: 5001, price: 1 }] }, /seats/],
     [{ title: 't', venue: 'v', schedules: [{ startsAt: '2031-01-01T00:00:00Z', seats: 1, price: -1 }] }, /price/],
   ]
   for (const [body, field] of cases) {

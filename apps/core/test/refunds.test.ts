@@ -63,6 +63,7 @@ t.test('a refund gives the whole amount back, frees the seats, and shows in the 
     payments: 1,
     refunds: 1,
     revenue: 0,
+    byGrade: [{ grade: 'STANDARD', sold: 0, revenue: 0 }],
   })
 })
 
@@ -192,6 +193,7 @@ t.test('the sales report counts every date’s seats and revenue; unknown concer
     payments: 3,
     refunds: 1,
     revenue: 450,
+    byGrade: [{ grade: 'STANDARD', sold: 3, revenue: 450 }],
   })
   t.equal((await call(core, 'GET', '/api/admin/concerts/424242/sales')).body.code, 'CONCERT_NOT_FOUND')
 })

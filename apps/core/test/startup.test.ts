@@ -55,20 +55,20 @@ t.test('migrations on a database that does not exist yet: created, then migrated
   t.teardown(() => dropScratchDatabase(url.toString()))
   await Promise.all([runMigrations(url.toString()), runMigrations(url.toString())])
   const tables = await query(url.toString(), `select count(*)::int as n from pg_tables where schemaname = 'public'`)
-  t.equal(tables[0].n, 10)
+  t.equal(tables[0].n, 12)
 })
 
-t.test('demo seed: 3 concerts × 4 dates × 50 seats, idempotent', async (t) => {
+t.test('demo seed: 3 concerts × 4 dates × 50 seats and a stadium plan on 2 dates, idempotent', async (t) => {
   const core = await startCore(coreEntry)
   t.teardown(() => core.close())
   await createConcert(core, { title: 'Something else' })
-  t.equal((await seedDemo(core.app.database.db)).length, 3)
+  t.equal((await seedDemo(core.app.database.db)).length, 4)
   t.same(await seedDemo(core.app.database.db), [], 'second run creates nothing')
   const counts = await query(
     core.databaseUrl,
     `select (select count(*) from concerts)::int as concerts, (select count(*) from schedules)::int as schedules,
             (select count(*) from seats)::int as seats`,
   )
-  t.same(counts[0], { concerts: 4, schedules: 13, seats: 610 })
+  t.same(counts[0], { concerts: 5, schedules: 15, seats: 610 + 2 * 2700 })
   await assertInvariants(core.databaseUrl)
 })

@@ -62,8 +62,11 @@ declare module 'fastify' {
  */
 const fastifySse = sseModule as unknown as FastifyPluginAsync
 
-/** Seat maps a replica keeps (a 1,000-seat map is about 50 kB, its compressed copies a tenth of that). */
-const SEAT_MAPS_PER_REPLICA = 500
+/**
+ * Seat maps and summaries a replica keeps (a 1,000-seat map or a 500-place section is about 50 kB, its
+ * compressed copies a tenth of that): a stadium date is up to 200 sections plus its summary.
+ */
+const SEAT_MAPS_PER_REPLICA = 1000
 
 /** The page another package builds; served at / when present. */
 const WEB_DIST = fileURLToPath(new URL('../../web/dist/', import.meta.url))
@@ -126,11 +129,11 @@ export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): 
   // What this replica forwards to the core, timed per concert for adaptive admission.
   const latency = new CoreLatency(redis, keys, config.admitIntervalMs, app.log)
   const seatMapCache = new SeatMapCache(
-    (concertId, scheduleId) => {
+    (concertId, scheduleId, view) => {
       // A map the cache lacks is a request to the core like a hold: timed the same way.
       const started = performance.now()
       const measured = (failed: boolean) => latency.record(concertId, performance.now() - started, failed)
-      return core.seatMap(concertId, scheduleId).then(
+      return core.seatMap(concertId, scheduleId, view).then(
         (map) => {
           measured(false)
           return map

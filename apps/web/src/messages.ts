@@ -42,9 +42,12 @@ const sentences: Record<ErrorCode, Sentence> = {
   CONCERT_NOT_FOUND: 'This concert no longer exists.',
   SCHEDULE_NOT_FOUND: 'This date no longer exists. Please choose another date.',
   SEAT_NOT_FOUND: 'This seat does not exist. Please choose another seat.',
+  SECTION_NOT_FOUND: 'This section does not exist. Please choose another section.',
+  GRADE_NOT_FOUND: 'This grade does not exist. Please choose another grade.',
   RESERVATION_NOT_FOUND: 'This hold could not be found. It may have been released.',
   PAYMENT_NOT_FOUND: 'This payment could not be found.',
   SEAT_UNAVAILABLE: 'Sorry, someone else has just taken this seat. Please choose another one.',
+  NOT_ENOUGH_SEATS: 'Sorry, there are not enough free places for your request. Try fewer places or another grade.',
   HOLD_LIMIT_REACHED: 'You are already holding as many seats as you may. Pay for them or release one first.',
   TICKET_LIMIT_REACHED: (body) => {
     const limit = num(body, 'limit')
@@ -112,9 +115,12 @@ const koreanSentences: Record<ErrorCode, Sentence> = {
   CONCERT_NOT_FOUND: '이 공연은 더 이상 존재하지 않습니다.',
   SCHEDULE_NOT_FOUND: '이 공연 일정은 더 이상 없습니다. 다른 날짜를 골라 주세요.',
   SEAT_NOT_FOUND: '없는 좌석입니다. 다른 좌석을 골라 주세요.',
+  SECTION_NOT_FOUND: '없는 구역입니다. 다른 구역을 골라 주세요.',
+  GRADE_NOT_FOUND: '없는 등급입니다. 다른 등급을 골라 주세요.',
   RESERVATION_NOT_FOUND: '선점 내역을 찾을 수 없습니다. 이미 해제되었을 수 있습니다.',
   PAYMENT_NOT_FOUND: '결제 내역을 찾을 수 없습니다.',
   SEAT_UNAVAILABLE: '죄송합니다. 방금 다른 분이 이 좌석을 선택했습니다. 다른 좌석을 골라 주세요.',
+  NOT_ENOUGH_SEATS: '죄송합니다. 요청하신 만큼 남은 자리가 없습니다. 수를 줄이거나 다른 등급을 골라 주세요.',
   HOLD_LIMIT_REACHED: '선점할 수 있는 좌석 수를 모두 채웠습니다. 결제하거나 하나를 해제해 주세요.',
   TICKET_LIMIT_REACHED: (body) => {
     const limit = num(body, 'limit')

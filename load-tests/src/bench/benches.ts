@@ -5,7 +5,7 @@
 import { Headers as H } from '@rushgate/shared'
 import type { RequestParams } from 'autocannon'
 import { Redis } from 'ioredis'
-import type { Api } from '../client.ts'
+import type { Api, NewConcert } from '../client.ts'
 import { admitAll, chargeAll, createConcert, inParallel, joinAll, TICKET_PRICE } from '../setup.ts'
 import { expectStatus } from '../client.ts'
 import type { Stack } from '../stack.ts'
@@ -298,7 +298,127 @@ const rtt: Bench = {
   },
 }
 
-export const BENCHES: Bench[] = [token, poll, seats, holds, payments, rtt]
+/**
+ * The stadium plan of the contract's figures: two standing floors of 20,000 and 60 seated sections
+ * of 500 in rows of 50 (70,000 places a date).
+ */
+export function stadiumPlan(title: string): NewConcert {
+  return {
+    title,
+    venue: 'Load Test Stadium',
+    grades: [
+      { code: 'VIP', name: 'VIP', price: TICKET_PRICE * 2 },
+      { code: 'R', name: 'R', price: TICKET_PRICE },
+    ],
+    sections: [
+      ...[1, 2].map((n) => ({ code: `F${n}`, name: `Floor ${n}`, grade: 'VIP', standing: 20_000 })),
+      ...Array.from({ length: 60 }, (_, i) => ({
+        code: `S${i + 1}`,
+        name: `Block ${i + 1}`,
+        grade: 'R',
+        rows: Array.from({ length: 10 }, (_, r) => ({ row: `${r + 1}`, seats: 50 })),
+      })),
+    ],
+    schedules: [{ startsAt: '2027-01-01T19:00:00Z' }],
+  }
+}
+
+/**
+ * The venue: a stadium date of 70,000 places; its sections summary and a 500-place section's map
+ * through the gateway (vs a hello-world of the same size); group holds of each form (two places a
+ * request, a user two requests: MAX_HOLDS_PER_USER), against pgbench in the same run.
+ */
+const venue: Bench = {
+  name: 'venue',
+  title: 'venue: a 70,000-place date — summary, section map, group holds of each form',
+  againstPgbench: true,
+  async prepare(ctx) {
+    const started = performance.now()
+    const concert = expectStatus(await ctx.api.createConcert(stadiumPlan(`bench venue ${ctx.runId}`)), 201, 'create the stadium')
+    ctx.log(`a 70,000-place date created in ${Math.round(performance.now() - started)} ms`)
+    const scheduleId = concert.schedules[0]!.id
+    const perForm = Math.max(1, Math.floor(ctx.users / 3))
+    const sets = ['b', 'f', 'c'].map((form) => Array.from({ length: perForm }, (_, i) => `v${form}${ctx.runId}-${i}`))
+    ctx.log(`admitting ${3 * perForm} users`)
+    const tokens = await Promise.all(sets.map((users) => admitAll(ctx.api, concert.id, users)))
+    const base = `/api/concerts/${concert.id}/schedules/${scheduleId}`
+    const probe = async (p: string) => {
+      const res = await fetch(ctx.stack.gatewayUrl + p, {
+        headers: { [H.userId]: sets[0]![0]!, [H.queueToken]: tokens[0]![0]!, 'accept-encoding': 'identity' },
+      })
+      return Buffer.from(await res.arrayBuffer()).length
+    }
+    const sectionPath = `${base}/seats?section=S30`
+    const [summaryBytes, sectionBytes] = [await probe(`${base}/sections`), await probe(sectionPath)]
+    ctx.log(`sections summary: ${summaryBytes} bytes; a 500-place section's map: ${sectionBytes} bytes`)
+    const reader = (extra: Record<string, string>) => {
+      let n = 0
+      return (req: RequestParams) => {
+        const i = n++ % perForm
+        return { ...req, headers: { [H.userId]: sets[0]![i]!, [H.queueToken]: tokens[0]![i]!, ...extra } }
+      }
+    }
+    // Each request is the next user's (round-robin), so a user makes at most two requests of two places.
+    const groupHold = (set: number, body: (i: number) => Record<string, unknown>) => {
+      let n = 0
+      return (req: RequestParams) => {
+        const i = n++
+        const u = i % perForm
+        return {
+          ...req,
+          headers: { [H.userId]: sets[set]![u]!, [H.queueToken]: tokens[set]![u]!, 'content-type': 'application/json' },
+          body: JSON.stringify({ scheduleId, ...body(i) }),
+        }
+      }
+    }
+    const amount = perForm * Math.floor(MAX_HOLDS_PER_USER / 2)
+    const holdsPath = `/api/concerts/${concert.id}/holds`
+    const hello = (bytes: number) => helloWorld('venue', ctx.baselineUrl, bytes)
+    return [
+      {
+        bench: 'venue',
+        name: 'GET …/seats?section= (500 places) via gateway',
+        url: ctx.stack.gatewayUrl,
+        requests: [{ method: 'GET', path: sectionPath, setupRequest: reader({ 'accept-encoding': 'identity' }) }],
+        baseline: hello(sectionBytes),
+      },
+      {
+        bench: 'venue',
+        name: 'GET …/sections (62 sections) via gateway',
+        url: ctx.stack.gatewayUrl,
+        requests: [{ method: 'GET', path: `${base}/sections`, setupRequest: reader({ 'accept-encoding': 'identity' }) }],
+        baseline: hello(summaryBytes),
+      },
+      {
+        bench: 'venue',
+        name: 'POST …/holds best available, 2 together',
+        url: ctx.stack.gatewayUrl,
+        requests: [{ method: 'POST', path: holdsPath, setupRequest: groupHold(0, () => ({ bestAvailable: { quantity: 2 } })) }],
+        expected: [201],
+        amount,
+      },
+      {
+        bench: 'venue',
+        name: 'POST …/holds standing, 2 places',
+        url: ctx.stack.gatewayUrl,
+        requests: [{ method: 'POST', path: holdsPath, setupRequest: groupHold(1, (i) => ({ section: i % 2 ? 'F2' : 'F1', quantity: 2 })) }],
+        expected: [201],
+        amount,
+      },
+      {
+        bench: 'venue',
+        name: 'POST …/holds chosen seats, 2',
+        url: ctx.stack.gatewayUrl,
+        // Seated places are 40,001…70,000: two different ones a request, from the back.
+        requests: [{ method: 'POST', path: holdsPath, setupRequest: groupHold(2, (i) => ({ seatNumbers: [70_000 - 2 * i - 1, 70_000 - 2 * i] })) }],
+        expected: [201],
+        amount,
+      },
+    ]
+  },
+}
+
+export const BENCHES: Bench[] = [token, poll, seats, holds, payments, rtt, venue]
 
 /** A Fastify hello-world answering `bytes` bytes of JSON (at least `{"hello":"world"}`), no Redis. */
 export function helloWorld(bench: string, baselineUrl: string, bytes: number): Measurement {

@@ -2,7 +2,8 @@
 import { sql } from 'drizzle-orm'
 import type { Executor, Tx } from '../db/client.ts'
 import { q, type Statement, statement } from '../db/statements.ts'
-import { iso } from './sql.ts'
+import type { Plan } from '../domain/plan.ts'
+import { intArray, iso, textArray } from './sql.ts'
 
 export async function insertConcert(tx: Tx, c: { title: string; venue: string }): Promise<number> {
   const r = await tx.execute<{ id: number }>(sql`insert into concerts (title, venue) values (${c.title}, ${c.venue}) returning id`)
@@ -20,10 +21,45 @@ export async function insertSchedule(
   return r.rows[0]!
 }
 
-/** Seats 1..count of a schedule, in one statement. */
-export async function insertSeats(tx: Tx, scheduleId: number, count: number, price: number): Promise<void> {
-  await tx.execute(sql`insert into seats (schedule_id, seat_number, price)
-    select ${scheduleId}, n, ${price} from generate_series(1, ${count}::int) as n`)
+/**
+ * A date's grades, sections and places, in three statements whatever the plan's size: the places
+ * come from `generate_series` over the plan's rows (a standing section is one row without a label),
+ * so a 100,000-place date is one insert, not 100,000.
+ */
+export async function insertPlan(tx: Tx, scheduleId: number, plan: Plan): Promise<void> {
+  const { grades, sections } = plan
+  await tx.execute(sql`insert into grades (schedule_id, code, position, name, price)
+    select ${scheduleId}, g.code, g.position, g.name, g.price
+    from unnest(${textArray(grades.map((g) => g.code))}, ${textArray(grades.map((g) => g.name))},
+      ${sql.param(grades.map((g) => g.price))}::bigint[]) with ordinality as g(code, name, price, position)`)
+  await tx.execute(sql`insert into sections (schedule_id, code, position, name, grade, standing, places, row_count, first_seat)
+    select ${scheduleId}, s.code, s.position, s.name, s.grade, s.standing, s.places, s.row_count, s.first_seat
+    from unnest(${textArray(sections.map((s) => s.code))}, ${textArray(sections.map((s) => s.name))},
+      ${textArray(sections.map((s) => s.grade))}, ${sql.param(sections.map((s) => s.rows === null))}::boolean[],
+      ${intArray(sections.map((s) => s.places))}, ${sql.param(sections.map((s) => s.rows?.length ?? null))}::int[],
+      ${intArray(sections.map((s) => s.firstSeat))})
+      with ordinality as s(code, name, grade, standing, places, row_count, first_seat, position)`)
+  const rows: { code: string; number: number | null; label: string | null; seats: number; first: number }[] = []
+  for (const s of sections) {
+    if (s.rows === null) {
+      rows.push({ code: s.code, number: null, label: null, seats: s.places, first: s.firstSeat })
+      continue
+    }
+    let first = s.firstSeat
+    s.rows.forEach((r, i) => {
+      rows.push({ code: s.code, number: i + 1, label: r.label, seats: r.seats, first })
+      first += r.seats
+    })
+  }
+  await tx.execute(sql`insert into seats (schedule_id, seat_number, price, section_id, row_number, row_label, seat, row_seats)
+    select ${scheduleId}, r.first + n - 1, g.price, sec.id, r.number, r.label, n, case when r.number is null then null else r.seats end
+    from unnest(${textArray(rows.map((r) => r.code))}, ${sql.param(rows.map((r) => r.number))}::int[],
+      ${sql.param(rows.map((r) => r.label))}::text[], ${intArray(rows.map((r) => r.seats))}, ${intArray(rows.map((r) => r.first))})
+      as r(code, number, label, seats, first)
+    join sections sec on sec.schedule_id = ${scheduleId} and sec.code = r.code
+    join grades g on g.schedule_id = ${scheduleId} and g.code = sec.grade
+    cross join lateral generate_series(1, r.seats) as n
+    order by r.first + n`)
 }
 
 export interface AdminConcertRow {

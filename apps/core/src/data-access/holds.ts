@@ -142,3 +142,67 @@ export const extendHold = (args: { reservationId: number; ttlSeconds: number; ac
         (select row_to_json(unchanged) from (select ${reservationColumns} from reservations where id = ${args.reservationId}) unchanged)) as hold`,
     (rows) => rows[0]!.hold as ReservationRow,
   )
+
+/** What `hold_places` (migration 0005) answers: the reservation ids, or the first rule that refused. */
+export interface GroupHoldResult {
+  ids?: number[]
+  error?:
+    | 'CONCERT_NOT_FOUND'
+    | 'SCHEDULE_NOT_FOUND'
+    | 'SEAT_NOT_FOUND'
+    | 'SECTION_NOT_FOUND'
+    | 'GRADE_NOT_FOUND'
+    | 'WRONG_KIND'
+    | 'SCHEDULE_CLOSED'
+    | 'HOLD_LIMIT_REACHED'
+    | 'TICKET_LIMIT_REACHED'
+    | 'SEAT_UNAVAILABLE'
+    | 'NOT_ENOUGH_SEATS'
+  /** The seat numbers a SEAT_NOT_FOUND or SEAT_UNAVAILABLE is about. */
+  seats?: number[]
+  /** WRONG_KIND: the section named is standing (true) or seated (false). */
+  standing?: boolean
+  limit?: number
+  live?: number
+}
+
+export type GroupHoldForm =
+  | { mode: 'seats'; seatNumbers: number[] }
+  | { mode: 'best'; quantity: number; grade: string | null; section: string | null; together: boolean }
+  | { mode: 'standing'; section: string; quantity: number }
+
+/**
+ * A group hold, all or none: `hold_places` checks, chooses and claims (see migration 0005), then the
+ * next statement reads the new reservations it left in `rushgate.held`. Both go in one message
+ * after the user's lock: one implicit transaction, one round trip.
+ */
+export function holdPlaces(args: {
+  userId: string
+  concertId: number
+  scheduleId: number
+  form: GroupHoldForm
+  ttlSeconds: number
+  maxHolds: number
+  activeUntil: string | null
+}): [Statement<GroupHoldResult>, Statement<ReservationRow[]>] {
+  const { form } = args
+  const seatNumbers = form.mode === 'seats' ? form.seatNumbers : null
+  const quantity = form.mode === 'seats' ? null : form.quantity
+  const grade = form.mode === 'best' ? form.grade : null
+  const section = form.mode === 'seats' ? null : form.section
+  const together = form.mode === 'best' ? form.together : true
+  return [
+    statement(
+      q`select hold_places(${args.userId}::text, ${args.concertId}::int, ${args.scheduleId}::int, ${form.mode}::text,
+        ${seatNumbers}::int[], ${quantity}::int, ${grade}::text, ${section}::text, ${together}::boolean, ${args.ttlSeconds}::int,
+        ${args.maxHolds}::int, ${args.activeUntil}::timestamptz) as result`,
+      (rows) => rows[0]!.result as GroupHoldResult,
+    ),
+    statement(
+      q`select ${reservationColumns} from reservations
+        where id = any(coalesce(nullif(current_setting('rushgate.held', true), ''), '{}')::int[])
+        order by reservations.seat_number`,
+      (rows) => rows as ReservationRow[],
+    ),
+  ]
+}

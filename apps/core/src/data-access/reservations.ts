@@ -3,9 +3,18 @@ import type { ReservationStatus } from '@rushgate/shared'
 import { sql } from 'drizzle-orm'
 import type { Executor } from '../db/client.ts'
 import { q, raw, type Statement, statement } from '../db/statements.ts'
-import { holdLive, iso, isoText, reservationStatusSql } from './sql.ts'
+import { holdLive, iso, isoText, reservationPlace, reservationPlaceSql, reservationStatusSql } from './sql.ts'
 
 export type StoredStatus = 'HELD' | 'CANCELLED' | 'PAID' | 'EXPIRED' | 'REFUNDED'
+
+/** Where a reservation's place is (docs/api.md, "A place"). */
+export interface Place {
+  section: string
+  row: string | null
+  seat: number
+  grade: string
+  label: string
+}
 
 export interface ReservationRow {
   id: number
@@ -22,6 +31,7 @@ export interface ReservationRow {
   extended: boolean
   /** HELD and not yet expired, when the statement ran. */
   live: boolean
+  place: Place
 }
 
 /** The columns of a ReservationRow, for `select` and `returning` on the reservations table. */
@@ -29,7 +39,7 @@ export const reservationColumns = raw(`reservations.id, reservations.user_id as 
   reservations.concert_id as "concertId", reservations.schedule_id as "scheduleId",
   reservations.seat_number as "seatNumber", reservations.price, reservations.status,
   ${isoText('reservations.expires_at')} as "expiresAt", reservations.payment_id as "paymentId",
-  reservations.extended_at is not null as extended, ${holdLive} as live`)
+  reservations.extended_at is not null as extended, ${holdLive} as live, ${reservationPlace.text} as place`)
 
 /**
  * Locks the caller's reservations among `ids`, in id order. Callers lock the seats first
@@ -52,12 +62,13 @@ export interface ReservationView {
   price: number
   status: ReservationStatus
   expiresAt: string
+  place: Place
 }
 
 export async function listForUser(ex: Executor, userId: string): Promise<ReservationView[]> {
   const r = await ex.execute<ReservationView & Record<string, unknown>>(sql`
     select id, concert_id as "concertId", schedule_id as "scheduleId", seat_number as "seatNumber", price,
-      ${reservationStatusSql} as status, ${iso(sql`expires_at`)} as "expiresAt"
+      ${reservationStatusSql} as status, ${iso(sql`expires_at`)} as "expiresAt", ${reservationPlaceSql} as place
     from reservations where user_id = ${userId} order by id desc`)
   return r.rows
 }

@@ -23,6 +23,24 @@ export async function scheduleSales(ex: Executor, concertId: number): Promise<Sc
   return r.rows
 }
 
+/**
+ * Places sold now and their revenue per grade over all the concert's dates, every grade listed (in
+ * plan order) even when nothing of it sold. A grade's code names the same grade on every date.
+ */
+export async function gradeSales(ex: Executor, concertId: number): Promise<SalesReport['byGrade']> {
+  const r = await ex.execute<SalesReport['byGrade'][number] & Record<string, unknown>>(sql`
+    select g.code as grade, coalesce(p.sold, 0)::int as sold, coalesce(p.revenue, 0)::bigint as revenue
+    from (select grades.code, min(grades.position) as position from grades join schedules s on s.id = grades.schedule_id
+      where s.concert_id = ${concertId} group by grades.code) g
+    left join (select sections.grade, count(*) as sold, sum(r.price) as revenue
+      from reservations r
+        join seats on seats.schedule_id = r.schedule_id and seats.seat_number = r.seat_number
+        join sections on sections.id = seats.section_id
+      where r.concert_id = ${concertId} and r.status = 'PAID' group by sections.grade) p on p.grade = g.code
+    order by g.position, g.code`)
+  return r.rows
+}
+
 export interface ConcertTotals {
   maxTicketsPerUser: number | null
   payments: number

@@ -19,6 +19,17 @@ const SEAT_FREE = '(not seats.sold and (seats.held_by is null or seats.hold_expi
 
 const SEAT_HELD = '(not seats.sold and seats.held_by is not null and seats.hold_expires_at > statement_timestamp())'
 
+/** A place's label: `A-1-12` for a seat, `F1-37` for a standing place (`sections` and `seats` in scope). */
+const PLACE_LABEL = `sections.code || '-' || coalesce(seats.row_label || '-', '') || seats.seat`
+
+/** The place fields of a seat, as a JSON object (`sections` joined to `seats`). */
+const PLACE_JSON = `json_build_object('section', sections.code, 'row', seats.row_label, 'seat', seats.seat,
+  'grade', sections.grade, 'label', ${PLACE_LABEL})`
+
+/** The place fields of the seat of the `reservations` row in scope, as a JSON object. */
+const RESERVATION_PLACE = `(select ${PLACE_JSON} from seats join sections on sections.id = seats.section_id
+  where seats.schedule_id = reservations.schedule_id and seats.seat_number = reservations.seat_number)`
+
 const RESERVATION_STATUS = `case
   when reservations.status = 'HELD' and reservations.expires_at <= statement_timestamp() then 'EXPIRED'
   else reservations.status end`
@@ -32,6 +43,10 @@ export const seatFreeSql = sql.raw(SEAT_FREE)
 export const seatFree = raw(SEAT_FREE)
 /** True while someone's hold on the seat is live. */
 export const seatHeldSql = sql.raw(SEAT_HELD)
+export const placeLabelSql = sql.raw(PLACE_LABEL)
+export const placeJsonSql = sql.raw(PLACE_JSON)
+export const reservationPlaceSql = sql.raw(RESERVATION_PLACE)
+export const reservationPlace = raw(RESERVATION_PLACE)
 /** A reservation's status at this instant: HELD past its time reads as EXPIRED. */
 export const reservationStatusSql = sql.raw(RESERVATION_STATUS)
 export const reservationStatus = raw(RESERVATION_STATUS)

@@ -14,6 +14,9 @@ export const CONNECT_TIMEOUT_MS = 1500
 export const STATEMENT_TIMEOUT_MS = 2000
 /** Client-side backstop for a server that accepted the query and went silent. */
 export const QUERY_TIMEOUT_MS = 3000
+/** Creating a concert writes up to 100,000 places a date (a few seconds on a loaded machine): its own pool and time. */
+export const BULK_STATEMENT_TIMEOUT_MS = 30_000
+const BULK_POOL_MAX = 2
 
 // int8 (bigint, count(*), sum()) arrives as a string by default. Every int8 here is money or a count
 // far below 2^53, so it is read as a number. https://node-postgres.com/features/types
@@ -27,15 +30,18 @@ export type Executor = Db | Tx
 export interface Database {
   pool: pg.Pool
   db: Db
+  /** For the few large writes (creating a concert): a small pool whose statements may take BULK_STATEMENT_TIMEOUT_MS. */
+  bulkPool: pg.Pool
+  bulk: Db
 }
 
-export function createPool(databaseUrl: string, max: number, onError?: (err: Error) => void): pg.Pool {
+export function createPool(databaseUrl: string, max: number, onError?: (err: Error) => void, statementTimeoutMs = STATEMENT_TIMEOUT_MS): pg.Pool {
   const pool = new pg.Pool({
     connectionString: databaseUrl,
     max,
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-    statement_timeout: STATEMENT_TIMEOUT_MS,
-    query_timeout: QUERY_TIMEOUT_MS,
+    statement_timeout: statementTimeoutMs,
+    query_timeout: statementTimeoutMs + (QUERY_TIMEOUT_MS - STATEMENT_TIMEOUT_MS),
     idleTimeoutMillis: 30_000,
     application_name: 'rushgate-core',
   })
@@ -51,7 +57,13 @@ export function createPool(databaseUrl: string, max: number, onError?: (err: Err
 
 export function createDatabase(databaseUrl: string, max: number, onError?: (err: Error) => void): Database {
   const pool = createPool(databaseUrl, max, onError)
-  return { pool, db: drizzle({ client: pool, schema, casing: 'snake_case' }) }
+  const bulkPool = createPool(databaseUrl, BULK_POOL_MAX, onError, BULK_STATEMENT_TIMEOUT_MS)
+  return {
+    pool,
+    db: drizzle({ client: pool, schema, casing: 'snake_case' }),
+    bulkPool,
+    bulk: drizzle({ client: bulkPool, schema, casing: 'snake_case' }),
+  }
 }
 
 const UNAVAILABLE_CODES = new Set([

@@ -46,6 +46,49 @@ export const schedules = pgTable(
 )
 
 /**
+ * The grades of a date (its prices), in plan order. A concert's plan is written once per date, so
+ * that every read and hold of a date stays within that date's rows; the shorthand is one grade
+ * STANDARD at the date's price.
+ */
+export const grades = pgTable(
+  'grades',
+  {
+    scheduleId: integer()
+      .notNull()
+      .references(() => schedules.id, { onDelete: 'cascade' }),
+    code: text().notNull(),
+    position: integer().notNull(),
+    name: text().notNull(),
+    price: money().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.scheduleId, t.code] })],
+)
+
+/**
+ * The sections of a date, best first (`position`): seated (`rowCount` rows) or standing. Its places
+ * are the seats numbered `firstSeat` … `firstSeat + places - 1`.
+ */
+export const sections = pgTable(
+  'sections',
+  {
+    id: serial().primaryKey(),
+    scheduleId: integer()
+      .notNull()
+      .references(() => schedules.id, { onDelete: 'cascade' }),
+    code: text().notNull(),
+    position: integer().notNull(),
+    name: text().notNull(),
+    grade: text().notNull(),
+    standing: boolean().notNull(),
+    places: integer().notNull(),
+    /** Rows of a seated section; null when standing. */
+    rowCount: integer(),
+    firstSeat: integer().notNull(),
+  },
+  (t) => [uniqueIndex().on(t.scheduleId, t.code), uniqueIndex().on(t.scheduleId, t.position)],
+)
+
+/**
  * One row per seat. A seat is SOLD when `sold`; HELD while `heldBy` is set and `holdExpiresAt` is in
  * the future; otherwise AVAILABLE — an expired hold frees the seat by timestamp, no sweeper needed.
  */
@@ -61,8 +104,22 @@ export const seats = pgTable(
     heldBy: text(),
     holdExpiresAt: ts(),
     reservationId: integer(),
+    /** Where the place is: its section, its row (position in the section and label; null when standing), */
+    sectionId: integer()
+      .notNull()
+      .references(() => sections.id),
+    rowNumber: integer(),
+    rowLabel: text(),
+    /** its seat in the row (or entry number of a standing place), and the seats of its row (null when standing). */
+    seat: integer().notNull(),
+    rowSeats: integer(),
   },
-  (t) => [primaryKey({ columns: [t.scheduleId, t.seatNumber] })],
+  (t) => [
+    primaryKey({ columns: [t.scheduleId, t.seatNumber] }),
+    // Best available and standing holds read a section's unsold places in row and seat order: a range
+    // of this index per section (at most a section's places, never a whole date's).
+    index('seats_unsold_by_place').on(t.sectionId, t.rowNumber, t.seat).where(sql`not sold`),
+  ],
 )
 
 export const reservations = pgTable(

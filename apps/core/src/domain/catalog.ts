@@ -1,5 +1,5 @@
 /** Catalog use cases: concerts, their dates and seats. Unknown ids are 404 with their own code. */
-import { ApiError, type ConcertSummary } from '@rushgate/shared'
+import { ApiError, type ConcertSummary, MAX_WHOLE_MAP_PLACES } from '@rushgate/shared'
 import * as catalog from '../data-access/catalog.ts'
 import type { Executor } from '../db/client.ts'
 
@@ -27,10 +27,41 @@ export async function schedulesJson(db: Executor, concertId: number): Promise<st
   return json
 }
 
-/** The seat map as JSON text (see `catalog.seatMapJson`); the 404s of `requireSchedule`. */
-export async function seatMapJson(db: Executor, concertId: number, scheduleId: number): Promise<catalog.SeatMapJson> {
-  const map = await catalog.seatMapJson(db, concertId, scheduleId)
-  if (map !== null) return map
+/**
+ * The seat map as JSON text: one section's places (`section`), or the whole date when it has at most
+ * MAX_WHOLE_MAP_PLACES (a stadium's whole map would be megabytes to every fan on every refresh).
+ * The 404s of `requireSchedule`, then 404 SECTION_NOT_FOUND; too large: 400 VALIDATION_ERROR.
+ */
+export async function seatMapJson(db: Executor, concertId: number, scheduleId: number, section: string | null): Promise<catalog.SeatMapJson> {
+  const scope = await catalog.mapScope(db, concertId, scheduleId, section)
+  if (!scope) {
+    await requireSchedule(db, concertId, scheduleId)
+    throw new Error(`schedule ${scheduleId} of concert ${concertId} vanished while reading its seats`)
+  }
+  if (section === null) {
+    if (scope.totalSeats > MAX_WHOLE_MAP_PLACES) {
+      throw new ApiError(
+        'VALIDATION_ERROR',
+        `section: required for a date of more than ${MAX_WHOLE_MAP_PLACES} places (this one has ${scope.totalSeats}); the sections summary lists them`,
+      )
+    }
+    return catalog.seatMapJson(db, scheduleId, 1, scope.totalSeats)
+  }
+  if (!scope.section) throw new ApiError('SECTION_NOT_FOUND', `section ${section} not found in schedule ${scheduleId}`)
+  const { standing, places, firstSeat } = scope.section
+  if (standing && places > MAX_WHOLE_MAP_PLACES) {
+    throw new ApiError(
+      'VALIDATION_ERROR',
+      `section: ${section} is a standing section of ${places} places, held by quantity (POST …/holds with section and quantity); its counts are in the sections summary`,
+    )
+  }
+  return catalog.seatMapJson(db, scheduleId, firstSeat, firstSeat + places - 1)
+}
+
+/** The sections summary as JSON text (see `catalog.sectionsJson`); the 404s of `requireSchedule`. */
+export async function sectionsJson(db: Executor, concertId: number, scheduleId: number): Promise<catalog.SeatMapJson> {
+  const summary = await catalog.sectionsJson(db, concertId, scheduleId)
+  if (summary !== null) return summary
   await requireSchedule(db, concertId, scheduleId)
-  throw new Error(`schedule ${scheduleId} of concert ${concertId} vanished while reading its seats`)
+  throw new Error(`schedule ${scheduleId} of concert ${concertId} vanished while reading its sections`)
 }

@@ -12,6 +12,7 @@ export function reservationView(r: ReservationView): Reservation {
     price: r.price,
     status: r.status,
     expiresAt: r.expiresAt,
+    ...r.place,
   }
 }
 

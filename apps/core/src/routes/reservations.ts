@@ -1,7 +1,7 @@
 /** Holding, extending and releasing seats. */
 import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import { ConcertParams, HoldRequest, Reservation, ReservationParams } from '@rushgate/shared'
+import { ConcertParams, GroupHold, GroupHoldRequest, HoldRequest, Reservation, ReservationParams } from '@rushgate/shared'
 import Type from 'typebox'
 import * as holds from '../domain/holds.ts'
 import { activeUntil, requireUser } from '../plugins/identity.ts'
@@ -28,6 +28,25 @@ export async function reservationRoutes(fastify: FastifyInstance): Promise<void>
       })
       markSeatMapsChanged(reply, [{ concertId: hold.concertId, scheduleId: hold.scheduleId }])
       return reply.code(201).send(hold)
+    },
+  )
+
+  app.post(
+    '/api/concerts/:concertId/holds',
+    {
+      onRequest: requireUser,
+      config: { outcome: 'holds' },
+      schema: { params: ConcertParams, body: GroupHoldRequest, response: { 201: GroupHold, ...errors(400, 404, 409, 410) } },
+    },
+    async (request, reply) => {
+      const held = await holds.holdGroup(pool, settings, {
+        userId: request.userId,
+        concertId: request.params.concertId,
+        activeUntil: activeUntil(request),
+        body: request.body,
+      })
+      markSeatMapsChanged(reply, [{ concertId: request.params.concertId, scheduleId: request.body.scheduleId }])
+      return reply.code(201).send(held)
     },
   )
 

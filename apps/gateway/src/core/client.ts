@@ -5,6 +5,7 @@
  */
 import { ApiError, type ConcertInventory, type ErrorCode, ErrorCodes, Headers } from '@rushgate/shared'
 import { Pool } from 'undici'
+import type { MapView } from '../seat-maps/cache.ts'
 
 const TIMEOUT_MS = 2000
 
@@ -54,16 +55,16 @@ export class CoreClient {
   }
 
   /**
-   * A schedule's seat map, read for the seat-map cache (any user's view is the same). A 4xx of the
+   * A schedule's seat map (or another view: see `MapView`), read for the seat-map cache (any user's view is the same). A 4xx of the
    * core (an unknown concert or date) is thrown as that contract error; anything else is a 503.
    */
-  async seatMap(concertId: number, scheduleId: number): Promise<FetchedSeatMap> {
+  async seatMap(concertId: number, scheduleId: number, view: MapView = 'seats'): Promise<FetchedSeatMap> {
     let res: Awaited<ReturnType<Pool['request']>>
     let body: Buffer
     try {
       res = await this.pool.request({
         method: 'GET',
-        path: `/api/concerts/${concertId}/schedules/${scheduleId}/seats`,
+        path: `/api/concerts/${concertId}/schedules/${scheduleId}/${view}`,
         headers: { [Headers.internalToken]: this.internalToken },
         signal: AbortSignal.timeout(TIMEOUT_MS),
       })

@@ -1,5 +1,6 @@
 /** Administration (contract § Administration): concert creation through to the core, line settings. */
 import {
+  ADMIN_CONCERT_BODY_LIMIT_BYTES,
   AdminConcert,
   ConcertParams,
   ConcertPatch,
@@ -27,6 +28,8 @@ export async function adminRoutes(app: FastifyInstance, ctx: GatewayContext): Pr
   app.post<{ Body: NewConcert }>(
     '/api/admin/concerts',
     {
+      // A stadium's plan is larger than any other body.
+      bodyLimit: ADMIN_CONCERT_BODY_LIMIT_BYTES,
       schema: {
         tags: ['admin'],
         summary: 'Create a concert (its waiting line exists at once)',

@@ -9,7 +9,10 @@ import {
   ChargeResponse,
   ConcertList,
   ConcertParams,
+  GroupHold,
+  GroupHoldRequest,
   HoldRequest,
+  MAX_WHOLE_MAP_PLACES,
   IdempotencyHeaders,
   Payment,
   PaymentHistory,
@@ -23,13 +26,16 @@ import {
   ScheduleList,
   ScheduleParams,
   SeatList,
+  SeatMapQuery,
+  SectionsSummary,
 } from '@rushgate/shared'
 import { errorResponses } from '@rushgate/shared/fastify'
 import Type from 'typebox'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { GatewayContext } from '../context.ts'
 import { forward } from '../core/forward.ts'
 import { requireUser } from '../plugins/identity.ts'
+import { type MapView, mapView } from '../seat-maps/cache.ts'
 import { sendSeatMap } from '../seat-maps/send.ts'
 
 const gated = errorResponses(400, 401, 403, 404, 410, 429, 503)
@@ -73,32 +79,74 @@ export async function proxiedRoutes(app: FastifyInstance, ctx: GatewayContext): 
     },
   )
 
-  app.get<{ Params: ScheduleParams }>(
+  const cachedView = async (request: FastifyRequest<{ Params: ScheduleParams }>, reply: FastifyReply, view: MapView) => {
+    const { concertId, scheduleId } = request.params
+    // The version is read beside the token check: one round trip to Redis for both.
+    const [, version] = await Promise.all([gate.admit(request, concertId), seatMaps.versions.read(concertId, scheduleId)])
+    const map = await seatMaps.cache.get(concertId, scheduleId, version, view)
+    const sent = sendSeatMap(request, reply, map)
+    if (reply.statusCode === 304) metrics.seatMaps.inc({ result: 'not_modified' })
+    return sent
+  }
+  const ifNoneMatch = Type.Intersect([
+    QueueTokenHeaders,
+    Type.Object({ 'if-none-match': Type.Optional(Type.String({ description: 'the ETag of the answer the client has' })) }),
+  ])
+  const cacheDescription =
+    'Served from a cache: a hold, release, payment or refund shows on every gateway at once (at most ' +
+    'SEAT_MAP_STALE_MS later while maps change), a hold that runs out at once. Compressed for clients that accept br or gzip.'
+  const notModified = Type.Null({ description: 'Not Modified: the client has this answer' })
+
+  app.get<{ Params: ScheduleParams; Querystring: SeatMapQuery }>(
     '/api/concerts/:concertId/schedules/:scheduleId/seats',
     {
       schema: {
         tags: ['catalog'],
-        summary: 'The seats of one date, by seat number (ETag: send it back in If-None-Match for a 304)',
-        description:
-          'Served from a cache: a hold, release, payment or refund shows on every gateway at once (at most ' +
-          'SEAT_MAP_STALE_MS later while maps change), a hold that runs out at once. Compressed for clients that accept br or gzip.',
+        summary: 'The places of one date, or of one of its sections (`section`), by seat number (ETag: send it back in If-None-Match for a 304)',
+        description: `${cacheDescription} Without section only for dates of at most ${MAX_WHOLE_MAP_PLACES} places.`,
         security: user,
         params: ScheduleParams,
-        headers: Type.Intersect([
-          QueueTokenHeaders,
-          Type.Object({ 'if-none-match': Type.Optional(Type.String({ description: 'the ETag of the map the client has' })) }),
-        ]),
-        response: { 200: SeatList, 304: Type.Null({ description: 'Not Modified: the client has this map' }), ...gated },
+        querystring: SeatMapQuery,
+        headers: ifNoneMatch,
+        response: { 200: SeatList, 304: notModified, ...gated },
+      },
+    },
+    (request, reply) => cachedView(request, reply, mapView(request.query.section)),
+  )
+
+  app.get<{ Params: ScheduleParams }>(
+    '/api/concerts/:concertId/schedules/:scheduleId/sections',
+    {
+      schema: {
+        tags: ['catalog'],
+        summary: 'The grades and sections of one date, in plan order, with what is left (ETag: send it back in If-None-Match for a 304)',
+        description: cacheDescription,
+        security: user,
+        params: ScheduleParams,
+        headers: ifNoneMatch,
+        response: { 200: SectionsSummary, 304: notModified, ...gated },
+      },
+    },
+    (request, reply) => cachedView(request, reply, 'sections'),
+  )
+
+  app.post<{ Params: ConcertParams; Body: GroupHoldRequest }>(
+    '/api/concerts/:concertId/holds',
+    {
+      schema: {
+        tags: ['reservations'],
+        summary: 'Hold several places at once, all or none: chosen seats, best available, or standing places by quantity',
+        security: user,
+        params: ConcertParams,
+        headers: QueueTokenHeaders,
+        body: GroupHoldRequest,
+        response: { 201: GroupHold, ...errorResponses(400, 401, 403, 404, 409, 410, 429, 503) },
       },
     },
     async (request, reply) => {
-      const { concertId, scheduleId } = request.params
-      // The version is read beside the token check: one round trip to Redis for both.
-      const [, version] = await Promise.all([gate.admit(request, concertId), seatMaps.versions.read(concertId, scheduleId)])
-      const map = await seatMaps.cache.get(concertId, scheduleId, version)
-      const sent = sendSeatMap(request, reply, map)
-      if (reply.statusCode === 304) metrics.seatMaps.inc({ result: 'not_modified' })
-      return sent
+      const { concertId } = request.params
+      const { userId, activeUntil } = await gate.admit(request, concertId)
+      return forward(upstream, request, reply, { userId, concertId, activeUntil: activeUntil ?? undefined })
     },
   )
 

@@ -1,5 +1,6 @@
 /**
- * Each replica's cache of seat maps, the read every admitted fan repeats: the core builds a map once
+ * Each replica's cache of seat maps and sections summaries (a date's "views": `seats`,
+ * `seats?section=A`, `sections`; all change with the date's one version), the read every admitted fan repeats: the core builds a map once
  * per change instead of once per request, and the proxy hop is saved. A cached map is served while
  *   - its version is the one in Redis (a write bumps it: see versions.ts), or it was fetched less than
  *     `staleMs` ago (bounded staleness, so that a rush of holds costs the core one map per schedule per
@@ -13,6 +14,17 @@
  */
 import { createHash } from 'node:crypto'
 import type { FetchedSeatMap } from '../core/client.ts'
+
+/**
+ * What of a date is cached: its whole map, one section's map, or its sections summary — the path
+ * after `/schedules/:scheduleId/` at the core. Built only by `mapView` from a validated code.
+ */
+export type MapView = 'seats' | 'sections' | `seats?section=${string}`
+
+/** The view of a seat-map request: one section's map when `section` is given. */
+export function mapView(section: string | undefined): MapView {
+  return section === undefined ? 'seats' : `seats?section=${encodeURIComponent(section)}`
+}
 
 export interface CachedSeatMap {
   /** The JSON array of seats. */
@@ -43,14 +55,14 @@ export class SeatMapCache {
   private readonly fetching = new Map<string, Promise<CachedSeatMap>>()
 
   constructor(
-    private readonly fetchMap: (concertId: number, scheduleId: number) => Promise<FetchedSeatMap>,
+    private readonly fetchMap: (concertId: number, scheduleId: number, view: MapView) => Promise<FetchedSeatMap>,
     private readonly options: SeatMapCacheOptions,
     private readonly count: (outcome: CacheOutcome) => void = () => {},
   ) {}
 
-  /** The map of this schedule as of `version` (read from Redis just before). */
-  get(concertId: number, scheduleId: number, version: string | null): Promise<CachedSeatMap> {
-    const key = `${concertId}/${scheduleId}`
+  /** The view of this schedule as of `version` (read from Redis just before). */
+  get(concertId: number, scheduleId: number, version: string | null, view: MapView = 'seats'): Promise<CachedSeatMap> {
+    const key = `${concertId}/${scheduleId}/${view}`
     const cached = this.maps.get(key)
     if (cached && this.servable(cached, version, Date.now())) {
       this.count('hit')
@@ -60,7 +72,7 @@ export class SeatMapCache {
     let pending = this.fetching.get(flight)
     if (!pending) {
       this.count('fetch')
-      pending = this.fetch(key, concertId, scheduleId, version).finally(() => this.fetching.delete(flight))
+      pending = this.fetch(key, concertId, scheduleId, view, version).finally(() => this.fetching.delete(flight))
       this.fetching.set(flight, pending)
     }
     return pending
@@ -72,9 +84,9 @@ export class SeatMapCache {
     return map.version === version || age < this.options.staleMs
   }
 
-  private async fetch(key: string, concertId: number, scheduleId: number, version: string | null): Promise<CachedSeatMap> {
+  private async fetch(key: string, concertId: number, scheduleId: number, view: MapView, version: string | null): Promise<CachedSeatMap> {
     const fetchedAt = Date.now()
-    const { body, freshForMs } = await this.fetchMap(concertId, scheduleId)
+    const { body, freshForMs } = await this.fetchMap(concertId, scheduleId, view)
     const etag = `W/"${createHash('sha1').update(body).digest('base64url')}"`
     const previous = this.maps.get(key)
     const map: CachedSeatMap = {

@@ -1,13 +1,33 @@
 /** Holds, payments and refunds. */
 import Type, { type Static } from 'typebox'
-import { MAX_SEATS_PER_SCHEDULE } from '../limits.ts'
+import { MAX_GROUP, MAX_PLACES_PER_SCHEDULE } from '../limits.ts'
+import { PlaceFields } from './catalog.ts'
 import { Id, NullableTimestamp, Timestamp, Won } from './common.ts'
 
-export const HoldRequest = Type.Object(
-  { scheduleId: Id, seatNumber: Type.Integer({ minimum: 1, maximum: MAX_SEATS_PER_SCHEDULE }) },
+const SeatNumber = Type.Integer({ minimum: 1, maximum: MAX_PLACES_PER_SCHEDULE })
+const Code = Type.String({ pattern: '^[A-Za-z0-9_-]{1,16}$' })
+const Quantity = Type.Integer({ minimum: 1, maximum: MAX_GROUP })
+
+export const HoldRequest = Type.Object({ scheduleId: Id, seatNumber: SeatNumber }, { additionalProperties: false })
+export type HoldRequest = Static<typeof HoldRequest>
+
+/** `POST …/holds`: exactly one of `seatNumbers`, `bestAvailable`, or `section` with `quantity` (the domain checks which). */
+export const GroupHoldRequest = Type.Object(
+  {
+    scheduleId: Id,
+    seatNumbers: Type.Optional(Type.Array(SeatNumber, { minItems: 1, maxItems: MAX_GROUP })),
+    bestAvailable: Type.Optional(
+      Type.Object(
+        { quantity: Quantity, grade: Type.Optional(Code), section: Type.Optional(Code), together: Type.Optional(Type.Boolean()) },
+        { additionalProperties: false },
+      ),
+    ),
+    section: Type.Optional(Code),
+    quantity: Type.Optional(Quantity),
+  },
   { additionalProperties: false },
 )
-export type HoldRequest = Static<typeof HoldRequest>
+export type GroupHoldRequest = Static<typeof GroupHoldRequest>
 
 export const ReservationStatus = Type.Union([
   Type.Literal('HELD'),
@@ -26,9 +46,13 @@ export const Reservation = Type.Object({
   price: Won,
   status: ReservationStatus,
   expiresAt: Timestamp,
+  ...PlaceFields,
 })
 export const ReservationList = Type.Array(Reservation)
 export type Reservation = Static<typeof Reservation>
+
+export const GroupHold = Type.Object({ reservations: Type.Array(Reservation), expiresAt: Timestamp })
+export type GroupHold = Static<typeof GroupHold>
 
 export const PaymentRequest = Type.Object(
   {
