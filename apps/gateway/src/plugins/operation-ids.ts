@@ -17,6 +17,8 @@ export const OPERATION_IDS: Record<string, string> = {
   'GET /api/concerts': 'listConcerts',
   'GET /api/concerts/:concertId/schedules': 'listSchedules',
   'GET /api/concerts/:concertId/schedules/:scheduleId/seats': 'getScheduleSeats',
+  'GET /api/concerts/:concertId/schedules/:scheduleId/sections': 'getScheduleSections',
+  'POST /api/concerts/:concertId/holds': 'holdPlaces',
   'POST /api/concerts/:concertId/reservations': 'holdSeat',
   'DELETE /api/concerts/:concertId/reservations/:reservationId': 'releaseHold',
   'POST /api/concerts/:concertId/reservations/:reservationId/extension': 'extendHold',
