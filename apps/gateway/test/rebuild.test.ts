@@ -7,7 +7,7 @@
  * REBUILD_GRACE_MS (no restart).
  */
 import { coreEntry } from '@rushgate/core/entry-points'
-import { admin, as, call, createConcert, enter, setQueue, spawnGateway, startCore, startRedis, tokenState, waitFor } from '@rushgate/testkit'
+import { admin, as, call, charge, createConcert, enter, hold, pay, setQueue, spawnGateway, startCore, startRedis, tokenState, waitFor } from '@rushgate/testkit'
 import t from 'tap'
 import { gatewayEntry } from '../entry-points.ts'
 import { TokenSigner } from '../src/queue/tokens.ts'
@@ -16,6 +16,8 @@ const SECRET = 'rebuild-test-token-secret-0123456789abcdef'
 const GRACE_MS = 2000
 const signer = new TokenSigner(SECRET)
 const seqOf = (token: string) => signer.verify(token)!.seq
+/** Room for a gateway process to start on a busy machine. */
+const STARTING = { timeoutMs: 90_000 }
 
 t.test('places rebuilt from tokens after a flush', async (t) => {
   const redis = await startRedis()
@@ -24,7 +26,7 @@ t.test('places rebuilt from tokens after a flush', async (t) => {
   t.teardown(() => core.close())
   const env = { TOKEN_SECRET: SECRET, ADMIT_INTERVAL_MS: '200', REBUILD_GRACE_MS: String(GRACE_MS), GHOST_AFTER_SECONDS: '0' }
   const gws = await Promise.all(
-    [0, 1].map(() => spawnGateway(gatewayEntry, { coreUrl: core.url, internalToken: core.internalToken, prefix: 'rb', redisUrl: redis.url, env })),
+    [0, 1].map(() => spawnGateway(gatewayEntry, { coreUrl: core.url, internalToken: core.internalToken, prefix: 'rb', redisUrl: redis.url, env }, STARTING)),
   )
   t.teardown(() => Promise.all(gws.map((g) => g.close())))
   const url = (i: number) => gws[i % 2]!.url
@@ -99,7 +101,7 @@ t.test('active, paid and expired turns; admission resumes after the grace', asyn
   t.teardown(() => core.close())
   const env = { TOKEN_SECRET: SECRET, ADMIT_INTERVAL_MS: '200', REBUILD_GRACE_MS: String(GRACE_MS), GHOST_AFTER_SECONDS: '0' }
   const gws = await Promise.all(
-    [0, 1].map(() => spawnGateway(gatewayEntry, { coreUrl: core.url, internalToken: core.internalToken, prefix: 'rb', redisUrl: redis.url, env })),
+    [0, 1].map(() => spawnGateway(gatewayEntry, { coreUrl: core.url, internalToken: core.internalToken, prefix: 'rb', redisUrl: redis.url, env }, STARTING)),
   )
   t.teardown(() => Promise.all(gws.map((g) => g.close())))
   const url = (i: number) => gws[i % 2]!.url
@@ -126,8 +128,13 @@ t.test('active, paid and expired turns; admission resumes after the grace', asyn
     t.ok(claims.activeUntil && claims.activeUntil > Date.now(), `${user}'s admitted token carries its activeUntil`)
     t.equal(claims.seq, seqOf(tokens.get(user)!), 'of the same turn')
   }
-  // a2's turn ended by a payment (as the gateway tells the core after one).
-  await call(core, 'POST', `/api/lines/${line.id}/paid-turns`, { body: { userId: 'a2', seq: seqOf(tokens.get('a2')!) } })
+  // a2 pays: its turn ends, and the gateway tells the core.
+  await charge(url(1), 'a2', 10_000)
+  const held = await hold(url(1), line.id, 'a2', active.get('a2')!, line.scheduleId, 1)
+  t.equal(held.status, 201)
+  t.equal((await pay(url(0), line.id, 'a2', active.get('a2')!, [held.body.id])).status, 201)
+  const kept = (await call(core, 'GET', `/api/lines/${line.id}`)).body
+  t.same(kept.paidTurns, [{ userId: 'a2', seq: seqOf(tokens.get('a2')!) }], 'the core keeps the paid turn')
   // a3's turn ran out (a token of it whose activeUntil passed, signed with the gateways' key).
   const ranOut = signer.issue('a3', line.id, seqOf(tokens.get('a3')!), Date.now() - 1000)
   await setQueue(url(0), line.id, { paused: false })
@@ -148,9 +155,9 @@ t.test('active, paid and expired turns; admission resumes after the grace', asyn
   t.equal(a3waiting.status, 410, "nor does the same turn's older waiting token")
   for (const user of ['w1', 'w2', 'w3']) t.equal((await tokenState(url(1), line.id, user, tokens.get(user)!)).body.status, 'WAITING')
 
-  const held = (await call(url(0), 'GET', `/api/admin/queues/${line.id}`, { headers: admin })).body
-  t.equal(held.heldBack, 'REBUILDING', 'nobody is admitted during the grace')
-  t.equal(held.paused, false)
+  const during = (await call(url(0), 'GET', `/api/admin/queues/${line.id}`, { headers: admin })).body
+  t.equal(during.heldBack, 'REBUILDING', 'nobody is admitted during the grace')
+  t.equal(during.paused, false)
   // Admission resumes by itself: the schedule is re-created, the grace ends, w1 and w2 go in.
   await waitFor(
     'w1 admitted after the grace',
@@ -166,4 +173,38 @@ t.test('active, paid and expired turns; admission resumes after the grace', asyn
   t.equal(a1again.body.status, 'ACTIVE', "a1's older waiting token is the same active turn, not a second place")
   t.equal(a1again.body.position, null)
   t.equal((await call(url(0), 'GET', `/api/concerts/${line.id}/schedules`, { headers: as('a1', active.get('a1')!) })).status, 200, 'the rebuilt turn passes the gate')
+})
+
+t.test('a reject line keeps refusing; a pre-queue keeps its commitment and its places', async (t) => {
+  const redis = await startRedis()
+  t.teardown(() => redis.close())
+  const core = await startCore(coreEntry)
+  t.teardown(() => core.close())
+  const env = { TOKEN_SECRET: SECRET, ADMIT_INTERVAL_MS: '200', REBUILD_GRACE_MS: String(GRACE_MS), GHOST_AFTER_SECONDS: '0' }
+  const gw = await spawnGateway(gatewayEntry, { coreUrl: core.url, internalToken: core.internalToken, prefix: 'rb', redisUrl: redis.url, env }, STARTING)
+  t.teardown(() => gw.close())
+
+  const closed = await createConcert(gw.url, 10)
+  t.equal((await enter(gw.url, closed.id, 'early')).status, 201)
+  await setQueue(gw.url, closed.id, { mode: 'reject' })
+  const upcoming = await createConcert(gw.url, 10)
+  const opensAt = new Date(Date.now() + 3_600_000).toISOString()
+  const set = await setQueue(gw.url, upcoming.id, { opensAt })
+  const commitment = set.body.seedCommitment
+  t.match(commitment, /^[0-9a-f]{64}$/)
+  const pre = await enter(gw.url, upcoming.id, 'pre-1')
+  t.equal(pre.body.status, 'PREQUEUE')
+
+  await redis.command('FLUSHALL')
+
+  const refused = await enter(gw.url, closed.id, 'late')
+  t.equal(refused.status, 409, 'a reject line still refuses new places')
+  t.equal(refused.body.code, 'QUEUE_CLOSED')
+  const back = await tokenState(gw.url, upcoming.id, 'pre-1', pre.body.token)
+  t.equal(back.body.status, 'PREQUEUE', 'a pre-queue place comes back to the pre-queue')
+  const view = (await call(gw.url, 'GET', `/api/queues/${upcoming.id}`)).body
+  t.equal(view.seedCommitment, commitment, 'the published commitment is kept (so is the seed behind it)')
+  t.equal(view.opensAt, opensAt)
+  const pre2 = await enter(gw.url, upcoming.id, 'pre-2')
+  t.ok(seqOf(pre2.body.token) > seqOf(pre.body.token), 'a join after the loss lands behind')
 })
