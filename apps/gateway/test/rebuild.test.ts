@@ -10,6 +10,7 @@ import { coreEntry } from '@rushgate/core/entry-points'
 import { admin, as, call, charge, createConcert, enter, hold, pay, setQueue, spawnGateway, startCore, startRedis, tokenState, waitFor } from '@rushgate/testkit'
 import t from 'tap'
 import { gatewayEntry } from '../entry-points.ts'
+import { loadConfig } from '../src/config.ts'
 import { TokenSigner } from '../src/queue/tokens.ts'
 
 const SECRET = 'rebuild-test-token-secret-0123456789abcdef'
@@ -18,6 +19,13 @@ const signer = new TokenSigner(SECRET)
 const seqOf = (token: string) => signer.verify(token)!.seq
 /** Room for a gateway process to start on a busy machine. */
 const STARTING = { timeoutMs: 90_000 }
+
+t.test('REBUILD_GRACE_MS: 15,000 by default, 0 to 120,000, else the start stops naming it', async (t) => {
+  t.equal(loadConfig({}).rebuildGraceMs, 15_000)
+  t.equal(loadConfig({ REBUILD_GRACE_MS: '0' }).rebuildGraceMs, 0)
+  t.equal(loadConfig({ REBUILD_GRACE_MS: '120000' }).rebuildGraceMs, 120_000)
+  for (const bad of ['-1', '120001', '1.5', 'soon']) t.throws(() => loadConfig({ REBUILD_GRACE_MS: bad }), /REBUILD_GRACE_MS/, bad)
+})
 
 t.test('places rebuilt from tokens after a flush', async (t) => {
   const redis = await startRedis()
