@@ -85,10 +85,13 @@ t.test('when Redis is killed mid-rush, then the gateway answers 503 fast and rec
   }, RECOVERY_MS)
   t.comment(`ready and taking newcomers ${Date.now() - backAt} ms after Redis came back`)
   t.ok(Date.now() - backAt <= RECOVERY_MS, `ready and taking newcomers again ${Date.now() - backAt} ms after Redis came back`)
-  // The emptied Redis lost the admission schedule too: the ticks must come back by themselves.
-  await waitFor('the newcomer is admitted', async () => {
-    const res = await tokenState(gateway.url, concert.id, 'outage-after', token)
-    return res.body?.status === 'ACTIVE'
+  // The emptied Redis lost the admission schedule too: the ticks must come back by themselves. The
+  // places of the users still polling come back from their tokens ahead of the newcomer, so with
+  // maxActive 2 it is two of them that go in (after REBUILD_GRACE_MS), not necessarily the newcomer.
+  t.equal((await tokenState(gateway.url, concert.id, 'outage-after', token)).status, 200, "the newcomer's place holds")
+  await waitFor('admission runs again', async () => {
+    const res = await call(gateway.url, 'GET', `/api/admin/queues/${concert.id}`, { headers: admin })
+    return res.body?.active >= 1
   }, RECOVERY_MS)
   t.comment(`admitting again ${Date.now() - backAt} ms after Redis came back`)
 

@@ -20,7 +20,8 @@ import {
 } from '@rushgate/testkit'
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
-const FAST_ADMISSION = { ADMIT_INTERVAL_MS: '100', ADMIT_BATCH: '100' }
+// A second's grace after a loss of Redis data (REBUILD_GRACE_MS), not 15: the fault tests wait for admission.
+const FAST_ADMISSION = { ADMIT_INTERVAL_MS: '100', ADMIT_BATCH: '100', REBUILD_GRACE_MS: '1000' }
 
 /** A migrated database of its own for a test file; `drop()` it in teardown. */
 export async function scratchDatabase(label: string): Promise<{ url: string; drop(): Promise<void> }> {

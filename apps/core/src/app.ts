@@ -16,6 +16,7 @@ import './plugins/types.ts'
 import { adminRoutes } from './routes/admin.ts'
 import { catalogRoutes } from './routes/catalog.ts'
 import { inventoryRoutes } from './routes/inventory.ts'
+import { lineRoutes } from './routes/lines.ts'
 import { paymentRoutes } from './routes/payments.ts'
 import { reservationRoutes } from './routes/reservations.ts'
 import { userRoutes } from './routes/users.ts'
@@ -44,5 +45,6 @@ export async function buildApp(config: CoreConfig, opts: BuildOptions = {}): Pro
   await app.register(userRoutes)
   await app.register(adminRoutes)
   await app.register(inventoryRoutes)
+  await app.register(lineRoutes)
   return app
 }

@@ -55,7 +55,7 @@ t.test('migrations on a database that does not exist yet: created, then migrated
   t.teardown(() => dropScratchDatabase(url.toString()))
   await Promise.all([runMigrations(url.toString()), runMigrations(url.toString())])
   const tables = await query(url.toString(), `select count(*)::int as n from pg_tables where schemaname = 'public'`)
-  t.equal(tables[0].n, 12)
+  t.equal(tables[0].n, 14)
 })
 
 t.test('demo seed: 3 concerts × 4 dates × 50 seats and a stadium plan on 2 dates, idempotent', async (t) => {

@@ -30,6 +30,7 @@ import { IdleLines } from './queue/idle-lines.ts'
 import { LineFeed } from './queue/line-feed.ts'
 import { LineMirror } from './queue/line-mirror.ts'
 import { WaitingLine } from './queue/line.ts'
+import { LineRestore } from './queue/line-restore.ts'
 import { Opening } from './queue/opening.ts'
 import { Presence } from './queue/presence.ts'
 import { ProofOfWork } from './queue/proof-of-work.ts'
@@ -114,13 +115,16 @@ export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): 
   })
   const presence = new Presence(redis, keys, app.log)
   const mirror = new LineMirror(config)
-  const line = new WaitingLine(redis, keys, new TokenSigner(config.tokenSecret), presence, metrics, config, mirror)
+  const restore = new LineRestore(redis, keys, core, mirror, config, app.log)
+  settings.restore = restore
+  const line = new WaitingLine(redis, keys, new TokenSigner(config.tokenSecret), presence, metrics, config, mirror, restore)
   // One subscription per process: the tick's snapshots and the ended turns of every replica.
   const feed = new LineFeed(redis, createRedis(config, app.log, 'bullmq'), keys.lineChannel, mirror, app.log)
   const streams = new EventStreams(line, mirror, app.log)
   feed.listen(streams)
   line.announceEndsWith(feed)
   settings.onChange = (concertId) => feed.settingsChanged(concertId)
+  restore.announce = (concertId) => feed.restored(concertId)
   const idle = new IdleLines(redis, keys, core, app.log)
   line.onFirstPlace = (concertId) => idle.wake(concertId)
   const gate = new ActiveGate(config, line, metrics)
@@ -176,7 +180,7 @@ export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): 
   const admission =
     opts.admission === false
       ? null
-      : new Admission({ config, keys, redis, bullConnection, concerts, core, latency, opening, history, idle, metrics, log: app.log })
+      : new Admission({ config, keys, redis, bullConnection, concerts, core, latency, opening, restore, history, idle, metrics, log: app.log })
 
   installContractErrors(app, { isUnavailable: isRedisUnavailable })
   await installBrowserHeaders(app, config)

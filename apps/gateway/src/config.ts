@@ -22,6 +22,8 @@ const ConfigSchema = Type.Object({
   ACTIVE_TTL_SECONDS: Type.Integer({ minimum: 1, maximum: 86_400, default: 600 }),
   // 0: never (a line's own ghostAfterSeconds may still set one).
   GHOST_AFTER_SECONDS: Type.Integer({ minimum: 0, maximum: GHOST_AFTER_MAX_SECONDS, default: 300 }),
+  // How long a line found gone from Redis admits nobody while its places are rebuilt from tokens.
+  REBUILD_GRACE_MS: Type.Integer({ minimum: 0, maximum: 120_000, default: 15_000 }),
   OPENING_BATCH: Type.Integer({ minimum: 1, maximum: 100_000, default: 5000 }),
   ADMIN_TOKEN: OptionalSecret(),
   INTERNAL_TOKEN: OptionalSecret(),
@@ -85,6 +87,8 @@ export interface GatewayConfig {
   activeTtlSeconds: number
   /** Default ghostAfterSeconds of a line; 0 = never. */
   ghostAfterSeconds: number
+  /** ms a line found gone from Redis admits nobody, so that its places are rebuilt first. */
+  rebuildGraceMs: number
   /** Drawn users placed per script call at the opening: bounds how long one call holds Redis. */
   openingBatch: number
   /** null: the admin API answers 401 to everyone. */
@@ -149,6 +153,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     admitBatch: raw.ADMIT_BATCH,
     activeTtlSeconds: raw.ACTIVE_TTL_SECONDS,
     ghostAfterSeconds: raw.GHOST_AFTER_SECONDS,
+    rebuildGraceMs: raw.REBUILD_GRACE_MS,
     openingBatch: raw.OPENING_BATCH,
     adminToken: raw.ADMIN_TOKEN ?? null,
     internalToken,

@@ -39,10 +39,16 @@ t.test('the admission script skips abandoned places without spending a slot', as
       k.seen,
       k.ended,
       keys.paid(535353, u, seqs.get(u)!),
+      k.epoch,
+      k.rebuilt,
+      k.seq,
       u,
       seqs.get(u)!,
       now,
       config.ghostAfterSeconds,
+      '0',
+      '',
+      0,
     )
   t.same(await admit(1), [3, 0, 3], 'three live users admitted, three abandoned places skipped on the way')
   t.same(await redis.zrange(k.active, '0', '-1'), ['l1', 'l2', 'l3'])

@@ -54,13 +54,24 @@ export function patchQueue(gateway: string, concertId: number, patch: Record<str
   return call(gateway, 'PATCH', `/api/admin/queues/${concertId}`, { headers: admin, body: patch })
 }
 
+/** A client that can write the line's epoch. */
+export type LiveLines = { set(key: string, value: string, nx: 'NX'): Promise<unknown> }
+
 /**
- * One admission tick of a line through the gateway's admission script (scripts/admit-8.lua), with no
+ * Gives a line driven straight through its scripts an epoch, as the gateway does when it first
+ * meets a line (queue/line-restore.ts): without one, every line script answers that it is gone.
+ */
+export async function markLive(redis: LiveLines, keys: RedisKeys, concertId: number): Promise<void> {
+  await redis.set(keys.concert(concertId).epoch, 'test', 'NX')
+}
+
+/**
+ * One admission tick of a line through the gateway's admission script (scripts/admit-9.lua), with no
  * inventory read (no seat bound) and no latency measured unless given: for tests that drive a line
  * the real ticks never visit. Answers { admitted, expired, abandoned }.
  */
 export async function admitByScript(
-  redis: Pick<LineScripts, 'rgAdmit'>,
+  redis: Pick<LineScripts, 'rgAdmit'> & LiveLines,
   keys: RedisKeys,
   concertId: number,
   now: number,
@@ -68,6 +79,7 @@ export async function admitByScript(
   defaults: { admitPerTick: number; activeTtlSeconds: number; ghostAfterSeconds: number; skips?: number },
 ): Promise<number[]> {
   const k = keys.concert(concertId)
+  await markLive(redis, keys, concertId)
   const reply = await redis.rgAdmit(
     k.waiting,
     k.active,
@@ -77,6 +89,7 @@ export async function admitByScript(
     k.seen,
     k.ended,
     k.seq,
+    k.epoch,
     now,
     tick,
     defaults.admitPerTick,
@@ -97,7 +110,7 @@ export async function admitByScript(
  * with no proof of work and no address counted: for tests that build a line faster than HTTP.
  */
 export async function enterByScript(
-  redis: Pick<LineScripts, 'rgEnter'>,
+  redis: Pick<LineScripts, 'rgEnter'> & LiveLines,
   keys: RedisKeys,
   concertId: number,
   user: string,
@@ -105,6 +118,7 @@ export async function enterByScript(
   defaults: { activeTtlSeconds: number; ghostAfterSeconds: number },
 ): Promise<ScriptReply> {
   const join = { user, proof: { kind: 'none' as const }, address: '' }
+  await markLive(redis, keys, concertId)
   const [, reply] = await redis.rgEnter(...enterArguments(keys, concertId, now, { ...defaults, joinLimitPerMinute: '' }, [join]))
   if (!reply) throw new Error('the enter script gave no answer')
   return reply

@@ -91,7 +91,9 @@ t.test('the waiting line', async (t) => {
     const answers = await Promise.all(Array.from({ length: 20 }, () => enter(url, concert.id, 'eager')))
     t.equal(answers.filter((a) => a.status === 201).length, 1)
     t.equal(answers.filter((a) => a.status === 200).length, 19)
-    t.equal(new Set(answers.map((a) => a.body.token)).size, 1)
+    // One turn: one token while waiting (an admitted turn's answers hand its token with activeUntil).
+    t.equal(new Set(answers.filter((a) => a.body.status !== 'ACTIVE').map((a) => a.body.token)).size, 1)
+    t.equal(new Set(answers.map((a) => JSON.parse(Buffer.from(a.body.token.split('.')[0], 'base64url').toString()).s)).size, 1)
     // (A tick may admit the user midway: the place is the same for all that were still waiting.)
     t.ok(new Set(answers.filter((a) => a.body.status === 'WAITING').map((a) => a.body.position)).size <= 1)
   })
@@ -153,7 +155,7 @@ t.test('the waiting line', async (t) => {
     // The state hash gets its fixed fields at the first tick: measure after one.
     await waitFor('a tick', async () => (await redis.hget(k.state, 'lastTick')) !== null)
     // The line's fixed keys only: no key per user, and no active-turn map while nobody is active.
-    const fixed = new Set([k.seq, k.waiting, k.settings, k.state, k.seen, k.history])
+    const fixed = new Set([k.seq, k.waiting, k.settings, k.state, k.seen, k.history, k.epoch])
     const found = await keysOfLine()
     // The minute's new places per client address (JOIN_LIMIT_PER_MINUTE): a field per address, not per user.
     const joinsOfMinute = (key: string) => key.startsWith(keys.joins(c.id, 0).replace(/0$/, ''))

@@ -16,7 +16,7 @@ t.test('Redis down → quick 503, then recovery', async (t) => {
   const gw = await startGateway(gatewayEntry, {
     coreUrl: core.url,
     internalToken: core.internalToken,
-    env: { REDIS_URL: redis.url, ADMIT_INTERVAL_MS: '100' },
+    env: { REDIS_URL: redis.url, ADMIT_INTERVAL_MS: '100', REBUILD_GRACE_MS: '1000' },
   })
   t.teardown(() => gw.close())
   const concert = await createConcert(gw.url)

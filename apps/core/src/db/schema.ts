@@ -229,3 +229,35 @@ export const stockChanges = pgTable('stock_changes', {
   places: integer().notNull().default(0),
   sold: integer().notNull().default(0),
 })
+
+/**
+ * What the gateway keeps of each waiting line outside Redis, so that a Redis that lost its data
+ * gets it back (the gateway writes it through and reads it when it finds a line's state gone):
+ * the settings hash as the gateway's line scripts read it, the opening's seed and commitment, and
+ * the highest arrival sequence at the moment the concert sold out. A row also says the line existed.
+ */
+export const lines = pgTable('lines', {
+  concertId: integer()
+    .primaryKey()
+    .references(() => concerts.id, { onDelete: 'cascade' }),
+  /** Field → value of the gateway's settings hash (strings, as Redis holds them). */
+  settings: jsonb().$type<Record<string, string>>().notNull().default({}),
+  seed: text(),
+  seedCommitment: text(),
+  soldOutSeq: bigint({ mode: 'number' }),
+  updatedAt: ts().notNull().defaultNow(),
+})
+
+/** Turns of a line that ended by a payment (concert, user, arrival sequence): they never come back. */
+export const paidTurns = pgTable(
+  'paid_turns',
+  {
+    concertId: integer()
+      .notNull()
+      .references(() => concerts.id, { onDelete: 'cascade' }),
+    userId: text().notNull(),
+    seq: bigint({ mode: 'number' }).notNull(),
+    paidAt: ts().notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.concertId, t.userId, t.seq] }), index().on(t.concertId, t.paidAt)],
+)

@@ -3,7 +3,7 @@
  * ready, what is left to sell. Short timeouts on a kept-alive pool: an unreachable core is a quick
  * 503, never a hang.
  */
-import { ApiError, type ConcertInventory, type ErrorCode, ErrorCodes, Headers } from '@rushgate/shared'
+import { ApiError, type ConcertInventory, type ErrorCode, ErrorCodes, Headers, type LineRecord, type LineRecordWrite } from '@rushgate/shared'
 import { Pool } from 'undici'
 import type { MapView } from '../seat-maps/cache.ts'
 
@@ -128,6 +128,57 @@ export class CoreClient {
       throw unavailable()
     }
     return new Map(list.map((c) => [c.concertId, c]))
+  }
+
+  /** What the core keeps of a line (`GET /api/lines/:id`); null for an unknown concert; 503 when it cannot say. */
+  async line(concertId: number): Promise<LineRecord | null> {
+    try {
+      const res = await this.pool.request({
+        method: 'GET',
+        path: `/api/lines/${concertId}`,
+        headers: { [Headers.internalToken]: this.internalToken },
+        signal: AbortSignal.timeout(TIMEOUT_MS),
+      })
+      if (res.statusCode === 404) {
+        await res.body.dump()
+        return null
+      }
+      if (res.statusCode !== 200) {
+        await res.body.dump()
+        throw unavailable()
+      }
+      return (await res.body.json()) as LineRecord
+    } catch {
+      throw unavailable()
+    }
+  }
+
+  /** Writes the line's record through to the core (`PUT /api/lines/:id`); 503 when it is not kept. */
+  writeLine(concertId: number, record: LineRecordWrite): Promise<void> {
+    return this.send('PUT', `/api/lines/${concertId}`, record)
+  }
+
+  /** Tells the core that a turn ended by a payment (`POST /api/lines/:id/paid-turns`). */
+  paidTurn(concertId: number, userId: string, seq: number): Promise<void> {
+    return this.send('POST', `/api/lines/${concertId}/paid-turns`, { userId, seq })
+  }
+
+  private async send(method: 'PUT' | 'POST', path: string, body: unknown): Promise<void> {
+    let statusCode: number
+    try {
+      const res = await this.pool.request({
+        method,
+        path,
+        headers: { [Headers.internalToken]: this.internalToken, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(TIMEOUT_MS),
+      })
+      statusCode = res.statusCode
+      await res.body.dump()
+    } catch {
+      throw unavailable()
+    }
+    if (statusCode !== 204) throw unavailable()
   }
 
   /** The core's own readiness (it checks Postgres). */

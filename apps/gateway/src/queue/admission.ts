@@ -23,6 +23,7 @@ import type { ConcertRegistry } from './concerts.ts'
 import { HEAD_PLACES, SNAPSHOT_EXPIRIES } from './line-mirror.ts'
 import type { LineHistoryLog } from './history.ts'
 import type { IdleLines } from './idle-lines.ts'
+import type { LineRestore } from './line-restore.ts'
 import type { Opening } from './opening.ts'
 import type { LineScripts } from './scripts.ts'
 
@@ -32,6 +33,8 @@ const SCHEDULER_ID = 'admission'
 export const GHOST_SKIPS_PER_TICK = 10_000
 /** Turns of a sold-out concert one call of sold-out-6.lua ends: bounds that call's run. */
 export const SOLD_OUT_BATCH = 5000
+/** How often each replica checks that the schedule of ticks exists (a Redis that lost its data lost it). */
+export const SCHEDULE_CHECK_MS = 5000
 /** Bounds the inventory read: a core that cannot answer in time leaves the tick on the last read. */
 const INVENTORY_TIMEOUT_MS = { min: 250, max: 2000 }
 
@@ -51,6 +54,8 @@ export interface AdmissionDeps {
   /** The core's latency as every gateway measured it. */
   latency: Pick<CoreLatency, 'read'>
   opening: Opening
+  /** Restores a line whose state Redis lost. */
+  restore: LineRestore
   /** Where each processed tick leaves a sample of the line. */
   history: LineHistoryLog
   /** Empty lines with every show begun, which the tick skips. */
@@ -62,6 +67,7 @@ export interface AdmissionDeps {
 export class Admission {
   private readonly queue: Queue
   private readonly worker: Worker
+  private checkTimer: NodeJS.Timeout | null = null
 
   constructor(private readonly deps: AdmissionDeps) {
     const { keys, bullConnection, log } = deps
@@ -86,6 +92,8 @@ export class Admission {
     // A Redis that restarted without its data lost the schedule too: upsert it again on every
     // reconnect (idempotent, like the upsert of each replica at boot).
     this.deps.bullConnection.on('ready', () => void this.schedule())
+    // A flush (or a failover to a replica that lacked it) loses it with the connection still up.
+    this.checkTimer = setInterval(() => void this.checkSchedule(), SCHEDULE_CHECK_MS).unref()
     this.worker.run().catch((err: Error) => this.deps.log.error({ err: err.message }, 'admission worker stopped'))
   }
 
@@ -97,6 +105,17 @@ export class Admission {
         { name: 'tick', opts: { attempts: 1, removeOnComplete: true, removeOnFail: true } },
       )
       .catch((err: Error) => this.deps.log.error({ err: err.message }, 'could not schedule admission ticks'))
+  }
+
+  /** Upserts the schedule when it is missing (an upsert each time would move its next run). */
+  private async checkSchedule(): Promise<void> {
+    try {
+      if (await this.queue.getJobScheduler(SCHEDULER_ID)) return
+      this.deps.log.warn('the admission schedule was gone from redis: created again')
+      await this.schedule()
+    } catch (err) {
+      this.deps.log.warn({ err: (err as Error).message }, 'could not check the admission schedule')
+    }
   }
 
   /** One tick: every known concert, one script call each (run concurrently; each is atomic). */
@@ -170,6 +189,7 @@ export class Admission {
         k.seen,
         k.ended,
         k.seq,
+        k.epoch,
         Date.now(),
         tickAt,
         config.admitBatch,
@@ -187,20 +207,32 @@ export class Admission {
     const [first, size] = await Promise.all([run(), this.record(concertId, tickAt)])
     if (size && size.waiting + size.active === 0) await this.deps.idle.consider(concertId)
     let result = first
+    if (result[0] === -3) {
+      // The line's state is gone: restored (settings, seed, a grace for its places), then this tick.
+      await this.deps.restore.ensure(concertId)
+      result = await run()
+    }
     if (result[0] === -2) {
       // The opening is due: place the drawn pre-queue, then admit from it in this same tick.
       if (!(await opening.run(concertId))) return [0, 0, 0]
       result = await run()
     }
-    if (result[0] === -1 || result[0] === -2) return [0, 0, 0]
-    // Sold out: every turn live now ends before the replicas hear of it.
-    if (result[4] === 1) await this.endTurns(concertId)
+    if (result[0] < 0) return [0, 0, 0]
+    // Sold out: every turn live now ends before the replicas hear of it, and the core keeps the
+    // highest turn then, so that no token at or below it rebuilds a place after a loss.
+    if (result[4] === 1) {
+      await this.endTurns(concertId)
+      const soldOutSeq = Number(await redis.hget(k.state, 'soldOutSeq'))
+      if (soldOutSeq > 0) await this.deps.restore.keepSoldOut(concertId, soldOutSeq)
+    }
     // Every replica learns the line as it now stands from one message (line-mirror.ts).
     await redis.rgSnapshot(
       k.waiting,
       k.active,
       k.settings,
       k.state,
+      k.epoch,
+      k.seq,
       keys.lineChannel,
       concertId,
       tickAt,
@@ -232,6 +264,7 @@ export class Admission {
   }
 
   async close(): Promise<void> {
+    if (this.checkTimer) clearInterval(this.checkTimer)
     await this.worker.close()
     await this.queue.close()
   }

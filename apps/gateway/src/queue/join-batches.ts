@@ -14,6 +14,7 @@ import type { RedisKeys } from '../redis/keys.ts'
 import type { ScriptReply } from '../redis/scripts.ts'
 import type { JoinProof } from './join-guard.ts'
 import { type LineConfig, parseLineConfig } from './line-config.ts'
+import { stillGone } from './line-restore.ts'
 import type { LineScripts } from './scripts.ts'
 
 const MINUTE_MS = 60_000
@@ -49,6 +50,8 @@ export class JoinBatches {
     private readonly redis: Pick<LineScripts, 'rgEnter'>,
     private readonly keys: RedisKeys,
     private readonly config: GatewayConfig,
+    /** Restores a line whose state is gone (line-restore.ts); the batch is then sent again, once. */
+    private readonly restore: (concertId: number) => Promise<void> = async () => {},
   ) {}
 
   /** Enters `join` with the other joins of this turn; resolves with its own answer. */
@@ -76,11 +79,22 @@ export class JoinBatches {
     }
   }
 
-  private send(concertId: number, joins: Waiting[]): void {
+  private send(concertId: number, joins: Waiting[], again = false): void {
     const now = Date.now()
     const { config } = this
     this.redis.rgEnter(...enterArguments(this.keys, concertId, now, config, joins.map((w) => w.join))).then(
       ([settings, ...replies]) => {
+        if (settings === 'VANISHED') {
+          if (again) for (const join of joins) join.reject(stillGone(concertId))
+          else
+            this.restore(concertId).then(
+              () => this.send(concertId, joins, true),
+              (err: unknown) => {
+                for (const join of joins) join.reject(err)
+              },
+            )
+          return
+        }
         const line = parseLineConfig(settings, config)
         for (const [i, join] of joins.entries()) join.resolve({ reply: replies[i]!, line, now })
       },
@@ -98,7 +112,7 @@ export type EnterDefaults = Pick<GatewayConfig, 'activeTtlSeconds' | 'ghostAfter
 export function enterArguments(keys: RedisKeys, concertId: number, now: number, defaults: EnterDefaults, joins: Join[]): (string | number)[] {
   const k = keys.concert(concertId)
   const keyList = [k.prequeue, k.waiting, k.active, k.activeSeq, k.seq, k.settings, k.state, k.seen, k.ended]
-  keyList.push(keys.joins(concertId, Math.floor(now / MINUTE_MS)))
+  keyList.push(keys.joins(concertId, Math.floor(now / MINUTE_MS)), k.epoch)
   const args: (string | number)[] = [now, defaults.activeTtlSeconds, defaults.ghostAfterSeconds, defaults.joinLimitPerMinute]
   for (const { user, proof, address } of joins) {
     keyList.push(keys.proofUsed(concertId, proof.kind === 'valid' ? proof.challenge : '-'))

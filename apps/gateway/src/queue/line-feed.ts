@@ -2,12 +2,14 @@
  * The deployment's line channel: ONE Redis subscription per process, whatever the number of
  * clients. Two kinds of message come on it:
  * - a line's snapshot, published by the admission tick once per concert per tick
- *   (scripts/snapshot-4.lua): the mirror takes it, then the event streams of that line are told;
+ *   (scripts/snapshot-6.lua): the mirror takes it, then the event streams of that line are told;
  * - `{ c, e, p }`: turn `e` of concert `c` ended on some replica (left, paid, found abandoned),
  *   published by that replica before it answers, so every replica forgets the turn at once and
  *   places the others without it (line-mirror.ts; `p` is its score in `waiting`, or null);
  * - `{ c, s: 1 }`: concert `c`'s settings changed: its snapshot is dropped until the next tick's,
- *   so no replica answers from the old settings.
+ *   so no replica answers from the old settings;
+ * - `{ c, r: 1 }`: concert `c`'s line was found gone from Redis and restored (line-restore.ts):
+ *   every replica forgets all it remembered of it, so each poll asks Redis, which rebuilds the place.
  */
 import type { FastifyBaseLogger } from 'fastify'
 import type { RedisClient } from '../redis/client.ts'
@@ -77,8 +79,18 @@ export class LineFeed {
     }
   }
 
+  /** This replica restored a line Redis had lost: every replica forgets what it knew of it. */
+  async restored(concertId: number): Promise<void> {
+    this.mirror.drop(concertId)
+    try {
+      await this.redis.publish(this.channel, JSON.stringify({ c: concertId, r: 1 }))
+    } catch (err) {
+      this.warn(err as Error, 'could not announce a restored line')
+    }
+  }
+
   private receive(message: string): void {
-    let m: SnapshotMessage | EndedMessage | { c: number; s: 1 }
+    let m: SnapshotMessage | EndedMessage | { c: number; s: 1 } | { c: number; r: 1 }
     try {
       m = JSON.parse(message)
     } catch {
@@ -90,6 +102,10 @@ export class LineFeed {
     }
     if ('s' in m) {
       this.mirror.invalidate(m.c)
+      return
+    }
+    if ('r' in m) {
+      this.mirror.drop(m.c)
       return
     }
     const gone = this.mirror.applySnapshot(m)

@@ -2,10 +2,10 @@
  * What this replica knows of each line between two ticks, so that the poll of a waiting place
  * (and every event stream) is answered from memory, without a Redis round trip.
  *
- * Once a tick the admission publishes a snapshot of every line (scripts/snapshot-4.lua): the scores
+ * Once a tick the admission publishes a snapshot of every line (scripts/snapshot-6.lua): the scores
  * of the first HEAD_PLACES places, a sparse rank index beyond (a sample at least every 1% of rank),
  * the counts the wait estimate needs, the settings, and the turns that left the line in that tick.
- * A replica learns a token's score from its first Redis lookup (status-9.lua); from then on its
+ * A replica learns a token's score from its first Redis lookup (status-12.lua); from then on its
  * position is the rank of that score in the last snapshot: exact within the head, within 1% beyond
  * (the true rank lies between the two samples around it).
  *
@@ -59,6 +59,10 @@ export interface SnapshotMessage {
   sl: number
   /** While sold out: soldOutSeq (every turn up to it has ended); else false. */
   so: number | false
+  /** The line's epoch (false: none, the line's state is gone). */
+  ep?: string | false
+  /** The arrival counter. */
+  sq?: number
 }
 
 interface Snapshot {
@@ -85,6 +89,10 @@ interface Known {
 
 class LineView {
   snapshot: Snapshot | null = null
+  /** The line's epoch as the last snapshot gave it. */
+  epoch: string | null = null
+  /** The arrival counter as the last snapshot gave it. */
+  counter = 0
   readonly known = new Map<number, Known>()
   /** Turns that ended or left: refused from memory until the time given. */
   readonly forgotten = new Map<number, number>()
@@ -124,6 +132,8 @@ const list = <T>(x: T[] | Record<string, never> | false): T[] => (Array.isArray(
 
 export class LineMirror {
   private readonly lines = new Map<number, LineView>()
+  /** Told each snapshot's epoch (line-restore.ts). */
+  onEpoch: (concertId: number, epoch: string) => void = () => {}
 
   constructor(private readonly config: GatewayConfig) {}
 
@@ -138,8 +148,15 @@ export class LineMirror {
 
   /** A tick's snapshot arrived. Returns the turns it names as gone. */
   applySnapshot(m: SnapshotMessage, now = Date.now()): number[] {
-    const view = this.view(m.c)
+    let view = this.view(m.c)
     if (view.snapshot && view.snapshot.version > m.v) return []
+    if (typeof m.ep === 'string') {
+      // Another epoch: the line was lost and restored since; nothing remembered of it holds.
+      if (view.epoch !== null && view.epoch !== m.ep) view = this.drop(m.c)
+      view.epoch = m.ep
+      this.onEpoch(m.c, m.ep)
+    }
+    if (m.sq !== undefined) view.counter = Math.max(view.counter, m.sq)
     const samples = list(m.samples)
     const count = samples.length / 2
     const sampleRanks = new Float64Array(count)
@@ -170,6 +187,23 @@ export class LineMirror {
     if (m.so !== false) for (const seq of [...view.known.keys()]) if (seq <= m.so) view.forget(seq, now)
     view.pruneForgotten(now)
     return gone
+  }
+
+  /**
+   * The line's state was lost (or restored): forget everything known of it but the highest turn,
+   * so that every poll asks Redis, which rebuilds the place or says how it ended.
+   */
+  drop(concertId: number): LineView {
+    const counter = this.lines.get(concertId)?.counter ?? 0
+    const view = new LineView()
+    view.counter = counter
+    this.lines.set(concertId, view)
+    return view
+  }
+
+  /** The highest arrival counter a snapshot of this line gave (0: none). */
+  counter(concertId: number): number {
+    return this.lines.get(concertId)?.counter ?? 0
   }
 
   /** The line's settings changed: nothing from memory until the next snapshot. */
@@ -235,7 +269,7 @@ export class LineMirror {
     let place: number
     let position: number | null
     if (snap.line.mode === 'random') {
-      // No position; the wait of the median place (as status-9.lua). Departures come in `gone`.
+      // No position; the wait of the median place (as status-12.lua). Departures come in `gone`.
       place = Math.ceil(snap.waiting / 2)
       position = null
     } else if (snap.line.mode === 'fifo' || snap.line.mode === 'reject') {

@@ -14,6 +14,7 @@ import type { Presence } from './presence.ts'
 import type { LineScripts } from './scripts.ts'
 import { JoinBatches } from './join-batches.ts'
 import { type LineConfig, parseLineConfig } from './line-config.ts'
+import { type LineRestore, stillGone } from './line-restore.ts'
 import type { TokenClaims, TokenSigner } from './tokens.ts'
 import { estimateWait, pollAfterMs } from './wait.ts'
 
@@ -84,8 +85,10 @@ export class WaitingLine {
     private readonly config: GatewayConfig,
     /** What this replica knows of each line since the last tick (polls of waiting places). */
     readonly mirror: LineMirror,
+    /** Restores a line whose state Redis lost. */
+    private readonly restore: LineRestore,
   ) {
-    this.joins = new JoinBatches(redis, keys, config)
+    this.joins = new JoinBatches(redis, keys, config, (concertId) => restore.ensure(concertId))
   }
 
   announceEndsWith(announcer: EndedAnnouncer): void {
@@ -108,6 +111,7 @@ export class WaitingLine {
       throw refusal(reply, concertId, proof, this.config.joinLimitPerMinute, (minute + 1) * MINUTE_MS - now)
     }
     const created = reply[2] === 1
+    this.restore.seen(concertId, Number(reply[1]))
     // Alone at the front (the place estimate is 1), or active at once: the line may be waking up.
     if (reply[0] === 'ACTIVE' ? created : Number(reply[4]) <= 1) await this.onFirstPlace(concertId)
     const state = this.place(reply, now, line)
@@ -117,26 +121,19 @@ export class WaitingLine {
     return { created, state: this.toResponse(token, concertId, state) }
   }
 
-  /** The state of a token whose signature, user and concert were already checked. */
+  /**
+   * The state of a token whose signature, user and concert were already checked; a place Redis
+   * lost is rebuilt from it (scripts/status-12.lua), after the line itself (line-restore.ts).
+   */
   async lookup(claims: TokenClaims): Promise<PlaceState> {
-    const k = this.keys.concert(claims.concertId)
+    this.restore.seen(claims.concertId, claims.seq)
+    let reply = await this.status(claims)
+    if (reply[0] === 'VANISHED') {
+      await this.restore.ensure(claims.concertId)
+      reply = await this.status(claims)
+      if (reply[0] === 'VANISHED') throw stillGone(claims.concertId)
+    }
     const now = Date.now()
-    const reply = await this.redis.rgStatus(
-      k.prequeue,
-      k.waiting,
-      k.active,
-      k.activeSeq,
-      k.settings,
-      k.state,
-      k.seen,
-      k.ended,
-      this.keys.paid(claims.concertId, claims.user, claims.seq),
-      claims.user,
-      claims.seq,
-      now,
-      this.config.ghostAfterSeconds,
-      '1',
-    )
     if (reply.length < 10) {
       if (reply[1] === 1) {
         this.metrics.abandoned.inc({ concert: String(claims.concertId) })
@@ -149,6 +146,31 @@ export class WaitingLine {
     const score = reply.length > 11 && reply[11] !== null ? Number(reply[11]) : null
     this.mirror.learn(claims.concertId, claims.seq, state, score, now)
     return state
+  }
+
+  private status(claims: TokenClaims): Promise<ScriptReply> {
+    const k = this.keys.concert(claims.concertId)
+    return this.redis.rgStatus(
+      k.prequeue,
+      k.waiting,
+      k.active,
+      k.activeSeq,
+      k.settings,
+      k.state,
+      k.seen,
+      k.ended,
+      this.keys.paid(claims.concertId, claims.user, claims.seq),
+      k.epoch,
+      k.rebuilt,
+      k.seq,
+      claims.user,
+      claims.seq,
+      Date.now(),
+      this.config.ghostAfterSeconds,
+      '1',
+      claims.activeUntil ?? '',
+      this.config.rebuildGraceMs,
+    )
   }
 
   /**
@@ -205,7 +227,7 @@ export class WaitingLine {
       claims.seq,
       PAID_MARKER_SECONDS,
     )
-    await this.announcer?.ended(claims.concertId, claims.seq, null)
+    await Promise.all([this.announcer?.ended(claims.concertId, claims.seq, null), this.restore.keepPaid(claims.concertId, claims.user, claims.seq)])
   }
 
   toResponse(token: string, concertId: number, state: PlaceState): QueueTokenState {
@@ -215,7 +237,8 @@ export class WaitingLine {
         throw queueTokenExpired(state.reason)
       case 'ACTIVE':
         return {
-          token,
+          // The admitted turn's token carries its activeUntil: proof of the turn if Redis loses it.
+          token: this.activeToken(token, state.activeUntil),
           concertId,
           status: 'ACTIVE',
           position: null,
@@ -250,6 +273,13 @@ export class WaitingLine {
           seatsLeft: state.seatsLeft,
         }
     }
+  }
+
+  /** The token of an admitted turn, `activeUntil` signed in (the same string while it holds). */
+  private activeToken(token: string, activeUntil: number): string {
+    const claims = this.signer.verify(token)
+    if (!claims || claims.activeUntil === activeUntil) return token
+    return this.signer.issue(claims.user, claims.concertId, claims.seq, activeUntil)
   }
 
   /** A live place from a script's placeReply (scripts/shared.lua); `known`: its settings, already read. */

@@ -11,11 +11,11 @@ type Args = (string | number)[]
 
 export interface LineScripts {
   /** numkeys first (scripts/enter-n.lua); answers the settings, then one reply per user. */
-  rgEnter(...args: Args): Promise<[(string | null)[], ...ScriptReply[]]>
+  rgEnter(...args: Args): Promise<[(string | null)[] | 'VANISHED', ...ScriptReply[]]>
   rgStatus(...args: Args): Promise<ScriptReply>
   rgLeave(...args: Args): Promise<[number, (string | number)?]>
   rgFinishPaid(...args: Args): Promise<number>
-  /** { admitted, expired, abandoned, turns, soldOut (1/0) }, or { -1 | -2, 0, 0 } (scripts/admit-8.lua). */
+  /** { admitted, expired, abandoned, turns, soldOut (1/0) }, or { -1 | -2 | -3, 0, 0 } (scripts/admit-9.lua). */
   rgAdmit(...args: Args): Promise<[number, number, number, number[]?, number?]>
   rgSoldOut(...args: Args): Promise<number>
   rgSnapshot(...args: Args): Promise<number>
@@ -23,6 +23,8 @@ export interface LineScripts {
   rgOpenPlace(...args: Args): Promise<[string, number]>
   rgConfigure(...args: Args): Promise<[string]>
   rgView(...args: Args): Promise<ScriptReply>
+  /** { epoch, 1 if this call wrote it } (scripts/revive-4.lua). */
+  rgRevive(...args: Args): Promise<[string, number]>
 }
 
 const DIR = new URL('./scripts/', import.meta.url)

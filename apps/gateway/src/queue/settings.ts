@@ -19,6 +19,7 @@ import type { RedisKeys } from '../redis/keys.ts'
 import { newSeed } from './draw.ts'
 import { type LineConfig, parseLineConfig, type SETTINGS_FIELDS } from './line-config.ts'
 import { PRESENCE_FLUSH_MS } from './presence.ts'
+import type { LineRestore } from './line-restore.ts'
 import type { LineScripts } from './scripts.ts'
 import { estimateWait, POLL_MAX_MS } from './wait.ts'
 
@@ -95,6 +96,8 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 export class LineSettings {
   /** Told after each change, so every replica stops answering from the old settings at once. */
   onChange: (concertId: number) => Promise<void> = async () => {}
+  /** Restores a line found gone before a change, and keeps each change at the core (line-restore.ts). */
+  restore: Pick<LineRestore, 'ensure' | 'keepSettings'> | null = null
 
   constructor(
     private readonly redis: RedisClient & LineScripts,
@@ -179,6 +182,8 @@ export class LineSettings {
       seedCommitment: seedCommitment ?? null,
     }
     const stock = parseStock(stockFields)
+    // Places are being rebuilt after a loss (line-restore.ts): the tick admits nobody until then.
+    if (Number(stockFields[STOCK_FIELDS.length] ?? 0) > now) stock.heldBack = 'REBUILDING'
     const state = lineState(line, book, stock, now)
     // The wait of someone joining now: at the back of the line, or in the pre-queue's draw.
     const inputs = { activeCount, departedLastMinute: departed, expiry }
@@ -240,6 +245,8 @@ export class LineSettings {
     set('adaptive', patch.adaptive === undefined ? undefined : patch.adaptive ? '1' : '0')
     set('targetLatencyMs', patch.targetLatencyMs?.toString())
     const { seed, commitment } = newSeed()
+    // A change applies to the line as the core keeps it, never to a state Redis lost meanwhile.
+    await this.restore?.ensure(concertId)
     const [outcome] = await this.redis.rgConfigure(
       k.settings,
       k.state,
@@ -259,6 +266,8 @@ export class LineSettings {
       throw new ApiError('ALREADY_OPEN', `concert ${concertId}'s line has already opened: opensAt can no longer change`)
     }
     if (outcome === 'CLOSES_BEFORE_OPENS') throw new ApiError('VALIDATION_ERROR', 'closesAt must be after opensAt')
+    // Kept at the core before it is answered: a 503 here means "applied, not kept; send it again".
+    await this.restore?.keepSettings(concertId)
     await this.onChange(concertId)
     return this.read(concertId)
   }

@@ -1,6 +1,7 @@
 /**
  * Queue tokens: `base64url(payload).base64url(hmac-sha256(payload))`, payload
- * `{ u: userId, c: concertId, s: arrival sequence number }` — `s` is the user's turn in the line
+ * `{ u: userId, c: concertId, s: arrival sequence number }`, plus `a: activeUntil` (epoch ms) in the
+ * token of an admitted turn — `s` is the user's turn in the line
  * (the INCR value, also their score in the waiting ZSET), so Redis keeps no per-user token: a
  * token is current when the user's line entry still carries its `s`.
  *
@@ -18,6 +19,11 @@ export interface TokenClaims {
   concertId: number
   /** The turn: the user's arrival sequence number in this concert's line. */
   seq: number
+  /**
+   * Set in the tokens the state answers hand once the turn is admitted: until when it is active
+   * (epoch ms). Proof of an admitted turn, for a place rebuilt after Redis lost it (line-restore.ts).
+   */
+  activeUntil?: number
 }
 
 /** Verified tokens remembered, so a client polling every second costs no HMAC after the first. */
@@ -31,8 +37,10 @@ export class TokenSigner {
     this.secret = Buffer.from(secret)
   }
 
-  issue(user: string, concertId: number, seq: number): string {
-    const body = Buffer.from(JSON.stringify({ u: user, c: concertId, s: seq })).toString('base64url')
+  /** A waiting or pre-queue token; with `activeUntil`, an admitted turn's (payload field `a`). */
+  issue(user: string, concertId: number, seq: number, activeUntil?: number): string {
+    const payload = activeUntil === undefined ? { u: user, c: concertId, s: seq } : { u: user, c: concertId, s: seq, a: activeUntil }
+    const body = Buffer.from(JSON.stringify(payload)).toString('base64url')
     return `${body}.${this.sign(body)}`
   }
 
@@ -59,9 +67,12 @@ export class TokenSigner {
     const expected = Buffer.from(this.sign(body))
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null
     try {
-      const claims = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as { u?: unknown; c?: unknown; s?: unknown }
+      const claims = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as { u?: unknown; c?: unknown; s?: unknown; a?: unknown }
       if (typeof claims.u !== 'string' || typeof claims.c !== 'number' || !Number.isSafeInteger(claims.s)) return null
-      return { user: claims.u, concertId: claims.c, seq: claims.s as number }
+      if (claims.a !== undefined && !Number.isSafeInteger(claims.a)) return null
+      const verified: TokenClaims = { user: claims.u, concertId: claims.c, seq: claims.s as number }
+      if (claims.a !== undefined) verified.activeUntil = claims.a as number
+      return verified
     } catch {
       return null
     }

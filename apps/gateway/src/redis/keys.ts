@@ -34,6 +34,14 @@ export interface ConcertKeys {
   ended: string
   /** LIST of the user ids drawn at the opening, in the draw's order. */
   draw: string
+  /**
+   * STRING: the line's epoch, a random id written when its state is first created (or recreated
+   * after Redis lost it: line-restore.ts). Every line script checks it; a missing one means the
+   * line's state is gone (or never was), a changed one that what a replica remembers is stale.
+   */
+  epoch: string
+  /** BITFIELD u1 at #s: turn `s` was rebuilt from its token since the line's state was lost (rebuilt once). */
+  rebuilt: string
   /** STREAM, one entry per tick (id = the tick's time): the line's size and running totals (queue/history.ts). */
   history: string
 }
@@ -95,6 +103,8 @@ export class RedisKeys {
         ended: `${base}:ended`,
         draw: `${base}:draw`,
         history: `${base}:history`,
+        epoch: `${base}:epoch`,
+        rebuilt: `${base}:rebuilt`,
       }
       this.cache.set(concertId, keys)
     }

@@ -2,7 +2,7 @@
  * Lua scripts registered once per connection with `defineCommand` (ioredis then sends EVALSHA and
  * falls back to EVAL after a Redis restart). Each folder of scripts belongs to the module that uses
  * it; a script's command is `rg` + its file name in camel case, and the number of keys it takes is
- * read from the file name (`status-9.lua` is `rgStatus` with 9 keys; `enter-n.lua` takes as many as
+ * read from the file name (`status-12.lua` is `rgStatus` with 12 keys; `enter-n.lua` takes as many as
  * the caller says, in the first argument, as EVALSHA itself does). A folder may give a prelude:
  * Lua put before each of its scripts (functions they share), since a script cannot call another.
  */

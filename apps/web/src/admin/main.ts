@@ -48,6 +48,7 @@ const w = words(
     coreP95: 'Core p95',
     none: '—',
     reasons: {
+      REBUILDING: 'rebuilding places',
       PREQUEUE: 'not open yet',
       PAUSED: 'paused',
       SOLD_OUT: 'sold out',
@@ -116,6 +117,7 @@ const w = words(
     coreP95: '코어 p95',
     none: '—',
     reasons: {
+      REBUILDING: '대기 순번 복구 중',
       PREQUEUE: '판매 전',
       PAUSED: '일시 정지',
       SOLD_OUT: '매진',

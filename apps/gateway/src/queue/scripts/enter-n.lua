@@ -14,7 +14,8 @@
   KEYS[8] seen       BITFIELD u32 by s: when the turn last asked (presence)
   KEYS[9] ended      BITFIELD u2 by s: why a turn ended (left, abandoned)
   KEYS[10] joins     HASH of this minute's new places per client address
-  KEYS[10 + i]       proofUsed of the i-th user: STRING set (NX) when their proof-of-work solution
+  KEYS[11] epoch     STRING the line's epoch (missing: the line's state is gone, or never was)
+  KEYS[11 + i]       proofUsed of the i-th user: STRING set (NX) when their proof-of-work solution
                      is spent
 
   ARGV[1] now (epoch ms)
@@ -35,7 +36,8 @@
   at the back). Or { 'SOLD_OUT', 0 } (the concert is sold out: no join at all), { 'CLOSED',
   abandoned } (no new places: closesAt passed, reject mode, every date begun, or the pre-queue is
   full), { 'PROOF_REQUIRED', abandoned }, { 'PROOF_INVALID', abandoned, 'used' or 'bad' },
-  { 'JOIN_LIMITED', abandoned }. A refused join spends no solution and counts no place.
+  { 'JOIN_LIMITED', abandoned }; or { 'VANISHED' } alone when the line's epoch is missing: nothing
+  was done, the caller restores the line (line-restore.ts) and sends the batch again. A refused join spends no solution and counts no place.
 
   A user holds at most one place: active, pre-queue or waiting, checked in that order under one
   atomic script, so concurrent enters of one user yield one turn (also within a batch: the second
@@ -44,6 +46,9 @@
   opening, active at once in passthrough mode, else at the back of the line. The order comes from
   INCR on Redis, so every replica agrees on it whatever its clock says.
 ]]
+if redis.call('EXISTS', KEYS[11]) == 0 then
+  return { 'VANISHED' }
+end
 local now = tonumber(ARGV[1])
 local ttlDefault = ARGV[2]
 local ghostDefault = ARGV[3]
@@ -210,9 +215,9 @@ local function enterOne(user, proof, proofKey, proofTtl, address)
 end
 
 local answers = { cfg }
-for i = 1, #KEYS - 10 do
+for i = 1, #KEYS - 11 do
   local a = 4 + 4 * (i - 1)
-  local r = enterOne(ARGV[a + 1], ARGV[a + 2], KEYS[10 + i], ARGV[a + 3], ARGV[a + 4])
+  local r = enterOne(ARGV[a + 1], ARGV[a + 2], KEYS[11 + i], ARGV[a + 3], ARGV[a + 4])
   -- The settings go once, first, not in every answer.
   if r[11] then r[11] = false end
   answers[i + 1] = r

@@ -1,6 +1,6 @@
 --[[
   Ends the live turns of a sold-out concert, a slice at a time: the tick that finds the concert
-  sold out (admit-8.lua) calls this until nothing is left, so every turn live at that read ends
+  sold out (admit-9.lua) calls this until nothing is left, so every turn live at that read ends
   within the tick, and no single call holds Redis for long.
 
   KEYS[1] prequeue   ZSET userId scored by s: joined before the opening, not yet drawn

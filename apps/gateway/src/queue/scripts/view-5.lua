@@ -12,7 +12,7 @@
   Returns { prequeue count, waiting count, live active count, activeCount, departedLastMinute,
             expiry, settings, { openedAt, opening, seed, seedCommitment, admittedTotal,
             abandonedTotal, soldOut, datesOver, seatsAvailable, seatsHeld, heldBack,
-            effectiveAdmitPerTick, coreP95Ms } } where the three inputs of the wait estimate are
+            effectiveAdmitPerTick, coreP95Ms, rebuildUntil } } where the three inputs of the wait estimate are
   for someone joining now (see waitInputs in shared.lua). Read only.
 ]]
 local cfg = readSettings(KEYS[4])
@@ -26,6 +26,7 @@ end
 local activeCount, departed, expiry = waitInputs(KEYS[3], KEYS[5], cfg, place)
 local st = redis.call(
   'HMGET', KEYS[5], 'openedAt', 'opening', 'seed', 'seedCommitment', 'admittedTotal', 'abandonedTotal',
-  'soldOut', 'datesOver', 'seatsAvailable', 'seatsHeld', 'heldBack', 'effectiveAdmitPerTick', 'coreP95Ms'
+  'soldOut', 'datesOver', 'seatsAvailable', 'seatsHeld', 'heldBack', 'effectiveAdmitPerTick', 'coreP95Ms',
+  'rebuildUntil'
 )
 return { prequeue, waiting, live, activeCount, departed, expiry, cfg, st }

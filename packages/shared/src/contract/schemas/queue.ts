@@ -54,6 +54,7 @@ export type LineState = Static<typeof LineState>
 
 /** What limited the last tick's admission, the first that applies; null when it admitted admitPerTick. */
 export const HeldBack = Type.Union([
+  Type.Literal('REBUILDING'),
   Type.Literal('PREQUEUE'),
   Type.Literal('PAUSED'),
   Type.Literal('SOLD_OUT'),
@@ -64,7 +65,7 @@ export const HeldBack = Type.Union([
   Type.Null(),
 ])
 export type HeldBack = Static<typeof HeldBack>
-export const HELD_BACK_REASONS = ['PREQUEUE', 'PAUSED', 'SOLD_OUT', 'NO_SEATS', 'MAX_ACTIVE', 'CORE_SLOW', 'EMPTY'] as const
+export const HELD_BACK_REASONS = ['REBUILDING', 'PREQUEUE', 'PAUSED', 'SOLD_OUT', 'NO_SEATS', 'MAX_ACTIVE', 'CORE_SLOW', 'EMPTY'] as const
 
 /** From the last tick's read of the core's inventory; null until the line's first tick. */
 const SeatCount = (description: string) => Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], { description })

@@ -13,6 +13,7 @@
   KEYS[6] seen       BITFIELD u32 by s: when the turn last asked (presence)
   KEYS[7] ended      BITFIELD u2 by s: why a turn ended (left, abandoned, sold out)
   KEYS[8] seq        INCR counter of the arrival order (read: the highest turn when it sells out)
+  KEYS[9] epoch      STRING the line's epoch (missing: the line's state is gone)
 
   ARGV[1] now (epoch ms)
   ARGV[2] the tick: the scheduled time (epoch ms) of the BullMQ job running it
@@ -32,7 +33,10 @@
   1 while the concert is sold out (the caller then ends every live turn: sold-out-6.lua);
   { -1, 0, 0 } when this tick was already processed; { -2, 0, 0 } when the line's opening is due
   and has not happened: nothing was done, the caller runs the opening (opening.ts) and calls again
-  with the same tick.
+  with the same tick; { -3, 0, 0 } when the line's epoch is missing: nothing was done, the caller
+  restores the line (line-restore.ts) and calls again. While the line is rebuilding its places
+  after a loss (state rebuildUntil, REBUILD_GRACE_MS) nobody is admitted and no opening runs
+  (heldBack REBUILDING); rebuilt active turns are active already.
 
   (a) the inventory read is kept: a concert with dates to come and nothing free or held is sold
   out from now (soldOutSeq: the highest turn then), one with every date begun is over (CLOSED);
@@ -48,20 +52,24 @@
   first), or in random mode drawn uniformly from the whole line (ZRANDMEMBER); each keeps its s in
   activeSeq so its token stays current. A place not seen for ghostAfterSeconds is ended as
   abandoned on the way, without taking a slot. heldBack records what limited the tick, the first
-  that applies: PREQUEUE, PAUSED, SOLD_OUT, NO_SEATS, MAX_ACTIVE, CORE_SLOW, EMPTY (none: it
+  that applies: REBUILDING, PREQUEUE, PAUSED, SOLD_OUT, NO_SEATS, MAX_ACTIVE, CORE_SLOW, EMPTY (none: it
   admitted admitPerTick). A tick is processed at most once: a job retried or duplicated across
   replicas carries the same tick time and finds lastTick >= it.
 ]]
+if redis.call('EXISTS', KEYS[9]) == 0 then
+  return { -3, 0, 0 }
+end
 local now = tonumber(ARGV[1])
 local tick = tonumber(ARGV[2])
 local cfg = readSettings(KEYS[4])
 local st = redis.call(
   'HMGET', KEYS[5], 'lastTick', 'openedAt', 'seedCommitment', 'activeAfter', 'depAt',
-  'seatsAvailable', 'seatHolders', 'soldOut', 'effectiveAdmitPerTick'
+  'seatsAvailable', 'seatHolders', 'soldOut', 'effectiveAdmitPerTick', 'rebuildUntil'
 )
+local rebuilding = tonumber(st[10] or '0') > now
 
 local drawPending = st[3] and not st[2]
-if drawPending and (not cfg[F.opensAt] or tonumber(cfg[F.opensAt]) <= now) then
+if drawPending and not rebuilding and (not cfg[F.opensAt] or tonumber(cfg[F.opensAt]) <= now) then
   return { -2, 0, 0 }
 end
 if tick <= tonumber(st[1] or '-1') then
@@ -144,7 +152,9 @@ local function finish(admitted, abandoned, heldBack)
 end
 
 -- (d) Nobody is admitted.
-if drawPending then
+if rebuilding then
+  return finish(0, 0, 'REBUILDING')
+elseif drawPending then
   return finish(0, 0, 'PREQUEUE')
 elseif cfg[F.paused] == '1' then
   return finish(0, 0, 'PAUSED')

@@ -7,6 +7,8 @@
   KEYS[2] active     ZSET userId scored by expiry (epoch ms)
   KEYS[3] settings   HASH of the line's settings
   KEYS[4] state      HASH of the line's bookkeeping (departed, openedAt, the stock)
+  KEYS[5] epoch      STRING the line's epoch
+  KEYS[6] seq        INCR counter of the arrival order
 
   ARGV[1] the channel
   ARGV[2] concertId
@@ -21,7 +23,9 @@
   dep (departed over the last minute), exp (active expiries ascending, or false: too many or not
   needed), cfg (the settings, SETTINGS_FIELDS order), opened (openedAt or false), gone (the turns
   of ARGV[6..]), sl (seatsLeft: free or held at the last inventory read, -1 before one), so (while
-  sold out, soldOutSeq: every turn up to it has ended; else false) }. Scores are sent as Redis writes them (strings): a drawn score needs all of a
+  sold out, soldOutSeq: every turn up to it has ended; else false), ep (the line's epoch: a replica
+  that knew another forgets what it remembers of the line), sq (the arrival counter: what every
+  replica knows of the highest turn, for a line to be restored after a loss) }. Scores are sent as Redis writes them (strings): a drawn score needs all of a
   double's digits, more than cjson prints of a number.
 ]]
 local headSize = tonumber(ARGV[4])
@@ -71,6 +75,8 @@ local message = cjson.encode({
   gone = gone,
   sl = seatsLeft,
   so = stock[2] == '1' and tonumber(stock[3] or '0'),
+  ep = redis.call('GET', KEYS[5]),
+  sq = tonumber(redis.call('GET', KEYS[6]) or '0'),
 })
 redis.call('PUBLISH', ARGV[1], message)
 return n
