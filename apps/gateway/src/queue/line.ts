@@ -6,6 +6,7 @@ import { ApiError, type ExpiredReason, type QueueTokenState, queueTokenExpired }
 import type { GatewayConfig } from '../config.ts'
 import type { Metrics } from '../metrics.ts'
 import type { RedisKeys } from '../redis/keys.ts'
+import type { Replication } from '../redis/replication.ts'
 import type { ScriptReply } from '../redis/scripts.ts'
 import type { LineMirror } from './line-mirror.ts'
 import type { JoinProof } from './join-guard.ts'
@@ -72,6 +73,7 @@ const MINUTE_MS = 60_000
 export class WaitingLine {
   private announcer: EndedAnnouncer | null = null
   private readonly joins: JoinBatches
+  private replication: Replication | null = null
   /** Called when an enter found nobody ahead (the line may have been idle: idle-lines.ts). */
   onFirstPlace: (concertId: number) => Promise<void> = async () => {}
 
@@ -86,6 +88,12 @@ export class WaitingLine {
     readonly mirror: LineMirror,
   ) {
     this.joins = new JoinBatches(redis, keys, config)
+  }
+
+  /** REDIS_WAIT_REPLICAS: joins and leaves are answered once the replicas have them. */
+  replicateWith(replication: Replication): void {
+    this.replication = replication
+    this.joins.replication = replication
   }
 
   announceEndsWith(announcer: EndedAnnouncer): void {
@@ -189,6 +197,7 @@ export class WaitingLine {
       Date.now(),
     )
     if (left !== 1) return detail as ExpiredReason
+    await this.replication?.after(claims.concertId)
     await this.announcer?.ended(claims.concertId, claims.seq, detail == null ? null : Number(detail))
     return null
   }
