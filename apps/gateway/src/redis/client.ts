@@ -60,9 +60,11 @@ export function createRedis(
 
 /**
  * The primary that the Sentinels name, with REDIS_URL's credentials and database. A failover is
- * followed three ways: the Sentinels' +switch-master closes the connection at once
- * (failoverDetector), a write refused as READONLY (an old primary turned replica) reconnects, and
- * every reconnect asks the Sentinels again and checks that the node it reaches is the primary.
+ * followed by reconnecting: every reconnect asks the Sentinels again and checks that the node it
+ * reaches is the primary, and a write refused as READONLY (an old primary turned replica)
+ * reconnects. Not ioredis's failoverDetector: its +switch-master closes the connector even while a
+ * reconnect is under way, and that reconnect then ends the client for good ("Connection is
+ * closed." on every command, seen in a rush with the primary killed).
  */
 function sentinelOptions(config: GatewayConfig): RedisOptions {
   const url = new URL(config.redisUrl)
@@ -75,7 +77,6 @@ function sentinelOptions(config: GatewayConfig): RedisOptions {
     password: url.password ? decodeURIComponent(url.password) : undefined,
     db: Number.isInteger(db) ? db : 0,
     tls: url.protocol === 'rediss:' ? {} : undefined,
-    failoverDetector: true,
     sentinelRetryStrategy: retryStrategy,
     reconnectOnError: (err) => (err.message.startsWith('READONLY') ? 2 : false),
   }
