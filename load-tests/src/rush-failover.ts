@@ -1,5 +1,5 @@
 /**
- * `pnpm rush:failover [--users N] [--seats N] [--kill-at-share 0.4] [--kill-after-ms MS] [--waits 0,1] [--cost-joins N] [--cost-rounds N (0: skip)]`
+ * `pnpm rush:failover [--users N] [--seats N] [--kill-at-share 0.4] [--kill-after-ms MS] [--duration S] [--waits 0,1] [--cost-joins N] [--cost-rounds N (0: skip)]`
  *
  * Redis behind Sentinel (the test kit's primary, replica and three Sentinels) loses its primary
  * (kill -9) in the middle of a rush, once with REDIS_WAIT_REPLICAS=0 and once with 1, each on a fresh
@@ -32,6 +32,7 @@ const { values } = parseArgs({
     'cost-rounds': { type: 'string', default: '5' },
     concurrency: { type: 'string', default: '64' },
     waits: { type: 'string', default: '0,1' },
+    duration: { type: 'string', default: '180' },
   },
 })
 const log = (line: string) => process.stderr.write(`[rush:failover] ${line}\n`)
@@ -156,7 +157,7 @@ async function failover(wait: number): Promise<FailoverResult> {
         admitBatch: 100,
         admitIntervalMs: 1000,
         maxActive: null,
-        duration: 600,
+        duration: Number(values.duration),
         prequeue: false,
         connections: 128,
         progress: false,
@@ -252,11 +253,12 @@ const markdown = [
   `Redis: the test kit's primary, one replica and three Sentinels (down after 1 s, quorum 2). Each rush: ${fmt.int(users)} users, ${fmt.int(seats)} seats, no pre-queue (the kill falls among the joins), event streams, 100 a tick every 1,000 ms; the primary killed (SIGKILL) once ${Math.round(killAtShare * 100)} % of the users held a place (or ${killAfterMs} ms after the start).`,
   '',
   table(
-    ['REDIS_WAIT_REPLICAS', 'joins acknowledged', 'places lost', 'Sentinel took', 'last join answered 503', 'longest time without an admission', '503s answered', 'tickets', 'invariant violations'],
+    ['REDIS_WAIT_REPLICAS', 'joins acknowledged', 'places lost', 'users still waiting at the end', 'Sentinel took', 'last join answered 503', 'longest time without an admission', '503s answered', 'tickets', 'invariant violations'],
     results.map((r) => [
       r.wait,
       fmt.int(r.acknowledged),
       fmt.int(r.lost),
+      fmt.int(r.summary.outcomes.aborted ?? 0),
       `${(r.sentinelMs / 1000).toFixed(1)} s`,
       r.lastJoin503Ms === null ? 'never' : `${(r.lastJoin503Ms / 1000).toFixed(1)} s after the kill`,
       `${(r.noAdmissionMs / 1000).toFixed(1)} s`,

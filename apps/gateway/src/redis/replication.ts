@@ -58,10 +58,18 @@ export class Replication {
         this.rounds.delete(concertId)
       }
     }
-    this.redis!.pipeline()
+    // A round that Redis never answers (a pipeline caught in a failover) must not hold every later
+    // join, leave and tick of the concert: it fails after the WAIT's own bound and a second more.
+    let timer: NodeJS.Timeout | undefined
+    const bound = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('Command timed out')), this.timeoutMs + 1000)
+    })
+    const exec = this.redis!.pipeline()
       .set(this.keys.replicated(concertId), Date.now(), 'PX', 60_000)
       .wait(this.replicas, this.timeoutMs)
       .exec()
+    Promise.race([exec, bound])
+      .finally(() => clearTimeout(timer))
       .then(
         (results) => {
           const [setErr] = results?.[0] ?? [new Error('no reply')]
