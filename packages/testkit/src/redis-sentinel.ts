@@ -77,7 +77,7 @@ export async function startRedisSentinel(): Promise<PrivateSentinel> {
   }
 
   const named = async (port: number): Promise<number> => {
-    const reply = await rawCommand(port, ['SENTINEL', 'get-master-addr-by-name', NAME], 500)
+    const reply = await rawCommand(port, ['SENTINEL', 'get-master-addr-by-name', NAME], 3000)
     // *2 $9 127.0.0.1 $5 PORT
     return Number(reply.trim().split('\r\n').at(-1))
   }
