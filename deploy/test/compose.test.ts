@@ -135,3 +135,41 @@ t.test('every file a service mounts, and what it builds from, is in the reposito
   }
   t.ok(mounts >= 4, 'haproxy.cfg, prometheus.yml and the Grafana provisioning and dashboards')
 })
+
+t.test('the sentinel profile: a replica of `redis` and three Sentinels that the gateways can be put on', async (t) => {
+  const inSentinel = (name: string) => (services[name]!.profiles ?? []).includes('sentinel')
+  const sentinels = ['redis-sentinel-1', 'redis-sentinel-2', 'redis-sentinel-3']
+  for (const name of ['redis-replica', ...sentinels]) t.ok(inSentinel(name), `${name} is under the sentinel profile`)
+  t.notOk(inSentinel('redis'), 'the primary is `redis`, which always runs')
+  const replica = (services['redis-replica']!.command as string[]).join(' ')
+  t.match(replica, /--replicaof redis 6379/, 'the replica replicates `redis`')
+  t.match(replica, /--appendonly yes/, 'with the primary’s persistence')
+
+  const conf = read('deploy/redis/sentinel.conf')
+  const [, name, host, port, quorum] = /^sentinel monitor (\S+) (\S+) (\d+) (\d+)$/m.exec(conf) ?? []
+  t.equal(`${host}:${port}`, 'redis:6379', 'the Sentinels watch `redis`')
+  t.equal(Number(quorum), 2, 'two of the three agree before a failover')
+  t.match(conf, /^sentinel resolve-hostnames yes$/m, 'by its compose name')
+  t.match(conf, /^port 26379$/m)
+  for (const sentinel of sentinels) {
+    const service = services[sentinel]!
+    t.match(service.command.join(' '), /cp \/etc\/redis\/sentinel\.conf \/data\/sentinel\.conf && exec redis-server \/data\/sentinel\.conf --sentinel/, `${sentinel} runs a writable copy`)
+    t.ok(service.volumes.includes('./deploy/redis/sentinel.conf:/etc/redis/sentinel.conf:ro'), `${sentinel} mounts the file it copies`)
+    t.notOk(service.ports, `${sentinel} publishes no port`)
+  }
+
+  // The gateway as the comment at the top of the file starts it, with the profile.
+  const documented = /REDIS_SENTINELS=(\S+) \\/.exec(compose.raw)?.[1] ?? ''
+  const envOf = (vars: Record<string, string>) => ({ ...IMAGE_ENV, ...environment(services.gateway!, { ...secrets, ...vars }) })
+  const onSentinel = gatewayConfig(envOf({ REDIS_SENTINELS: documented, REDIS_WAIT_REPLICAS: '1' }))
+  t.same(
+    onSentinel.redisSentinels,
+    sentinels.map((host) => ({ host, port: 26379 })),
+    'the documented REDIS_SENTINELS names the three Sentinels',
+  )
+  t.equal(onSentinel.redisSentinelName, name, 'the gateways ask for the primary by the name the Sentinels watch')
+  t.equal(onSentinel.redisWaitReplicas, 1, 'and may wait for the replica')
+  const plain = gatewayConfig(envOf({}))
+  t.equal(plain.redisSentinels, null, 'without the variable the gateways use REDIS_URL, as before')
+  t.equal(plain.redisWaitReplicas, 0)
+})

@@ -31,6 +31,8 @@ export interface Stack {
   corePid?: number
   /** The proxy between the gateway and the core, when the run asked for one (a core of limited capacity). */
   throttle?: CoreThrottle
+  /** The gateway's last output (its warnings and errors), when this run started it. */
+  gatewayOutput?: () => string
   stop(): Promise<void>
 }
 
@@ -131,6 +133,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     gatewayPid: stack.gateway.child.proc.pid,
     corePid: stack.core.child.proc.pid,
     throttle,
+    gatewayOutput: () => stack.gateway.child.output(),
     async stop() {
       await stack.stop()
       await throttle?.close()

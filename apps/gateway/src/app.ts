@@ -42,6 +42,7 @@ import { installRateLimit } from './rate-limit/plugin.ts'
 import { withRateLimitScripts } from './rate-limit/scripts.ts'
 import { RedisKeys } from './redis/keys.ts'
 import { RedisLease, withLeaseScripts } from './redis/lease.ts'
+import { Replication } from './redis/replication.ts'
 import { SeatMapCache } from './seat-maps/cache.ts'
 import { SeatMapVersions } from './seat-maps/versions.ts'
 import { adminRoutes } from './routes/admin.ts'
@@ -123,6 +124,10 @@ export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): 
   const streams = new EventStreams(line, mirror, app.log)
   feed.listen(streams)
   line.announceEndsWith(feed)
+  // REDIS_WAIT_REPLICAS: WAIT blocks the connection that sends it, so it has one of its own.
+  const waitConnection = config.redisWaitReplicas > 0 ? createRedis(config, app.log, 'wait') : null
+  const replication = new Replication(waitConnection, keys, config.redisWaitReplicas, config.redisWaitTimeoutMs, metrics)
+  line.replicateWith(replication)
   settings.onChange = (concertId) => feed.settingsChanged(concertId)
   restore.announce = (concertId) => feed.restored(concertId)
   const idle = new IdleLines(redis, keys, core, app.log)
@@ -180,7 +185,7 @@ export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): 
   const admission =
     opts.admission === false
       ? null
-      : new Admission({ config, keys, redis, bullConnection, concerts, core, latency, opening, restore, history, idle, metrics, log: app.log })
+      : new Admission({ config, keys, redis, bullConnection, concerts, core, latency, opening, restore, history, idle, metrics, log: app.log, replication })
 
   installContractErrors(app, { isUnavailable: isRedisUnavailable })
   await installBrowserHeaders(app, config)
@@ -205,19 +210,23 @@ export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): 
   }
 
   app.addHook('onReady', async () => {
-    if (await whenReady(redis, 3000)) {
-      // After a Redis data loss the core still knows every concert: put them back in the set.
+    // After a Redis data loss the core still knows every concert: put them back in the set.
+    const registerConcerts = () =>
       core
         .concertIds()
         .then((ids) => concerts.registerMany(ids))
         .catch((err: Error) => app.log.warn({ err: err.message }, 'could not load the concert list from the core'))
-    } else {
+    if (await whenReady(redis, 3000)) void registerConcerts()
+    else {
+      // Not a reason to exit: the gateway stays up, unready (503), until Redis answers.
       app.log.warn('redis is not reachable yet; routes answer 503 until it is')
+      redis.once('ready', () => void registerConcerts())
     }
     presence.start()
     streams.start()
     latency.start()
-    await feed.start()
+    // Not awaited: the subscription waits for Redis (its connection queues commands), the start does not.
+    void feed.start()
     await admission?.start()
     metricsLease.start()
   })
@@ -231,7 +240,7 @@ export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): 
     await admission?.close()
     await presence.close()
     await latency.close()
-    await Promise.allSettled([redis.quit(), bullConnection.quit(), core.close()])
+    await Promise.allSettled([redis.quit(), bullConnection.quit(), waitConnection?.quit(), core.close()])
   })
   return app
 }

@@ -9,13 +9,20 @@ import Type, { type Static } from 'typebox'
 
 export { ConfigError } from '@rushgate/shared/fastify'
 
+/** `host:port,host:port,…`, as REDIS_CLUSTER_NODES and REDIS_SENTINELS list their nodes. */
+const HOST_PORT_LIST = '^[^,\\s]+:\\d+(,[^,\\s]+:\\d+)*$'
+
 const ConfigSchema = Type.Object({
   NODE_ENV: Type.String({ default: 'development' }),
   GATEWAY_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
   HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
   CORE_URL: Type.String({ pattern: '^https?://', default: 'http://127.0.0.1:3001' }),
   REDIS_URL: Type.String({ pattern: '^rediss?://', default: 'redis://127.0.0.1:6379' }),
-  REDIS_CLUSTER_NODES: Type.Optional(Type.String({ pattern: '^[^,\\s]+:\\d+(,[^,\\s]+:\\d+)*$' })),
+  REDIS_CLUSTER_NODES: Type.Optional(Type.String({ pattern: HOST_PORT_LIST })),
+  REDIS_SENTINELS: Type.Optional(Type.String({ pattern: HOST_PORT_LIST })),
+  REDIS_SENTINEL_NAME: Type.String({ minLength: 1, maxLength: 64, pattern: '^\\S+$', default: 'mymaster' }),
+  REDIS_WAIT_REPLICAS: Type.Integer({ minimum: 0, maximum: 5, default: 0 }),
+  REDIS_WAIT_TIMEOUT_MS: Type.Integer({ minimum: 10, maximum: 5000, default: 200 }),
   REDIS_KEY_PREFIX: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', default: 'rg' }),
   ADMIT_INTERVAL_MS: Type.Integer({ minimum: 50, maximum: 3_600_000, default: 1000 }),
   ADMIT_BATCH: Type.Integer({ minimum: 0, maximum: 100_000, default: 100 }),
@@ -49,6 +56,7 @@ const ConfigSchema = Type.Object({
 
 const OPTIONAL = [
   'REDIS_CLUSTER_NODES',
+  'REDIS_SENTINELS',
   'ADMIN_TOKEN',
   'INTERNAL_TOKEN',
   'JWT_SECRET',
@@ -81,6 +89,14 @@ export interface GatewayConfig {
   redisUrl: string
   /** host:port list; when set the gateway talks to a Redis Cluster instead of REDIS_URL. */
   redisClusterNodes: { host: string; port: number }[] | null
+  /** host:port list of Sentinels; when set the gateway finds its primary through them (REDIS_URL's password and db apply to it). */
+  redisSentinels: { host: string; port: number }[] | null
+  /** The primary's name at the Sentinels. */
+  redisSentinelName: string
+  /** Replicas a join, a leave and a tick wait for (Redis WAIT) before they count as done; 0: no wait. */
+  redisWaitReplicas: number
+  /** The longest that WAIT blocks; a timeout still answers. */
+  redisWaitTimeoutMs: number
   redisKeyPrefix: string
   admitIntervalMs: number
   admitBatch: number
@@ -133,6 +149,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         'or TRUST_USER_HEADER=true when an authenticating proxy in front of the gateway sets X-User-Id',
     )
   }
+  if (raw.REDIS_SENTINELS && raw.REDIS_CLUSTER_NODES) {
+    throw new ConfigError('invalid configuration: set REDIS_SENTINELS or REDIS_CLUSTER_NODES, not both')
+  }
   const internalToken = internalTokenFrom(raw)
   // Derived, not random: every replica started with the same INTERNAL_TOKEN signs alike.
   const tokenSecret = raw.TOKEN_SECRET ?? createHmac('sha256', internalToken).update('rushgate queue tokens').digest('hex')
@@ -142,12 +161,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     host: raw.HOST,
     coreUrl: raw.CORE_URL.replace(/\/+$/, ''),
     redisUrl: raw.REDIS_URL,
-    redisClusterNodes: raw.REDIS_CLUSTER_NODES
-      ? raw.REDIS_CLUSTER_NODES.split(',').map((node) => {
-          const i = node.lastIndexOf(':')
-          return { host: node.slice(0, i), port: Number(node.slice(i + 1)) }
-        })
-      : null,
+    redisClusterNodes: hostPorts('REDIS_CLUSTER_NODES', raw.REDIS_CLUSTER_NODES),
+    redisSentinels: hostPorts('REDIS_SENTINELS', raw.REDIS_SENTINELS),
+    redisSentinelName: raw.REDIS_SENTINEL_NAME,
+    redisWaitReplicas: raw.REDIS_WAIT_REPLICAS,
+    redisWaitTimeoutMs: raw.REDIS_WAIT_TIMEOUT_MS,
     redisKeyPrefix: raw.REDIS_KEY_PREFIX,
     admitIntervalMs: raw.ADMIT_INTERVAL_MS,
     admitBatch: raw.ADMIT_BATCH,
@@ -209,6 +227,17 @@ function publicKey(value: string): JwtKeySource {
     return { kind: 'public-key', pem, algorithms: ['ES256'] }
   }
   throw new ConfigError('invalid configuration: JWT_PUBLIC_KEY must be an RSA key (RS256) or a P-256 key (ES256)')
+}
+
+/** A `host:port,…` list (already matched by HOST_PORT_LIST); a port outside 1–65535 stops the start. */
+function hostPorts(name: string, value: string | undefined): { host: string; port: number }[] | null {
+  if (!value) return null
+  return value.split(',').map((node) => {
+    const i = node.lastIndexOf(':')
+    const port = Number(node.slice(i + 1))
+    if (port < 1 || port > 65535) throw new ConfigError(`invalid configuration: ${name} has a port outside 1–65535 ("${node}")`)
+    return { host: node.slice(0, i), port }
+  })
 }
 
 /** CORS_ORIGINS: `https://tickets.example.com,http://localhost:5173` — origins only, no paths, no `*`. */

@@ -37,6 +37,8 @@ export class Metrics {
   readonly proxied: Counter<'route' | 'method' | 'status'>
   readonly rejected: Counter<'code'>
   readonly seatMaps: Counter<'result'>
+  /** Redis WAITs that returned before REDIS_WAIT_REPLICAS replicas acknowledged (redis/replication.ts). */
+  readonly redisWaitTimeouts: Counter
 
   constructor(readLineSizes: LineSizesReader) {
     const registers = [this.registry]
@@ -68,6 +70,11 @@ export class Metrics {
       name: 'rushgate_seat_maps_total',
       help: 'Seat maps served: from this replica\'s cache (hit), fetched from the core (fetch), or 304 (not_modified)',
       labelNames: ['result'],
+      registers,
+    })
+    this.redisWaitTimeouts = new Counter({
+      name: 'rushgate_redis_wait_timeouts_total',
+      help: 'Redis WAITs after a join, a leave or a tick that timed out before REDIS_WAIT_REPLICAS replicas acknowledged',
       registers,
     })
     // One scrape reads both gauges; the second collect reuses the first's figures.

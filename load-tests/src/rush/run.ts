@@ -44,8 +44,8 @@ export interface RushOptions {
 
 /** What the caller may do at moments of the rush (change the core's capacity, say). */
 export interface RushHooks {
-  /** The line has just opened; `now()` is ms since the rush began. */
-  opened?(now: () => number): void
+  /** The line has just opened; `now()` is ms since the rush began; the rush's concerts. */
+  opened?(now: () => number, concertIds: number[]): void
 }
 
 export interface RushSummary {
@@ -154,7 +154,7 @@ export async function runRush(
       for (const concert of concerts) expectStatus(await api.patchQueue(concert.id, { paused: false }), 200, 'open line')
     }
     const lineOpenAt = now()
-    hooks.opened?.(now)
+    hooks.opened?.(now, concerts.map((c) => c.id))
     openLine()
     await Promise.all(tasks)
     await delay(600) // one more sample after the last user

@@ -67,7 +67,7 @@ export async function startCore(entry: CoreEntry, opts: { env?: Record<string, s
 
 /**
  * The environment of a test gateway, in-process or a process: the shared Redis (or the cluster of
- * REDIS_CLUSTER_NODES) unless `env` names a Redis, a limit no test reaches by accident.
+ * REDIS_CLUSTER_NODES) unless `env` names a Redis (REDIS_URL or REDIS_SENTINELS), a limit no test reaches by accident.
  */
 export function gatewayEnvironment(opts: GatewayOptions & { prefix: string }): Record<string, string> {
   return {
@@ -75,7 +75,7 @@ export function gatewayEnvironment(opts: GatewayOptions & { prefix: string }): R
     ADMIN_TOKEN,
     RATE_LIMIT_PER_MINUTE: '1000000',
     JOIN_LIMIT_PER_MINUTE: '1000000',
-    REDIS_CLUSTER_NODES: opts.env?.REDIS_URL ? '' : clusterNodes(),
+    REDIS_CLUSTER_NODES: opts.env?.REDIS_URL || opts.env?.REDIS_SENTINELS ? '' : clusterNodes(),
     ...opts.env,
     CORE_URL: opts.coreUrl,
     INTERNAL_TOKEN: opts.internalToken ?? INTERNAL_TOKEN,

@@ -13,6 +13,8 @@ import { freePort, waitFor } from './ports.ts'
 export interface RedisOptions {
   /** appendonly yes, appendfsync always (as docker-compose.yml runs it). */
   persistent?: boolean
+  /** Starts as a replica of the Redis on this loopback port. */
+  replicaOf?: number
 }
 
 export interface PrivateRedis {
@@ -71,6 +73,7 @@ export async function startRedis(options: RedisOptions = {}): Promise<PrivateRed
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir, '--protected-mode', 'no']
   if (options.persistent) args.push('--appendonly', 'yes', '--appendfsync', 'always')
   else args.push('--appendonly', 'no')
+  if (options.replicaOf) args.push('--replicaof', '127.0.0.1', String(options.replicaOf))
   let child: Child | null = null
 
   const ping = async () => (await rawCommand(port, ['PING'], 300)).startsWith('+PONG')

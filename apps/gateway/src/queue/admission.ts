@@ -19,6 +19,7 @@ import type { CoreLatency, CoreWindow } from '../core/latency.ts'
 import type { Metrics } from '../metrics.ts'
 import type { RedisKeys } from '../redis/keys.ts'
 import type { RedisClient } from '../redis/client.ts'
+import type { Replication } from '../redis/replication.ts'
 import type { ConcertRegistry } from './concerts.ts'
 import { HEAD_PLACES, SNAPSHOT_EXPIRIES } from './line-mirror.ts'
 import type { LineHistoryLog } from './history.ts'
@@ -62,6 +63,8 @@ export interface AdmissionDeps {
   idle: IdleLines
   metrics: Metrics
   log: FastifyBaseLogger
+  /** REDIS_WAIT_REPLICAS: a line's tick counts as done once the replicas have it. */
+  replication?: Pick<Replication, 'after'>
 }
 
 export class Admission {
@@ -240,6 +243,10 @@ export class Admission {
       SNAPSHOT_EXPIRIES,
       ...(result[3] ?? []),
     )
+    // The admissions are made whatever the WAIT says: a failure is logged, the tick's count kept.
+    await this.deps.replication
+      ?.after(concertId)
+      .catch((err: Error) => this.deps.log.warn({ err: err.message, concertId }, 'could not wait for the replicas after a tick'))
     return [result[0], result[1], result[2]]
   }
 

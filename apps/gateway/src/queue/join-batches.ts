@@ -11,6 +11,7 @@
  */
 import type { GatewayConfig } from '../config.ts'
 import type { RedisKeys } from '../redis/keys.ts'
+import type { Replication } from '../redis/replication.ts'
 import type { ScriptReply } from '../redis/scripts.ts'
 import type { JoinProof } from './join-guard.ts'
 import { type LineConfig, parseLineConfig } from './line-config.ts'
@@ -54,6 +55,9 @@ export class JoinBatches {
     private readonly restore: (concertId: number) => Promise<void> = async () => {},
   ) {}
 
+  /** When REDIS_WAIT_REPLICAS is set, a batch is answered once its places reached the replicas. */
+  replication: Pick<Replication, 'after'> | null = null
+
   /** Enters `join` with the other joins of this turn; resolves with its own answer. */
   enter(concertId: number, join: Join): Promise<JoinAnswer> {
     const list = this.waiting.get(concertId) ?? []
@@ -82,7 +86,12 @@ export class JoinBatches {
   private send(concertId: number, joins: Waiting[], again = false): void {
     const now = Date.now()
     const { config } = this
-    this.redis.rgEnter(...enterArguments(this.keys, concertId, now, config, joins.map((w) => w.join))).then(
+    const answered = this.redis.rgEnter(...enterArguments(this.keys, concertId, now, config, joins.map((w) => w.join)))
+    // A place the replicas may lack is not given out: a failed WAIT fails the batch (503; a retried
+    // join finds its place, if it survived, as a re-entry).
+    const { replication } = this
+    const replicated = replication ? answered.then((reply) => replication.after(concertId).then(() => reply)) : answered
+    replicated.then(
       ([settings, ...replies]) => {
         if (settings === 'VANISHED') {
           if (again) for (const join of joins) join.reject(stillGone(concertId))

@@ -6,6 +6,7 @@ import { ApiError, type ExpiredReason, type QueueTokenState, queueTokenExpired }
 import type { GatewayConfig } from '../config.ts'
 import type { Metrics } from '../metrics.ts'
 import type { RedisKeys } from '../redis/keys.ts'
+import type { Replication } from '../redis/replication.ts'
 import type { ScriptReply } from '../redis/scripts.ts'
 import type { LineMirror } from './line-mirror.ts'
 import type { JoinProof } from './join-guard.ts'
@@ -73,6 +74,7 @@ const MINUTE_MS = 60_000
 export class WaitingLine {
   private announcer: EndedAnnouncer | null = null
   private readonly joins: JoinBatches
+  private replication: Replication | null = null
   /** Called when an enter found nobody ahead (the line may have been idle: idle-lines.ts). */
   onFirstPlace: (concertId: number) => Promise<void> = async () => {}
 
@@ -89,6 +91,12 @@ export class WaitingLine {
     private readonly restore: LineRestore,
   ) {
     this.joins = new JoinBatches(redis, keys, config, (concertId) => restore.ensure(concertId))
+  }
+
+  /** REDIS_WAIT_REPLICAS: joins and leaves are answered once the replicas have them. */
+  replicateWith(replication: Replication): void {
+    this.replication = replication
+    this.joins.replication = replication
   }
 
   announceEndsWith(announcer: EndedAnnouncer): void {
@@ -211,6 +219,7 @@ export class WaitingLine {
       Date.now(),
     )
     if (left !== 1) return detail as ExpiredReason
+    await this.replication?.after(claims.concertId)
     await this.announcer?.ended(claims.concertId, claims.seq, detail == null ? null : Number(detail))
     return null
   }

@@ -1,7 +1,7 @@
 /**
  * Redis connections. Those on the HTTP path fail fast (no offline queue, one retry, a command
- * timeout) so that Redis being down becomes a quick 503, and coalesce their writes; BullMQ's
- * connection waits and retries for ever, as its workers must. Both log `error` events instead of
+ * timeout) so that Redis being down becomes a quick 503, and coalesce their writes (the one that
+ * carries replication.ts's WAITs fails fast too, but writes as it sends); BullMQ's connection waits and retries for ever, as its workers must. Both log `error` events instead of
  * crashing on them.
  */
 import { Cluster, Redis, type RedisOptions } from 'ioredis'
@@ -19,25 +19,28 @@ const retryStrategy = (times: number) => Math.min(times * 100, 1000)
 export function createRedis(
   config: GatewayConfig,
   log: FastifyBaseLogger,
-  purpose: 'http' | 'bullmq',
+  purpose: 'http' | 'bullmq' | 'wait',
 ): RedisClient {
   const options: RedisOptions =
-    purpose === 'http'
-      ? {
+    purpose === 'bullmq'
+      ? { maxRetriesPerRequest: null, connectTimeout: CONNECT_TIMEOUT_MS * 5, retryStrategy }
+      : {
           enableOfflineQueue: false,
           maxRetriesPerRequest: 1,
           connectTimeout: CONNECT_TIMEOUT_MS,
-          commandTimeout: COMMAND_TIMEOUT_MS,
+          // A WAIT may block up to REDIS_WAIT_TIMEOUT_MS before it answers.
+          commandTimeout: COMMAND_TIMEOUT_MS + (purpose === 'wait' ? config.redisWaitTimeoutMs : 0),
           retryStrategy,
         }
-      : { maxRetriesPerRequest: null, connectTimeout: CONNECT_TIMEOUT_MS * 5, retryStrategy }
   const client: RedisClient = config.redisClusterNodes
     ? new Cluster(config.redisClusterNodes, {
         redisOptions: options,
         enableOfflineQueue: options.enableOfflineQueue ?? true,
         clusterRetryStrategy: retryStrategy,
       })
-    : new Redis(config.redisUrl, options)
+    : config.redisSentinels
+      ? new Redis({ ...options, ...sentinelOptions(config) })
+      : new Redis(config.redisUrl, options)
   if (purpose === 'http') {
     // Every node connection of a cluster, or the one connection.
     if (client instanceof Cluster) client.on('+node', coalesceWrites)
@@ -53,6 +56,30 @@ export function createRedis(
     }
   })
   return client
+}
+
+/**
+ * The primary that the Sentinels name, with REDIS_URL's credentials and database. A failover is
+ * followed by reconnecting: every reconnect asks the Sentinels again and checks that the node it
+ * reaches is the primary, and a write refused as READONLY (an old primary turned replica)
+ * reconnects. Not ioredis's failoverDetector: its +switch-master closes the connector even while a
+ * reconnect is under way, and that reconnect then ends the client for good ("Connection is
+ * closed." on every command, seen in a rush with the primary killed).
+ */
+function sentinelOptions(config: GatewayConfig): RedisOptions {
+  const url = new URL(config.redisUrl)
+  const db = Number(url.pathname.slice(1) || 0)
+  return {
+    sentinels: config.redisSentinels!,
+    name: config.redisSentinelName,
+    role: 'master',
+    username: url.username ? decodeURIComponent(url.username) : undefined,
+    password: url.password ? decodeURIComponent(url.password) : undefined,
+    db: Number.isInteger(db) ? db : 0,
+    tls: url.protocol === 'rediss:' ? {} : undefined,
+    sentinelRetryStrategy: retryStrategy,
+    reconnectOnError: (err) => (err.message.startsWith('READONLY') ? 2 : false),
+  }
 }
 
 /**
@@ -106,6 +133,10 @@ const UNAVAILABLE_MESSAGES = [
   'CLUSTERDOWN',
   'LOADING',
   'TRYAGAIN',
+  'READONLY',
+  'All sentinels are unreachable',
+  'is not reachable',
+  'master is not ready',
 ]
 const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH'])
 

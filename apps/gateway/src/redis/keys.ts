@@ -141,6 +141,14 @@ export class RedisKeys {
     return `${this.prefix}:{c:${concertId}}:core-latency:${window}`
   }
 
+  /**
+   * STRING written before each Redis WAIT of the concert (redis/replication.ts): WAIT counts the
+   * replicas that have a connection's own last write, so the waiting connection writes first.
+   */
+  replicated(concertId: number): string {
+    return `${this.prefix}:{c:${concertId}}:replicated`
+  }
+
   /** "This turn was ended by a payment", keyed by the user and the turn's `s`; kept for a day. */
   paid(concertId: number, user: string, seq: number): string {
     return `${this.prefix}:{c:${concertId}}:paid:${seq}:${user}`

@@ -2,6 +2,7 @@
 import { ApiError, Health } from '@rushgate/shared'
 import { errorResponses } from '@rushgate/shared/fastify'
 import type { FastifyInstance } from 'fastify'
+import { Cluster } from 'ioredis'
 import type { GatewayContext } from '../context.ts'
 
 const CHECK_TIMEOUT_MS = 1000
@@ -20,7 +21,7 @@ export async function operationsRoutes(app: FastifyInstance, ctx: GatewayContext
     {
       schema: {
         tags: ['operations'],
-        summary: 'Redis and the core are reachable (503 otherwise)',
+        summary: 'A writable Redis primary and the core are reachable (503 otherwise)',
         response: { 200: Health, ...errorResponses(503) },
       },
     },
@@ -48,10 +49,16 @@ export async function operationsRoutes(app: FastifyInstance, ctx: GatewayContext
 
 }
 
+/**
+ * Redis is ready when a writable primary answers: a cluster's PING (it routes to a primary), or ROLE
+ * naming a master (a node that Sentinel demoted, or a replica, is not ready).
+ */
 async function pingRedis({ redis }: GatewayContext): Promise<boolean> {
   try {
     const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), CHECK_TIMEOUT_MS).unref())
-    return (await Promise.race([redis.ping(), timeout])) === 'PONG'
+    if (redis instanceof Cluster) return (await Promise.race([redis.ping(), timeout])) === 'PONG'
+    const role = (await Promise.race([redis.call('ROLE'), timeout])) as unknown[]
+    return role[0] === 'master'
   } catch {
     return false
   }
