@@ -37,7 +37,7 @@ export function rushMarkdown(s: RushSummary, m: Machine, chartFile: string, load
         ['fairness inversions', `${s.fairness.inversions} (arrival order by ${s.fairness.arrivalOrder})`],
         ['peak active (admin samples)', s.peakActive],
         ['status polls', fmt.int(s.polls)],
-        ['hold conflicts (409 SEAT_UNAVAILABLE, retried)', fmt.int(s.holdConflicts)],
+        [o.plan ? 'holds refused (409 SEAT_UNAVAILABLE or NOT_ENOUGH_SEATS, tried again)' : 'hold conflicts (409 SEAT_UNAVAILABLE, retried)', fmt.int(s.holdConflicts)],
         ['ticket limit reached (409 TICKET_LIMIT_REACHED)', fmt.int(s.limitHits)],
         ['refunds (seats back on sale)', fmt.int(s.refunds)],
         ['told SOLD_OUT by the line', fmt.int(s.soldOut.users)],
