@@ -12,6 +12,8 @@ import {
   type Draw,
   type NewConcert,
   type ErrorBody as ErrorReply,
+  type GroupHold,
+  type GroupHoldRequest,
   Headers as H,
   type Payment,
   type PaymentHistoryItem,
@@ -23,6 +25,7 @@ import {
   type SalesReport,
   type Schedule,
   type Seat,
+  type SectionsSummary,
 } from '@rushgate/shared'
 import { Pool } from 'undici'
 
@@ -35,7 +38,7 @@ export interface Reply<T = unknown> {
 
 /** The contract's shapes, as the load tests read them (a hold is the contract's Reservation). */
 export type { CreatedConcert, NewConcert, ErrorBody as ErrorReply, Payment, QueueSettings, Schedule, Seat } from '@rushgate/shared'
-export type { QueueTokenState as TokenState, Reservation as Hold } from '@rushgate/shared'
+export type { GroupHold, GroupHoldRequest, QueueTokenState as TokenState, Reservation as Hold, SectionsSummary } from '@rushgate/shared'
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE'
 
@@ -166,6 +169,25 @@ export class Api {
       `/api/concerts/${concertId}/schedules/${scheduleId}/seats`,
       withToken(userId, token),
     )
+  }
+
+  /** The grades and sections of a date, with what is left. */
+  sections(userId: string, concertId: number, scheduleId: number, token: string) {
+    return this.http.call<SectionsSummary>('GET', `/api/concerts/${concertId}/schedules/${scheduleId}/sections`, withToken(userId, token))
+  }
+
+  /** The seat map of one section of a date. */
+  sectionSeats(userId: string, concertId: number, scheduleId: number, section: string, token: string) {
+    return this.http.call<Seat[]>(
+      'GET',
+      `/api/concerts/${concertId}/schedules/${scheduleId}/seats?section=${encodeURIComponent(section)}`,
+      withToken(userId, token),
+    )
+  }
+
+  /** Several places at once, all or none: chosen seats, best available or standing. */
+  holdPlaces(userId: string, concertId: number, token: string, body: GroupHoldRequest) {
+    return this.http.call<GroupHold>('POST', `/api/concerts/${concertId}/holds`, withToken(userId, token), body)
   }
 
   hold(userId: string, concertId: number, token: string, scheduleId: number, seatNumber: number) {

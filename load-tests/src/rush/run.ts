@@ -11,6 +11,9 @@ import { type CheckResult, verifyRun } from '../verify/checks.ts'
 import { type Fairness, fairness } from './fairness.ts'
 import type { RunRecord } from './record.ts'
 import { startSampler } from './sampler.ts'
+import { type FirstTry, firstTries } from './fan.ts'
+import { type FanMode, fanOf, type PlanSize, placesOf, venuePlan } from './plan.ts'
+import { type Leftover, leftover } from './stranded.ts'
 import { StreamPool } from './streams.ts'
 import { newRecord, runUser, type UserPlan, type UserRecord } from './user.ts'
 import { percentile } from '../report.ts'
@@ -40,6 +43,11 @@ export interface RushOptions {
   listen: boolean
   /** adaptive admission with this target (admitBatch is then its admitPerTick); absent: a fixed admitPerTick */
   adaptive?: { targetLatencyMs: number }
+  /**
+   * A rush on a seating plan of this size (plan.ts): each concert is one date of the plan, and users
+   * are fans in groups of 1–4 (`seats`, `greedyEvery` and `refundEvery` are then not used).
+   */
+  plan?: PlanSize
 }
 
 /** What the caller may do at moments of the rush (change the core's capacity, say). */
@@ -87,6 +95,19 @@ export interface RushSummary {
   streamEvents: number
   checks: CheckResult[]
   violations: number
+  /** A rush on a seating plan: how the fans' group holds went, and what was left. */
+  plan?: PlanReport
+}
+
+export interface PlanReport {
+  /** Fans whose first hold request held their whole group, by how they asked. */
+  firstTry: Record<FanMode, FirstTry>
+  /** Hold requests each ticket (a group's places, paid) took. */
+  holdsPerTicket: { mean: number; p50: number; p90: number; max: number }
+  /** Fans by group size. */
+  groups: Record<string, number>
+  /** Free places at the end, and the single seats among them stranded with no free neighbour. */
+  leftover: Leftover
 }
 
 export async function runRush(
@@ -110,7 +131,10 @@ export async function runRush(
   try {
     const concerts: CreatedConcert[] = []
     for (let c = 0; c < options.concerts; c++) {
-      const concert = await createConcert(api, `Rush ${runId} #${c + 1}`, options.seats)
+      const title = `Rush ${runId} #${c + 1}`
+      const concert = options.plan
+        ? expectStatus(await api.createConcert(venuePlan(title, options.plan, TICKET_PRICE)), 201, 'create the venue')
+        : await createConcert(api, title, options.seats)
       expectStatus(
         await api.patchQueue(concert.id, {
           admitPerTick: options.admitBatch,
@@ -129,7 +153,8 @@ export async function runRush(
     const users = Array.from({ length: options.users }, (_, i) =>
       newRecord(`r${runId}-${i}`, concerts[i % concerts.length]!.id, planOf(i, options)),
     )
-    log(`${options.users} users, ${options.concerts} concert(s) × ${options.seats} seats, ${options.admitBatch} per tick`)
+    const seatsEach = options.plan ? placesOf(options.plan) : options.seats
+    log(`${options.users} users, ${options.concerts} concert(s) × ${seatsEach} places, ${options.admitBatch} per tick`)
 
     let openLine!: () => void
     const lineOpen = new Promise<void>((done) => {
@@ -180,9 +205,22 @@ export async function runRush(
       users,
       samples: sampler.samples,
     }
+    let planReport: PlanReport | undefined
+    if (options.plan) {
+      log('counting the places left')
+      const left: Leftover = { freeSeats: 0, stranded: 0, freeStanding: 0 }
+      for (const c of concerts) {
+        const l = await leftover(stack, c.id, users[0]?.id ?? 'viewer')
+        left.freeSeats += l.freeSeats
+        left.stranded += l.stranded
+        left.freeStanding += l.freeStanding
+      }
+      planReport = planReportOf(users, left)
+    }
     log('checking invariants')
     const checks = await verifyRun(record, log)
-    const summary = summarize(record, options, elapsed, errors, checks, concerts.length * options.seats)
+    const summary = summarize(record, options, elapsed, errors, checks, concerts.length * seatsEach)
+    if (planReport) summary.plan = planReport
     return { record, summary }
   } finally {
     streams?.close()
@@ -278,11 +316,32 @@ function soldOutLearning(users: readonly UserRecord[], tickMs: number, samples: 
   }
 }
 
+function planReportOf(users: readonly UserRecord[], left: Leftover): PlanReport {
+  const took = users.filter((u) => u.ticketAt !== null).map((u) => u.holdRequests)
+  const groups: Record<string, number> = {}
+  for (const u of users) groups[String(u.plan.wants)] = (groups[String(u.plan.wants)] ?? 0) + 1
+  return {
+    firstTry: firstTries(users),
+    holdsPerTicket: {
+      mean: Math.round((took.reduce((a, b) => a + b, 0) / Math.max(1, took.length)) * 100) / 100,
+      p50: percentile(took, 50),
+      p90: percentile(took, 90),
+      max: Math.max(0, ...took),
+    },
+    groups,
+    leftover: left,
+  }
+}
+
 /**
- * Who does what: every `greedyEvery`-th user tries for one seat more than the limit, every
+ * Who does what: on a seating plan, fan `i` (plan.ts). Otherwise: every `greedyEvery`-th user tries for one seat more than the limit, every
  * `refundEvery`-th (offset, so the two differ) refunds and lines up again; the rest want one seat.
  */
 function planOf(i: number, o: RushOptions): UserPlan {
+  if (o.plan) {
+    const fan = fanOf(i)
+    return { wants: fan.group, refunds: false, fan }
+  }
   const greedy = o.ticketLimit !== null && o.greedyEvery > 0 && i % o.greedyEvery === 0
   const refunds = !greedy && o.refundEvery > 0 && i % o.refundEvery === 1
   return { wants: greedy ? o.ticketLimit! + 1 : 1, refunds }

@@ -7,11 +7,14 @@
  * Some users follow a plan of their own: a greedy one tries for one seat more than the concert's
  * ticket limit (and is told TICKET_LIMIT_REACHED), a fickle one refunds right after paying and lines
  * up again for one seat — so refunded seats go back on sale while the rush still runs.
+ * On a seating plan a fan buys its group's places at once instead (fan.ts).
  * Everything it saw is written to its `UserRecord`, which the report and the invariant check read.
  */
 import { randomUUID } from 'node:crypto'
 import { type Api, errorCode, type Hold, type Reply, type Seat, type TokenState } from '../client.ts'
 import { sleep } from '../stack.ts'
+import { buyPlaces } from './fan.ts'
+import { type Fan, type FanMode, maxFactor } from './plan.ts'
 import type { StreamPool } from './streams.ts'
 
 export interface UserPlan {
@@ -19,6 +22,8 @@ export interface UserPlan {
   wants: number
   /** refund the first payment at once, then line up again for one seat */
   refunds: boolean
+  /** a fan of a rush on a seating plan: wants its group's places in one hold (`wants` is the group) */
+  fan?: Fan
 }
 
 export interface UserRecord {
@@ -71,6 +76,10 @@ export interface UserRecord {
   holdConflicts: number
   /** 409 TICKET_LIMIT_REACHED answers (expected for a greedy user) */
   limitHits: number
+  /** A fan's hold requests (each for its whole group), refused ones included. */
+  holdRequests: number
+  /** How a fan asked in its first hold request, and whether that request held the group. */
+  firstHold: { mode: FanMode; ok: boolean } | null
 }
 
 export interface UserDeps {
@@ -120,6 +129,8 @@ export function newRecord(id: string, concertId = 0, plan: UserPlan = { wants: 1
     holdMs: [],
     holdConflicts: 0,
     limitHits: 0,
+    holdRequests: 0,
+    firstHold: null,
   }
 }
 
@@ -137,7 +148,7 @@ type Step = UserRecord['outcome'] | 'active'
 
 async function journey(rec: UserRecord, d: UserDeps): Promise<UserRecord['outcome']> {
   const chargeKey = randomUUID()
-  const amount = d.price * rec.plan.wants
+  const amount = d.price * rec.plan.wants * (rec.plan.fan ? maxFactor : 1)
   const charged = await call(d, 'charge', () => d.api.charge(rec.id, amount, chargeKey))
   if (charged.status !== 201) return 'failed'
   rec.charged += amount
@@ -180,6 +191,7 @@ async function lineUp(rec: UserRecord, d: UserDeps, firstTurn: boolean): Promise
     rec.firstActiveEnd = rec.joinEnd
   }
   rec.turns++
+  if (rec.plan.fan) return buyPlaces(rec, d, token, rec.plan.fan)
   return buy(rec, d, token, firstTurn ? rec.plan.wants : 1)
 }
 
@@ -281,7 +293,7 @@ async function listen(rec: UserRecord, d: UserDeps, token: string, firstTurn: bo
 }
 
 /** A 410: the turn ended, because the concert sold out or otherwise. */
-function ended(rec: UserRecord, d: UserDeps, reply: Reply): 'sold-out' | 'expired' {
+export function ended(rec: UserRecord, d: UserDeps, reply: Reply): 'sold-out' | 'expired' {
   return (reply.body as { reason?: string } | null)?.reason === 'SOLD_OUT' ? soldOut(rec, d) : 'expired'
 }
 
@@ -358,7 +370,7 @@ async function buy(rec: UserRecord, d: UserDeps, token: string, wants: number): 
  * Makes one call, counting every non-2xx by step and code. 429 waits as `Retry-After` says; a 5xx or
  * a network failure is retried after a short pause (a real client would); any other answer returns.
  */
-async function call<T>(d: UserDeps, step: string, fn: () => Promise<Reply<T>>): Promise<Reply<T>> {
+export async function call<T>(d: UserDeps, step: string, fn: () => Promise<Reply<T>>): Promise<Reply<T>> {
   for (let attempt = 0; ; attempt++) {
     let reply: Reply<T>
     try {
@@ -372,7 +384,7 @@ async function call<T>(d: UserDeps, step: string, fn: () => Promise<Reply<T>>): 
     if (reply.status < 300) return reply
     const code = errorCode(reply)
     // Hold conflicts and the ticket limit are the normal way a rush goes; they are counted apart from errors.
-    if (!(step === 'hold' && (code === 'SEAT_UNAVAILABLE' || code === 'TICKET_LIMIT_REACHED'))) d.countError(step, code)
+    if (!(step === 'hold' && (code === 'SEAT_UNAVAILABLE' || code === 'TICKET_LIMIT_REACHED' || code === 'NOT_ENOUGH_SEATS'))) d.countError(step, code)
     if ((reply.status === 429 || reply.status >= 500) && attempt < RETRIES && !d.aborted()) {
       await sleep(reply.status === 429 ? retryAfterMs(reply) : 500)
       continue
