@@ -7,6 +7,7 @@ import { as, call, createConcert, enter, enterToken, startStack, tokenState, wai
 import { coreEntry } from '@rushgate/core/entry-points'
 import t from 'tap'
 import { gatewayEntry } from '../entry-points.ts'
+import { patchQueue } from './helpers.ts'
 
 const INTERVAL_MS = 100
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -16,12 +17,18 @@ t.test('an empty line with every show begun is CLOSED and skipped', async (t) =>
   t.teardown(() => stack.close())
   const gw = stack.gateway
   const idleKey = `${gw.prefix}:idle-concerts`
-  const past = await createConcert(gw.url, { schedules: [{ startsAt: new Date(Date.now() - 3_600_000).toISOString() }] })
-  // A fan who joins before the first tick has read the dates keeps the place, but nothing is left to sell.
+  // Its only show begins a few seconds from now: a fan who joined before keeps the place once the
+  // line is closed, but nothing is left to sell.
+  const past = await createConcert(gw.url, { schedules: [{ startsAt: new Date(Date.now() + 4_000).toISOString() }] })
+  // Nobody is admitted meanwhile.
+  t.equal((await patchQueue(gw.url, past.id, { admitPerTick: 0 })).status, 200)
   const token = await enterToken(gw.url, past.id, 'early-fan')
   const future = await createConcert(gw.url)
 
   await waitFor('the past concert is CLOSED', async () => (await call(gw.url, 'GET', `/api/queues/${past.id}`)).body.state === 'CLOSED')
+  // Admission back on: the seats, none left, are what holds the fan back now.
+  t.equal((await patchQueue(gw.url, past.id, { admitPerTick: 10 })).status, 200)
+  await waitFor('a tick held back by the seats', async () => (await call(gw.url, 'GET', `/api/queues/${past.id}`)).body.heldBack === 'NO_SEATS')
   t.match((await call(gw.url, 'GET', `/api/queues/${past.id}`)).body, { waiting: 1, seatsAvailable: 0, seatsHeld: 0, heldBack: 'NO_SEATS' })
   t.match(await tokenState(gw.url, past.id, 'early-fan', token), { status: 200, body: { status: 'WAITING', seatsLeft: 0 } })
   t.match(await enter(gw.url, past.id, 'late-fan'), { status: 409, body: { code: 'QUEUE_CLOSED' } }, 'no new place once every date has begun')

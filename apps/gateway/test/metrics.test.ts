@@ -82,7 +82,7 @@ t.test('two replicas: the line gauges summed per concert equal the line, and the
   const reasons = Object.fromEntries(heldBack.map((s) => [s.labels.reason, s.value]))
   t.same(
     reasons,
-    { PREQUEUE: 0, PAUSED: 0, SOLD_OUT: 0, NO_SEATS: 1, MAX_ACTIVE: 0, CORE_SLOW: 0, EMPTY: 0 },
+    { PREQUEUE: 0, PAUSED: 0, SOLD_OUT: 0, REBUILDING: 0, NO_SEATS: 1, MAX_ACTIVE: 0, CORE_SLOW: 0, EMPTY: 0 },
     'held_back: 1 for the reason of the last tick (ten free places, two active holding none: fewer than admitPerTick), 0 for the others',
   )
   t.equal(
