@@ -8,11 +8,9 @@
  */
 import { readFileSync } from 'node:fs'
 import { ErrorCodes } from '@rushgate/shared'
-import { clusterNodes, deletePrefix, randomPrefix, testRedis } from '@rushgate/testkit'
 import type { FastifyInstance } from 'fastify'
 import t from 'tap'
-import { buildApp } from '../src/app.ts'
-import { loadConfig } from '../src/config.ts'
+import { documentedApp } from './openapi-document.ts'
 
 const DOC_PATH = new URL('../../../docs/api.md', import.meta.url)
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE']
@@ -124,26 +122,7 @@ t.test('every error code is in the errors table with the status it is sent with'
 })
 
 t.test('every route of the app is documented, with every status the OpenAPI document declares', async (t) => {
-  const prefix = randomPrefix()
-  const app = await buildApp(
-    loadConfig({
-      LOG_LEVEL: 'silent',
-      REDIS_KEY_PREFIX: prefix,
-      // The local Redis, or the cluster the gateway suite runs on (see tests/cluster).
-      REDIS_CLUSTER_NODES: clusterNodes(),
-      // No core: the app asks it for its concerts at start and only logs that it failed.
-      CORE_URL: 'http://127.0.0.1:9',
-    }),
-    { admission: false },
-  )
-  t.teardown(async () => {
-    await app.close()
-    // None are expected (no worker, no core), but a half-made key must not outlive the test.
-    const redis = testRedis()
-    await deletePrefix(redis, prefix).catch(() => {})
-    redis.disconnect()
-  })
-  await app.ready()
+  const app = await documentedApp(t)
 
   const served = servedRoutes(app)
   t.ok(served.size > 0, 'routes found in the app')
