@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto'
 import { errorCode, type GroupHoldRequest, type Seat, type SectionsSummary } from '../client.ts'
 import { type Fan, type FanMode, modeOf } from './plan.ts'
-import { call, ended, type UserDeps, type UserRecord } from './user.ts'
+import { call, ended, ticket, type UserDeps, type UserRecord } from './user.ts'
 
 type Step = UserRecord['outcome'] | 'active'
 
@@ -67,13 +67,7 @@ export async function buyPlaces(rec: UserRecord, d: UserDeps, token: string, fan
     const ids = hold.body.reservations.map((r) => r.id)
     rec.reservationId = ids.at(-1) ?? null
     const paid = await call(d, 'pay', () => api.pay(rec.id, concertId, token, ids, randomUUID()))
-    if (paid.status === 201 || paid.status === 200) {
-      rec.paid += paid.body.amount
-      rec.paymentId = paid.body.id
-      rec.seats += ids.length
-      rec.ticketAt = d.now()
-      return 'ticket'
-    }
+    if (paid.status === 201 || paid.status === 200) return ticket(rec, d, paid.body, ids.length)
     if (paid.status === 409 && errorCode(paid) === 'HOLD_EXPIRED') continue
     return 'failed'
   }

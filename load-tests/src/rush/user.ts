@@ -350,13 +350,7 @@ async function buy(rec: UserRecord, d: UserDeps, token: string, wants: number): 
     const payKey = randomUUID()
     const ids = held.map((h) => h.id)
     const paid = await call(d, 'pay', () => api.pay(rec.id, concertId, token, ids, payKey))
-    if (paid.status === 201 || paid.status === 200) {
-      rec.paid += paid.body.amount
-      rec.paymentId = paid.body.id
-      rec.seats += ids.length
-      rec.ticketAt = d.now()
-      return 'ticket'
-    }
+    if (paid.status === 201 || paid.status === 200) return ticket(rec, d, paid.body, ids.length)
     if (paid.status === 409 && errorCode(paid) === 'HOLD_EXPIRED') {
       held.length = 0
       continue
@@ -370,6 +364,15 @@ async function buy(rec: UserRecord, d: UserDeps, token: string, wants: number): 
  * Makes one call, counting every non-2xx by step and code. 429 waits as `Retry-After` says; a 5xx or
  * a network failure is retried after a short pause (a real client would); any other answer returns.
  */
+/** A payment answered: the user's ticket, counted on its record. */
+export function ticket(rec: UserRecord, d: UserDeps, payment: { amount: number; id: number }, places: number): 'ticket' {
+  rec.paid += payment.amount
+  rec.paymentId = payment.id
+  rec.seats += places
+  rec.ticketAt = d.now()
+  return 'ticket'
+}
+
 export async function call<T>(d: UserDeps, step: string, fn: () => Promise<Reply<T>>): Promise<Reply<T>> {
   for (let attempt = 0; ; attempt++) {
     let reply: Reply<T>
