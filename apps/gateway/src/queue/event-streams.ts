@@ -106,7 +106,8 @@ export class EventStreams implements FeedListener {
       for (const [seq, streams] of turns) {
         if (seq > soldOutSeq) continue
         for (const stream of streams) {
-          if (stream.state.status === 'ACTIVE') this.lookUp(stream)
+          // A stream whose lookup is in flight may have been admitted meanwhile (and paid, which wins).
+          if (stream.state.status === 'ACTIVE' || stream.busy) this.lookUp(stream)
           else this.end(stream, queueTokenExpired('SOLD_OUT'))
         }
       }
