@@ -13,6 +13,11 @@ import { freePort, isListening, waitFor } from './ports.ts'
 const TSX_LOADER = import.meta.resolve('tsx')
 /** Node flags that run a service from its sources: tsx's loader, and the workspace packages' `@rushgate/source` export condition. */
 const FROM_SOURCE = ['--import', TSX_LOADER, '--conditions=@rushgate/source']
+/**
+ * How long a service may take to answer ready: compiling its sources on the fly takes a few seconds
+ * on a quiet machine, and several times that on two CPUs running two test lanes.
+ */
+const START_TIMEOUT_MS = 60_000
 
 export interface ServiceProcess {
   /** The service's name (core, gateway, …), for messages. */
@@ -88,7 +93,7 @@ export async function spawnService(
       throw new Error(`exited (${code})`)
     })
     try {
-      await Promise.race([waitFor(`${name} on ${port} to answer ${readyPath}`, () => answers200(url + readyPath), options.timeoutMs ?? 30_000, 100), exited])
+      await Promise.race([waitFor(`${name} on ${port} to answer ${readyPath}`, () => answers200(url + readyPath), options.timeoutMs ?? START_TIMEOUT_MS, 100), exited])
     } catch (err) {
       await child.stop('SIGKILL')
       throw new Error(`${name} did not start: ${(err as Error).message}\n--- output ---\n${child.output()}`)
