@@ -268,16 +268,23 @@ const markdown = [
     ]),
   ),
   '',
-  `A join with REDIS_WAIT_REPLICAS=1 against 0 (${costRounds} rounds of ${fmt.int(costJoins)} joins each, ${concurrency} at once, alternating on one Redis with its replica):`,
-  '',
-  table(
-    ['REDIS_WAIT_REPLICAS', 'joins per second', 'join p50', 'join p99'],
-    [0, 1].map((w) => [w, fmt.int(of(w, 'joinsPerSecond')), `${of(w, 'p50').toFixed(1)} ms`, `${of(w, 'p99').toFixed(1)} ms`]),
-  ),
-  '',
-  `Ratio 1 against 0: p50 × ${(of(1, 'p50') / of(0, 'p50')).toFixed(2)}, p99 × ${(of(1, 'p99') / of(0, 'p99')).toFixed(2)}, joins per second × ${(of(1, 'joinsPerSecond') / of(0, 'joinsPerSecond')).toFixed(2)}.`,
-  '',
+  ...(cost.length === 0 ? [] : costSection()),
 ].join('\n')
+/** The join-cost rounds' table, when they ran. */
+function costSection(): string[] {
+  return [
+  `A join with REDIS_WAIT_REPLICAS=1 against 0 (${costRounds} rounds of ${fmt.int(costJoins)} joins each, ${concurrency} at once, alternating on one Redis with its replica):`,
+    '',
+    table(
+      ['REDIS_WAIT_REPLICAS', 'joins per second', 'join p50', 'join p99'],
+      [0, 1].map((w) => [w, fmt.int(of(w, 'joinsPerSecond')), `${of(w, 'p50').toFixed(1)} ms`, `${of(w, 'p99').toFixed(1)} ms`]),
+    ),
+    '',
+    `Ratio 1 against 0: p50 × ${(of(1, 'p50') / of(0, 'p50')).toFixed(2)}, p99 × ${(of(1, 'p99') / of(0, 'p99')).toFixed(2)}, joins per second × ${(of(1, 'joinsPerSecond') / of(0, 'joinsPerSecond')).toFixed(2)}.`,
+    '',
+  ]
+}
+
 const files = writeResults(`rush-failover-${stamp()}`, { machine: m, options: values, cost, results }, markdown)
 console.log(markdown)
 log(`wrote ${files.join(', ')}`)

@@ -71,6 +71,11 @@ export interface UserRecord {
   streamEvents: number
   /** Turns admitted to dates that had nothing left. */
   emptyMaps: number
+  /**
+   * Waits that a poll found ended (410): the turn may have been admitted and ended (sold out, expired)
+   * between two polls, so the line counted an admission this user never saw.
+   */
+  endsUnseen: number
   /** How long each hold took (ms), as this user saw it. */
   holdMs: number[]
   holdConflicts: number
@@ -126,6 +131,7 @@ export function newRecord(id: string, concertId = 0, plan: UserPlan = { wants: 1
     polls: 0,
     streamEvents: 0,
     emptyMaps: 0,
+    endsUnseen: 0,
     holdMs: [],
     holdConflicts: 0,
     limitHits: 0,
@@ -211,7 +217,7 @@ async function poll(rec: UserRecord, d: UserDeps, token: string, firstTurn: bool
     const start = d.now()
     const polled = await call(d, 'poll', () => d.api.tokenState(rec.id, d.concertId, token))
     rec.polls++
-    if (polled.status === 410) return ended(rec, d, polled)
+    if (polled.status === 410) return endedUnseen(rec, d, polled)
     if (polled.status !== 200) return 'failed'
     state = polled.body
     if (state.status === 'ACTIVE') {
@@ -265,7 +271,7 @@ async function listen(rec: UserRecord, d: UserDeps, token: string, firstTurn: bo
     stream.close()
     d.countError('listen', String(status))
     const polled = await call(d, 'poll', () => d.api.tokenState(rec.id, d.concertId, token))
-    if (polled.status === 410) return ended(rec, d, polled)
+    if (polled.status === 410) return endedUnseen(rec, d, polled)
     if (polled.status !== 200) return 'failed'
     return poll(rec, d, token, firstTurn, polled.body)
   }
@@ -281,7 +287,7 @@ async function listen(rec: UserRecord, d: UserDeps, token: string, firstTurn: bo
     // The stream dropped: ask where the place stands, and go on polling.
     d.countError('listen', 'closed')
     const polled = await call(d, 'poll', () => d.api.tokenState(rec.id, d.concertId, token))
-    if (polled.status === 410) return ended(rec, d, polled)
+    if (polled.status === 410) return endedUnseen(rec, d, polled)
     if (polled.status !== 200) return 'failed'
     if (polled.body.status === 'ACTIVE') {
       if (firstTurn) rec.firstActiveEnd = d.now()
@@ -290,6 +296,12 @@ async function listen(rec: UserRecord, d: UserDeps, token: string, firstTurn: bo
     return poll(rec, d, token, firstTurn, polled.body)
   }
   return step
+}
+
+/** A poll's 410 while waiting: the turn may have come and gone between two polls. */
+function endedUnseen(rec: UserRecord, d: UserDeps, reply: Reply): 'sold-out' | 'expired' {
+  rec.endsUnseen++
+  return ended(rec, d, reply)
 }
 
 /** A 410: the turn ended, because the concert sold out or otherwise. */

@@ -49,21 +49,25 @@ function checkMaxActive(run: RunRecord): CheckResult {
 /**
  * Nobody admitted twice: no user saw WAITING again after ACTIVE (or its position go up), and the
  * gateway's `admittedTotal` equals the number of turns seen active (a user who refunded and lined
- * up again has two turns).
+ * up again has two turns), give or take the waits a poll found ended: a polling user's turn can be
+ * admitted and end (sold out) between two polls, counted by the line and never seen by the user.
+ * Users wait on event streams, which see every turn; they poll only when a stream cannot be had
+ * (a Redis failover), so outside such runs the two must be equal.
  */
 function checkAdmittedOnce(run: RunRecord): CheckResult {
   const violations = run.users.flatMap((u) => u.anomalies.map((a) => `${u.id}: ${a}`)).slice(0, 20)
   const seenActive = run.users.reduce((n, u) => n + (u.turns ?? (u.firstActiveEnd !== null ? 1 : 0)), 0)
   const last = lastOfEach(run.samples)
   const admittedTotal = last.reduce((n, s) => n + s.admittedTotal, 0)
+  const unseen = run.users.reduce((n, u) => n + (u.endsUnseen ?? 0), 0)
   const allObserved = run.users.every((u) => u.outcome !== 'aborted' && u.outcome !== 'pending')
-  if (last.length === run.concertIds.length && allObserved && admittedTotal !== seenActive) {
-    violations.push(`admittedTotal ${admittedTotal} ≠ ${seenActive} turns seen active`)
+  if (last.length === run.concertIds.length && allObserved && (admittedTotal < seenActive || admittedTotal > seenActive + unseen)) {
+    violations.push(`admittedTotal ${admittedTotal} outside ${seenActive} turns seen active + up to ${unseen} ended between polls`)
   }
   return {
     name: 'nobody admitted twice',
     violations,
-    checked: `${seenActive} turns seen active, admittedTotal ${last.length > 0 ? admittedTotal : '?'}`,
+    checked: `${seenActive} turns seen active, ${unseen} waits a poll found ended, admittedTotal ${last.length > 0 ? admittedTotal : '?'}`,
   }
 }
 
