@@ -17,6 +17,12 @@ export const QUERY_TIMEOUT_MS = 3000
 /** Creating a concert writes up to 100,000 places a date (a few seconds on a loaded machine): its own pool and time. */
 export const BULK_STATEMENT_TIMEOUT_MS = 30_000
 const BULK_POOL_MAX = 2
+/**
+ * The line's own connection: the admission tick's inventory read (and the line's settings) must not
+ * wait behind a rush of holds and payments for one of the main pool's connections, or a sellout is
+ * noticed seconds late and adaptive admission reads a stale count.
+ */
+const LINE_POOL_MAX = 1
 
 // int8 (bigint, count(*), sum()) arrives as a string by default. Every int8 here is money or a count
 // far below 2^53, so it is read as a number. https://node-postgres.com/features/types
@@ -33,6 +39,9 @@ export interface Database {
   /** For the few large writes (creating a concert): a small pool whose statements may take BULK_STATEMENT_TIMEOUT_MS. */
   bulkPool: pg.Pool
   bulk: Db
+  /** For the gateways' internal reads and writes of the line (inventory, settings): a pool of its own. */
+  linePool: pg.Pool
+  line: Db
 }
 
 export function createPool(databaseUrl: string, max: number, onError?: (err: Error) => void, statementTimeoutMs = STATEMENT_TIMEOUT_MS): pg.Pool {
@@ -58,11 +67,14 @@ export function createPool(databaseUrl: string, max: number, onError?: (err: Err
 export function createDatabase(databaseUrl: string, max: number, onError?: (err: Error) => void): Database {
   const pool = createPool(databaseUrl, max, onError)
   const bulkPool = createPool(databaseUrl, BULK_POOL_MAX, onError, BULK_STATEMENT_TIMEOUT_MS)
+  const linePool = createPool(databaseUrl, LINE_POOL_MAX, onError)
   return {
     pool,
     db: drizzle({ client: pool, schema, casing: 'snake_case' }),
     bulkPool,
     bulk: drizzle({ client: bulkPool, schema, casing: 'snake_case' }),
+    linePool,
+    line: drizzle({ client: linePool, schema, casing: 'snake_case' }),
   }
 }
 

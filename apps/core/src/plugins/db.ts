@@ -8,6 +8,6 @@ export function installDatabase(app: FastifyInstance): void {
   )
   app.decorate('database', database)
   app.addHook('onClose', async () => {
-    await Promise.all([database.pool.end(), database.bulkPool.end()])
+    await Promise.all([database.pool.end(), database.bulkPool.end(), database.linePool.end()])
   })
 }

@@ -7,7 +7,7 @@ import { errors } from './common.ts'
 
 export async function inventoryRoutes(fastify: FastifyInstance): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
-  const { db } = app.database
+  const { line: db } = app.database
 
   app.get('/api/inventory', { schema: { querystring: InventoryQuery, response: { 200: InventoryList, ...errors(400) } } }, (request) =>
     inventory(db, request.query.concertIds),

@@ -14,7 +14,7 @@ const NoContent = Type.Null({ description: 'kept' })
 
 export async function lineRoutes(fastify: FastifyInstance): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
-  const { db } = app.database
+  const { line: db } = app.database
 
   app.get('/api/lines/:concertId', { schema: { params: ConcertParams, response: { 200: LineRecord, ...errors(400, 404) } } }, async (request) => {
     const line = await readLine(db, request.params.concertId)

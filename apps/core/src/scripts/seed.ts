@@ -6,10 +6,10 @@ import { seedDemo } from '../seed/demo.ts'
 
 const config = loadConfig()
 await runMigrations(config.databaseUrl, (msg) => console.log(msg))
-const { pool, bulkPool, bulk } = createDatabase(config.databaseUrl, 2)
+const { pool, bulkPool, linePool, bulk } = createDatabase(config.databaseUrl, 2)
 try {
   const created = await seedDemo(bulk)
   console.log(created.length ? `created: ${created.join(', ')}` : 'demo concerts already exist; nothing to do')
 } finally {
-  await Promise.all([pool.end(), bulkPool.end()])
+  await Promise.all([pool.end(), bulkPool.end(), linePool.end()])
 }
