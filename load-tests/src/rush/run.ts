@@ -176,7 +176,7 @@ export async function runRush(
       // Everybody joins (or fails to) while the line is paused, then sales open.
       while (users.some((u) => u.outcome === 'pending' && u.joinEnd === 0) && !aborted()) await delay(100)
       log(`everybody joined at ${(now() / 1000).toFixed(1)} s; opening the line`)
-      for (const concert of concerts) expectStatus(await api.patchQueue(concert.id, { paused: false }), 200, 'open line')
+      for (const concert of concerts) expectStatus(await openLineOf(api, concert.id), 200, 'open line')
     }
     const lineOpenAt = now()
     hooks.opened?.(now, concerts.map((c) => c.id))
@@ -378,5 +378,17 @@ function startProgress(users: readonly UserRecord[], now: () => number, enabled:
       draw()
       if (tty) process.stderr.write('\n')
     },
+  }
+}
+
+/**
+ * Opens a paused line as an operator would: asking again while the gateway answers 503 (the core,
+ * which keeps the line's settings, too busy to answer within the gateway's 2 s on a loaded machine).
+ */
+async function openLineOf(api: Api, concertId: number) {
+  for (let attempt = 1; ; attempt++) {
+    const reply = await api.patchQueue(concertId, { paused: false })
+    if (reply.status !== 503 || attempt === 10) return reply
+    await delay(500 * attempt)
   }
 }
