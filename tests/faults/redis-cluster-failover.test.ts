@@ -5,8 +5,9 @@
  * acknowledged join still has its place (none rebuilt from its token, the line's epoch unchanged),
  * no sequence is issued twice, nobody told ACTIVE is later told WAITING, the active turns are the
  * line's first in arrival order, no tick admitted more than admitPerTick, no seat is sold twice;
- * both gateways are ready again and admission resumes. Prints the seconds without an admission and
- * the 503s answered.
+ * both gateways are ready and admission resumes. Prints the seconds without an admission (against
+ * the time between admissions before the kill), the places lost and the 503s answered
+ * (load-tests/RESULTS.md keeps them).
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
@@ -32,6 +33,7 @@ import { scratchDatabase, spawnCore, spawnGateway } from '../support/stack.ts'
 /** Readiness after the replica is promoted (as with Sentinel). */
 const READY_AGAIN_MS = 5000
 const ADMIT_PER_TICK = 1
+const TICK_MS = 100
 /** The line admits no more turns than there are seats; the buyers contend for the first few. */
 const SEATS = 1000
 const CONTENDED_SEATS = 20
@@ -50,7 +52,7 @@ t.test('a Redis Cluster primary killed mid-rush: its replica takes over, the gat
   const core = await spawnCore(db.url)
   t.teardown(() => core.kill())
   const cluster = await clusterStarting
-  const env = { REDIS_WAIT_REPLICAS: '1', REDIS_WAIT_TIMEOUT_MS: '200' }
+  const env = { REDIS_WAIT_REPLICAS: '1', REDIS_WAIT_TIMEOUT_MS: '200', ADMIT_INTERVAL_MS: String(TICK_MS) }
   const prefix = randomPrefix('rg_cluster_failover')
   const gateways = await Promise.all([0, 1].map(() => spawnGateway({ coreUrl: core.url, clusterNodes: cluster.nodes, prefix, env })))
   t.teardown(() => Promise.all(gateways.map((g) => g.kill())))
@@ -211,6 +213,8 @@ t.test('a Redis Cluster primary killed mid-rush: its replica takes over, the gat
   const rebuilt = Number((await onLine('BITCOUNT', lineKey('rebuilt'))).slice(1))
   t.equal(rebuilt, 0, 'no place had to be rebuilt from its token')
   t.comment(`places lost: ${lost.length + rebuilt} of ${acknowledged.size} (${beforeKill} joined before the kill)`)
+  const paidStillActive = [...paid].filter((user) => final.get(user)?.body.status === 'ACTIVE').length
+  t.comment(`${paid.size} paid: ${paid.size - paidStillActive} turns ended by it, ${paidStillActive} still ACTIVE (the end not written during the outage)`)
 
   const seqs = [...acknowledged.values()].map(seqOf)
   t.equal(new Set(seqs).size, seqs.length, 'no sequence issued twice')
@@ -223,13 +227,23 @@ t.test('a Redis Cluster primary killed mid-rush: its replica takes over, the gat
   t.ok(admitted.length > 0 && waiting.length > 0, `${admitted.length} admitted, ${waiting.length} still waiting`)
   t.ok(Math.max(...admitted) < Math.min(...waiting), 'admitted in arrival order: every admitted turn came before every waiting one')
 
-  // admitPerTick across both gateways and the failover: one sample per tick, none admitting more.
+  // admitPerTick across both gateways and the failover: no sample admits more than admitPerTick, and
+  // no tick ran twice. Around the failover a tick's sample may go unwritten while its admission was
+  // made (the history is for watching: the tick goes on), and the next sample counts both: there a
+  // sample may admit admitPerTick for each tick time since the one before.
   const history = await call(gateways[1]!.url, 'GET', `/api/admin/queues/${concert.id}/history?minutes=5`, { headers: admin })
   t.equal(history.status, 200, 'the history is read from the new primary')
   const samples: { at: string; admitted: number }[] = history.body
-  t.ok(samples.every((s) => s.admitted <= ADMIT_PER_TICK), `no tick admitted more than ${ADMIT_PER_TICK}`)
   const times = samples.map((s) => Date.parse(s.at))
+  const allowed = (i: number) => {
+    const duringFailover = times[i]! > killedAt - 1000 && times[i]! < promotedAt + 2000
+    return i > 0 && duringFailover ? ADMIT_PER_TICK * Math.max(1, Math.round((times[i]! - times[i - 1]!) / TICK_MS)) : ADMIT_PER_TICK
+  }
+  const over = samples.flatMap((s, i) => (s.admitted > allowed(i) ? [samples.slice(Math.max(0, i - 2), i + 2)] : []))
+  t.same(over, [], `no tick admitted more than ${ADMIT_PER_TICK}`)
   t.ok(times.every((at, i) => i === 0 || at > times[i - 1]!), 'no tick ran twice')
+  const unrecorded = gateways.reduce((n, g) => n + g.child.output().split('could not record the line history').length - 1, 0)
+  t.comment(`${samples.length} ticks sampled; ${unrecorded} samples not written; ${samples.filter((s) => s.admitted > ADMIT_PER_TICK).length} samples counting more than one tick`)
   const stats = (await queueStats(gateways[1]!.url, concert.id)).body
   t.ok(stats.admittedTotal >= admitted.length, `admittedTotal ${stats.admittedTotal} counts every admitted turn`)
 
@@ -241,10 +255,13 @@ t.test('a Redis Cluster primary killed mid-rush: its replica takes over, the gat
   for (let i = 1; i < admittedAt.length; i++) {
     if (admittedAt[i]!.at > killedAt) stalled = Math.max(stalled, admittedAt[i]!.at - admittedAt[i - 1]!.at)
   }
+  // The baseline, in the same run: the median time between two rises before the kill.
+  const before = admittedAt.filter((a) => a.at <= killedAt).map((a, i, all) => (i === 0 ? 0 : a.at - all[i - 1]!.at)).slice(1).sort((a, b) => a - b)
+  const usual = before[Math.floor(before.length / 2)] ?? Number.NaN
   const seconds = (ms: number) => (ms / 1000).toFixed(1)
   const served503 = Object.values(answers).reduce((sum, m) => sum + (m.get(503) ?? 0), 0)
   t.comment(
-    `seconds without an admission: ${seconds(stalled)} (the promotion seen ${seconds(promotedAt - killedAt)} s after the kill); ` +
+    `seconds without an admission: ${seconds(stalled)}, against ${seconds(usual)} between admissions before the kill (the promotion seen ${seconds(promotedAt - killedAt)} s after the kill); ` +
       `last join answered 503 ${seconds(lastJoin503At - killedAt)} s after the kill; 503s answered: ${served503}`,
   )
 
