@@ -56,7 +56,7 @@ export {
   spawnStack,
 } from './processes.ts'
 export { type RawAnswer, type RawOptions, rawRequest } from './raw-http.ts'
-export { type PrivateCluster, startRedisCluster } from './redis-cluster.ts'
+export { type ClusterNode, type ClusterOptions, type PrivateCluster, startRedisCluster } from './redis-cluster.ts'
 export { clusterNodes, deletePrefix, randomPrefix, SHARED_REDIS, testRedis } from './redis-keys.ts'
 export { type PrivateRedis, type RedisOptions, rawCommand, startRedis } from './redis-server.ts'
 export { type PrivateSentinel, startRedisSentinel } from './redis-sentinel.ts'

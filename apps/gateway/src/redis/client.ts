@@ -131,6 +131,9 @@ const UNAVAILABLE_MESSAGES = [
   'Failed to refresh slots cache',
   'None of startup nodes is available',
   'CLUSTERDOWN',
+  // A redirection the client did not follow: the slot's primary changed (a failover) under its map.
+  'MOVED ',
+  'ASK ',
   'LOADING',
   'TRYAGAIN',
   'READONLY',

@@ -9,6 +9,7 @@
  * write answered before the round began. Rounds are per concert and one at a time: whoever asks
  * while one is out waits for the next, so a rush's joins share a few WAITs (a group commit).
  */
+import { Cluster } from 'ioredis'
 import type { Metrics } from '../metrics.ts'
 import type { RedisClient } from './client.ts'
 import type { RedisKeys } from './keys.ts'
@@ -58,6 +59,24 @@ export class Replication {
         this.rounds.delete(concertId)
       }
     }
+    this.round(concertId)
+      .catch(async (err: unknown) => {
+        // A cluster that moved the concert's slot (a replica promoted): ioredis follows a MOVED for a
+        // lone command, or for a pipeline whose other commands only read, but not for this SET and
+        // WAIT; nor does it learn the new map from it. Learn it, and send the round once more there.
+        const redis = this.redis
+        if (!(redis instanceof Cluster) || !isRedirection(err)) throw err
+        await new Promise<void>((resolve) => redis.refreshSlotsCache(() => resolve()))
+        return this.round(concertId)
+      })
+      .then(
+        () => settle(null),
+        (err: unknown) => settle(err),
+      )
+  }
+
+  /** One SET in the concert's slot and a WAIT behind it; rejects with the first error of either. */
+  private async round(concertId: number): Promise<void> {
     // A round that Redis never answers (a pipeline caught in a failover) must not hold every later
     // join, leave and tick of the concert: it fails after the WAIT's own bound and a second more.
     let timer: NodeJS.Timeout | undefined
@@ -68,18 +87,16 @@ export class Replication {
       .set(this.keys.replicated(concertId), Date.now(), 'PX', 60_000)
       .wait(this.replicas, this.timeoutMs)
       .exec()
-    Promise.race([exec, bound])
-      .finally(() => clearTimeout(timer))
-      .then(
-        (results) => {
-          const [setErr] = results?.[0] ?? [new Error('no reply')]
-          const [waitErr, acknowledged] = results?.[1] ?? [new Error('no reply')]
-          const err = setErr ?? waitErr
-          if (err) return settle(err)
-          if (Number(acknowledged) < this.replicas) this.metrics.redisWaitTimeouts.inc()
-          settle(null)
-        },
-        (err: unknown) => settle(err),
-      )
+    const results = await Promise.race([exec, bound]).finally(() => clearTimeout(timer))
+    const [setErr] = results?.[0] ?? [new Error('no reply')]
+    const [waitErr, acknowledged] = results?.[1] ?? [new Error('no reply')]
+    const err = setErr ?? waitErr
+    if (err) throw err
+    if (Number(acknowledged) < this.replicas) this.metrics.redisWaitTimeouts.inc()
   }
+}
+
+/** MOVED or ASK: the cluster serves the slot elsewhere than the client's map says. */
+function isRedirection(err: unknown): boolean {
+  return err instanceof Error && /^(MOVED|ASK) /.test(err.message)
 }
