@@ -70,8 +70,33 @@ t.test('a stadium date: venue, chosen seats, best available, standing, one payme
   const grid = await phone.locator('.seat-grid').evaluate((el) => ({ scroll: el.scrollWidth, client: el.clientWidth, right: el.getBoundingClientRect().right }))
   t.ok(grid.scroll <= grid.client && grid.right <= 390, `every column of the seat map shows on the phone (${grid.scroll} px in ${grid.client})`)
   await shot(phone, 'venue-flat-phone')
+
+  // ---- the venue in Korean: no English left but the plan's own names ----
+  const context = await browser.newContext({ locale: 'ko-KR', timezoneId: 'Asia/Seoul', viewport: { width: 1200, height: 900 } })
+  const korean = await context.newPage()
+  korean.on('pageerror', (err) => errors.push(`jiwoo: ${err.message}`))
+  await korean.goto(stack.url)
+  await korean.getByLabel('사용자 ID').fill('jiwoo')
+  await korean.getByRole('button', { name: '계속' }).click()
+  await korean.getByRole('article', { name: TITLE }).getByRole('button', { name: '대기열 참가' }).click()
+  await korean.getByRole('list', { name: '등급과 가격' }).getByText(/^198,000원 · 잔여 [\d,]+$/).waitFor()
+  await korean.getByRole('button', { name: /^C구역, Block C, R: / }).click()
+  await korean.getByRole('button', { name: '1열 1번', exact: true }).click()
+  await korean.getByText(/^선택: 1열 1번 · 165,000원$/).waitFor()
+  t.same(await englishOn(korean), [], 'a section open in Korean')
+  await korean.getByRole('button', { name: /^F1구역, Floor 1, VIP, 스탠딩: / }).click()
+  await korean.getByRole('heading', { name: 'F1구역 · Floor 1' }).waitFor()
+  t.same(await englishOn(korean), [], 'a standing section open in Korean')
   t.same(errors, [], 'no script errors, no CSP violations')
 })
+
+/** English words on the page beyond the concert's and the plan's own names (title, blocks, floors, the VIP grade) and the product's. */
+async function englishOn(page: Page): Promise<string[]> {
+  // biome-ignore lint/performance/useDomNodeTextContent: what a reader sees, not hidden nodes
+  let text = await page.evaluate(() => document.body.innerText)
+  for (const a of [TITLE, 'Rushgate', 'English', 'Block', 'Floor', 'VIP', 'GMT', 'KST', 'jiwoo']) text = text.split(a).join(' ')
+  return text.match(/\b[A-Za-z]{3,}\b/g) ?? []
+}
 
 async function signIn(page: Page, url: string, userId: string): Promise<Page> {
   await page.goto(url)
@@ -130,7 +155,10 @@ async function buySix(t: Test, page: Page, { phone }: { phone: boolean }): Promi
     await page.getByText('Scroll sideways to see every seat →').waitFor()
     t.ok(await page.locator('.rows-frame.more-right').isVisible(), 'a shadow on the side with more seats')
     await page.locator('.section-panel').scrollIntoViewIfNeeded()
-    await page.evaluate(() => document.querySelector('.section-panel')?.scrollIntoView({ block: 'start' }))
+    await page.evaluate(() => {
+      document.querySelector('.section-panel')?.scrollIntoView({ block: 'start' })
+      window.scrollBy(0, -12)
+    })
     await shot(page, 'venue-section-phone', 'venue-section-phone.png')
     await box.evaluate((el) => {
       el.scrollLeft = 300

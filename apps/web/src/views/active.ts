@@ -49,6 +49,7 @@ const w = words(
     choose: 'Choose an available seat on the map.',
     selection: (seat: string, when: string, price: string) => `${seat} · ${when} · ${price}`,
     noHolds: 'No seats held yet. Choose a seat and press Hold.',
+    noHoldsPlan: 'Nothing held yet. Choose seats in a section, take the best available, or a standing section.',
     extendedLabel: (seat: string) => `Hold on ${seat} extended`,
     extendLabel: (seat: string) => `Extend hold on ${seat}`,
     extended: 'Extended',
@@ -88,6 +89,7 @@ const w = words(
     choose: '좌석 배치도에서 빈 좌석을 고르세요.',
     selection: (seat: string, when: string, price: string) => `${seat} · ${when} · ${price}`,
     noHolds: '아직 선점한 좌석이 없습니다. 좌석을 고른 뒤 선점을 누르세요.',
+    noHoldsPlan: '아직 선점한 좌석이 없습니다. 구역에서 좌석을 고르거나, 자동 배정 또는 스탠딩 구역을 이용하세요.',
     extendedLabel: (seat: string) => `${seat} 선점 연장됨`,
     extendLabel: (seat: string) => `${seat} 선점 연장`,
     extended: '연장됨',
@@ -327,7 +329,7 @@ export function activeView(options: ActiveOptions): View {
   const renderHolds = () => {
     holdTimers.clear()
     if (holds.length === 0) {
-      holdList.replaceChildren(h('li', { class: 'hint' }, w.noHolds))
+      holdList.replaceChildren(h('li', { class: 'hint' }, layout() === 'plan' ? w.noHoldsPlan : w.noHolds))
     } else {
       holdList.replaceChildren(
         ...holds.map((r) => {
@@ -495,7 +497,10 @@ export function activeView(options: ActiveOptions): View {
       else {
         const id = scheduleId
         // A date's layout is known from its first summary; only a venue keeps asking for it.
-        if (!layouts.has(id) || layouts.get(id) === 'plan') await loadSummary(id)
+        const known = layouts.get(id)
+        if (known === undefined || known === 'plan') await loadSummary(id)
+        // The first summary of a date says what "nothing held yet" should suggest.
+        if (known !== layouts.get(id)) renderHolds()
         if (layouts.get(id) === 'flat') await loadFlatMap(id)
         else await loadSectionMap(id)
       }
