@@ -1,7 +1,8 @@
 /**
  * A stadium date of 21,000 places in a real browser, at a desktop's size and on a 390×844 phone:
  * the venue's blocks and the legend of grades with prices; a section's rows, two seats chosen by
- * hand and held with one request; the best two seats together; two standing places by quantity;
+ * hand and held with one request (after a refusal, 409 SEAT_UNAVAILABLE, when another fan took one
+ * of them first); the best two seats together; two standing places by quantity;
  * the six places shown together with their labels and paid at once. On the phone the document is
  * never wider than the screen, and a section's rows scroll sideways in their own box, with a hint
  * and a shadow that say so; the flat seat map of a one-hall concert fits the phone too.
@@ -10,7 +11,7 @@ import { copyFile, mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import type { Page } from 'playwright-core'
-import { joinQueue, launchBrowser, newPage, outputDir, skipReason, startStack, webRoot } from './support.ts'
+import { joinQueue, launchBrowser, newPage, outputDir, STEP_MS, skipReason, startStack, webRoot } from './support.ts'
 
 const TITLE = 'Stadium Live'
 const HALL = 'Small Hall Live'
@@ -53,7 +54,8 @@ t.test('a stadium date: venue, chosen seats, best available, standing, one payme
   const errors: string[] = []
 
   const desktop = await signIn(await newPage(browser, 'dana', errors), stack.url, 'dana')
-  await buySix(t, desktop, { phone: false })
+  const eve = await apiFan(stack.url, created.id, 'eve')
+  await buySix(t, desktop, { phone: false, rival: eve })
 
   const phone = await newPage(browser, 'minho', errors)
   await phone.setViewportSize({ width: 390, height: 844 })
@@ -90,6 +92,37 @@ t.test('a stadium date: venue, chosen seats, best available, standing, one payme
   t.same(errors, [], 'no script errors, no CSP violations')
 })
 
+type Fan = Awaited<ReturnType<typeof apiFan>>
+
+/** Another fan, through the API: lines up, waits for the turn, holds chosen seats. */
+async function apiFan(base: string, concertId: number, userId: string) {
+  const ask = async (method: string, path: string, token?: string, body?: unknown) => {
+    const res = await fetch(base + path, {
+      method,
+      headers: {
+        'x-user-id': userId,
+        ...(token ? { 'x-queue-token': token } : {}),
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    })
+    return { status: res.status, body: await res.json() }
+  }
+  const token = (await ask('POST', `/api/queues/${concertId}/tokens`)).body.token as string
+  const deadline = Date.now() + STEP_MS
+  while ((await ask('GET', `/api/queues/${concertId}/tokens/current`, token)).body.status !== 'ACTIVE') {
+    if (Date.now() > deadline) throw new Error(`${userId} was not admitted`)
+    await new Promise((r) => setTimeout(r, 200))
+  }
+  const scheduleId = (await ask('GET', `/api/concerts/${concertId}/schedules`, token)).body[0].id as number
+  return {
+    async hold(seatNumbers: number[]) {
+      const res = await ask('POST', `/api/concerts/${concertId}/holds`, token, { scheduleId, seatNumbers })
+      if (res.status !== 201) throw new Error(`hold: ${res.status} ${JSON.stringify(res.body)}`)
+    },
+  }
+}
+
 /** English words on the page beyond the concert's and the plan's own names (title, blocks, floors, the VIP grade) and the product's. */
 async function englishOn(page: Page): Promise<string[]> {
   // biome-ignore lint/performance/useDomNodeTextContent: what a reader sees, not hidden nodes
@@ -106,7 +139,7 @@ async function signIn(page: Page, url: string, userId: string): Promise<Page> {
 }
 
 /** The whole purchase on the stadium: two chosen seats, two best seats together, two standing places, one payment. */
-async function buySix(t: Test, page: Page, { phone }: { phone: boolean }): Promise<void> {
+async function buySix(t: Test, page: Page, { phone, rival }: { phone: boolean; rival?: Fan }): Promise<void> {
   const where = phone ? 'phone' : 'desktop'
   await joinQueue(page, TITLE)
   await page.getByRole('heading', { name: /It's your turn/ }).waitFor()
@@ -143,10 +176,25 @@ async function buySix(t: Test, page: Page, { phone }: { phone: boolean }): Promi
   page.on('request', (req) => {
     if (req.method() === 'POST' && /\/holds$/.test(new URL(req.url()).pathname)) holdRequests.push(req.postData() ?? '')
   })
+  // Another fan takes one of them first: nothing is held, the page says why, the seat leaves the choice.
+  let seats = [10, 11]
+  if (rival) {
+    const taken = Number(await page.getByRole('button', { name: `Row ${row}, seat 10`, exact: true }).getAttribute('data-seat-number'))
+    await rival.hold([taken])
+    await page.getByRole('button', { name: 'Hold 2 chosen seats' }).click()
+    await page.getByRole('alert').getByText('Sorry, someone else has just taken this seat. Please choose another one.').waitFor()
+    await page.locator('.outcome--refused').getByText(/^Sorry, someone else has just taken this seat/).waitFor()
+    await page.getByText(`Chosen: Row ${row}, seat 11 · 165,000 won`).waitFor()
+    t.equal(await page.locator('.hold').count(), 0, 'all or none: nothing was held')
+    await page.getByRole('button', { name: `Row ${row}, seat 12`, exact: true }).click()
+    seats = [11, 12]
+  }
   await page.getByRole('button', { name: 'Hold 2 chosen seats' }).click()
-  await page.getByRole('alert').getByText(new RegExp(`^Held for you for \\d+:\\d\\d: C-${row}-10, C-${row}-11\\.`)).waitFor()
-  t.same(JSON.parse(holdRequests[0]!).seatNumbers.length, 2, `${where}: both seats in one request`)
-  await page.locator(`button[aria-label="Row ${row}, seat 10"][data-status="HELD"]`).waitFor()
+  await page.getByRole('alert').getByText(new RegExp(`^Held for you for \\d+:\\d\\d: C-${row}-${seats[0]}, C-${row}-${seats[1]}\\.`)).waitFor()
+  await page.locator('.outcome--held').waitFor()
+  const chosenHold = JSON.parse(holdRequests.at(-1)!)
+  t.equal(chosenHold.seatNumbers.length, 2, `${where}: both seats in one request`)
+  await page.locator(`button[aria-label="Row ${row}, seat ${seats[0]}"][data-status="HELD"]`).waitFor()
   if (phone) {
     await fitsPhone(t, page, 'an open section')
     const scroll = await box.evaluate((el) => ({ scroll: el.scrollWidth, client: el.clientWidth, flag: el.dataset.scrollable }))
@@ -186,7 +234,7 @@ async function buySix(t: Test, page: Page, { phone }: { phone: boolean }): Promi
   await page.getByRole('button', { name: 'Hold standing places' }).click()
   const first = phone ? 3 : 1
   await page.getByRole('alert').getByText(`: F1-${first}, F1-${first + 1}.`, { exact: false }).waitFor()
-  t.equal(holdRequests.length, 3, `${where}: three requests for six places`)
+  t.equal(holdRequests.length, rival ? 4 : 3, `${where}: ${rival ? 'four requests (one refused)' : 'three requests'} for six places`)
   await page.waitForFunction(() => !(document.querySelector('.best .button.primary') as HTMLButtonElement).disabled)
   t.pass(`${where}: ready for another request once the last one is answered`)
 
@@ -195,7 +243,7 @@ async function buySix(t: Test, page: Page, { phone }: { phone: boolean }): Promi
   await holds.nth(5).waitFor()
   const listed = await holds.allTextContents()
   t.equal(listed.length, 6, `${where}: six holds shown together`)
-  t.ok(listed.some((text) => text.includes(`Section C, row ${row}, seat 10`)), 'a chosen seat by section, row and seat')
+  t.ok(listed.some((text) => text.includes(`Section C, row ${row}, seat ${seats[0]}`)), 'a chosen seat by section, row and seat')
   t.ok(listed.some((text) => text.includes(`Section F1, standing, entry no. ${first}`)), 'a standing place by its entry number')
   await page.getByText(/^Total: 990,000 won for 6 seats$/).waitFor()
   if (phone) await fitsPhone(t, page, 'six holds')

@@ -29,7 +29,7 @@ import { retryDelay } from '../retry.ts'
 import { createBalancePanel } from './balance.ts'
 import { bindLeave } from './leave.ts'
 import type { Notice } from './notice.ts'
-import { createPlanPicker, type HoldAsk } from './plan-picker.ts'
+import { createPlanPicker, type HoldAsk, type HoldOutcome } from './plan-picker.ts'
 import { createSeatMap } from './seat-map.ts'
 import type { View } from './waiting.ts'
 
@@ -551,22 +551,23 @@ export function activeView(options: ActiveOptions): View {
   }
 
   /** Several places in one request (a venue's three ways), all or none. */
-  const holdPlaces = async (ask: HoldAsk): Promise<boolean> => {
-    if (scheduleId === null) return false
-    let held = false
+  const holdPlaces = async (ask: HoldAsk): Promise<HoldOutcome> => {
+    if (scheduleId === null) return { held: false, said: '' }
+    let outcome: HoldOutcome
     try {
       const answer = await api.holdGroup(concert.id, { scheduleId, ...ask }, token)
       const ids = new Set(answer.reservations.map((r) => r.id))
       holds = [...holds.filter((r) => !ids.has(r.id)), ...answer.reservations]
       renderHolds()
-      notice.show(w.heldMany(answer.reservations.map(placeRef), formatClock(Date.parse(answer.expiresAt) - Date.now())), 'success')
-      held = true
+      outcome = { held: true, said: w.heldMany(answer.reservations.map(placeRef), formatClock(Date.parse(answer.expiresAt) - Date.now())) }
+      notice.show(outcome.said, 'success')
     } catch (error) {
       refused(error)
+      outcome = { held: false, said: describeFailure(error) }
     }
     renderSelection()
     await refresh()
-    return held
+    return outcome
   }
 
   const extend = async (hold: Reservation) => {

@@ -15,6 +15,12 @@ import { createVenue, gradeOf, type Section } from './venue.ts'
 /** A hold request without its date, which the turn adds. */
 export type HoldAsk = Omit<GroupHoldRequest, 'scheduleId'>
 
+/** What came of a request, and the sentence the page's alert region said about it. */
+export interface HoldOutcome {
+  held: boolean
+  said: string
+}
+
 const w = words(
   {
     best: 'Best available',
@@ -73,8 +79,8 @@ export interface PlanPicker {
 }
 
 export interface PlanPickerOptions {
-  /** Sends the request; resolves true when every place was held. */
-  hold(ask: HoldAsk): Promise<boolean>
+  /** Sends the request and says what came of it in the page's alert region. */
+  hold(ask: HoldAsk): Promise<HoldOutcome>
   /** A section was opened or closed: its map is wanted now. */
   onOpen(): void
   /** Says something to the fan (the page's alert region). */
@@ -182,9 +188,19 @@ export function createPlanPicker(options: PlanPickerOptions): PlanPicker {
     sectionTitle.focus({ preventScroll: true })
   })
   const el = h('div', { class: 'stack plan' }, venue.el, panel, best)
+  // What came of a request is repeated under the button that asked, where a phone's screen is (the
+  // alert region, at the top of the page, is what assistive technology announces; this is for the eyes).
+  const outcomeUnder = (button: HTMLButtonElement) => {
+    const line = h('p', { class: 'outcome', 'aria-hidden': 'true', hidden: true })
+    const host = button.closest('.row') ?? button
+    host.after(line)
+    return line
+  }
+  const outcomeLines = new Map([bestButton, holdChosen, standingButton].map((button) => [button, outcomeUnder(button)]))
 
   const setOpen = (section: Section | null) => {
     if (open?.code !== section?.code) chosen = new Set()
+    for (const line of outcomeLines.values()) line.hidden = true
     open = section
     redraw()
     options.onOpen()
@@ -195,8 +211,16 @@ export function createPlanPicker(options: PlanPickerOptions): PlanPicker {
     if (busy) return false
     busy = true
     button.disabled = true
+    for (const line of outcomeLines.values()) line.hidden = true
     try {
-      return await options.hold(ask)
+      const { held, said } = await options.hold(ask)
+      const line = outcomeLines.get(button)
+      if (line) {
+        line.className = `outcome ${held ? 'outcome--held' : 'outcome--refused'}`
+        setText(line, said)
+        line.hidden = said === ''
+      }
+      return held
     } finally {
       busy = false
       redraw()
