@@ -157,7 +157,7 @@ async function buySix(t: Test, page: Page, { phone, rival }: { phone: boolean; r
   t.equal(new Set(colours).size, 3, `${where}: one colour per grade`)
   t.match(await page.getByRole('button', { name: /^Section A, Block A, R: / }).textContent(), /left$/, `${where}: a block says what is left`)
   if (phone) await fitsPhone(t, page, 'the venue')
-  else await shot(page, 'venue-desktop', 'venue-desktop.png')
+  await shot(page, `venue-${where}`, phone ? undefined : 'venue-desktop.png')
 
   await page.getByLabel('Amount to charge (won)').fill('2000000')
   await page.getByRole('button', { name: 'Charge' }).click()
@@ -247,7 +247,8 @@ async function buySix(t: Test, page: Page, { phone, rival }: { phone: boolean; r
   t.ok(listed.some((text) => text.includes(`Section F1, standing, entry no. ${first}`)), 'a standing place by its entry number')
   await page.getByText(/^Total: 990,000 won for 6 seats$/).waitFor()
   if (phone) await fitsPhone(t, page, 'six holds')
-  else await shot(page, 'venue-holds-desktop')
+  await page.locator('.total').scrollIntoViewIfNeeded()
+  await shot(page, `venue-holds-${where}`)
   await page.getByRole('button', { name: 'Pay', exact: true }).click()
   await page.getByRole('heading', { name: 'Payment confirmed' }).waitFor()
   t.equal(await page.locator('.tickets li').count(), 6, `${where}: one payment for the six places`)

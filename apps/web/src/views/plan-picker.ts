@@ -267,7 +267,7 @@ export function createPlanPicker(options: PlanPickerOptions): PlanPicker {
     // A chosen seat someone else has taken since drops out of the choice.
     if (seats) chosen = new Set([...chosen].filter((n) => free.has(n)))
     if (seats) map.update(open.code, seats, mine, chosen)
-    const picked = [...chosen].sort((a, b) => a - b).map((n) => free.get(n)!)
+    const picked = [...chosen].sort((a, b) => a - b).flatMap((n) => free.get(n) ?? [])
     setText(chosenText, picked.length === 0 ? '' : w.chosen(picked.map(seatInRow).join(', '), formatWon(picked.reduce((sum, s) => sum + s.price, 0))))
     setText(holdChosen, w.holdChosen(picked.length))
     holdChosen.disabled = busy || blocked || picked.length === 0
