@@ -8,6 +8,8 @@ import {
   type ChargeResponse,
   type ClientConfig,
   type ConcertSummary,
+  type GroupHold,
+  type GroupHoldRequest,
   Headers,
   type Payment,
   type PaymentHistoryItem,
@@ -17,6 +19,7 @@ import {
   type Reservation,
   type Schedule,
   type Seat,
+  type SectionsSummary,
 } from '@rushgate/shared'
 import type { PowChallenge } from './proof-of-work.ts'
 
@@ -59,6 +62,12 @@ export const NOT_MODIFIED = Symbol('not modified')
 /** A seat map and its ETag, for asking again with If-None-Match. */
 export interface SeatMapAnswer {
   seats: Seat[]
+  etag: string | null
+}
+
+/** A date's sections summary and its ETag, for asking again with If-None-Match. */
+export interface SectionsAnswer {
+  summary: SectionsSummary
   etag: string | null
 }
 
@@ -157,11 +166,23 @@ export function createApi(userId: string, auth: () => Record<string, string>) {
 
     schedules: (concertId: number, queueToken: string) =>
       call<Schedule[]>(`${concert(concertId)}/schedules`, { auth, queueToken }),
-    /** The seat map; with the ETag of the copy the page has, NOT_MODIFIED while it is still current. */
-    seats: async (concertId: number, scheduleId: number, queueToken: string, etag: string | null = null) => {
-      const res = await request<Seat[] | typeof NOT_MODIFIED>(`${concert(concertId)}/schedules/${scheduleId}/seats`, { auth, queueToken, etag })
+    /**
+     * The seat map of a date, or with `section` of one of its sections; with the ETag of the copy
+     * the page has, NOT_MODIFIED while it is still current.
+     */
+    seats: async (concertId: number, scheduleId: number, queueToken: string, etag: string | null = null, section: string | null = null) => {
+      const query = section === null ? '' : `?section=${encodeURIComponent(section)}`
+      const res = await request<Seat[] | typeof NOT_MODIFIED>(`${concert(concertId)}/schedules/${scheduleId}/seats${query}`, { auth, queueToken, etag })
       return res.body === NOT_MODIFIED ? NOT_MODIFIED : ({ seats: res.body, etag: res.headers.get('etag') } satisfies SeatMapAnswer)
     },
+    /** The grades and sections of a date with what is left; NOT_MODIFIED while the page's copy is current. */
+    sections: async (concertId: number, scheduleId: number, queueToken: string, etag: string | null = null) => {
+      const res = await request<SectionsSummary | typeof NOT_MODIFIED>(`${concert(concertId)}/schedules/${scheduleId}/sections`, { auth, queueToken, etag })
+      return res.body === NOT_MODIFIED ? NOT_MODIFIED : ({ summary: res.body, etag: res.headers.get('etag') } satisfies SectionsAnswer)
+    },
+    /** Several places at once, all or none: chosen seats, best available, or standing places by quantity. */
+    holdGroup: (concertId: number, body: GroupHoldRequest, queueToken: string) =>
+      call<GroupHold>(`${concert(concertId)}/holds`, { method: 'POST', auth, queueToken, body }),
     hold: (concertId: number, scheduleId: number, seatNumber: number, queueToken: string) =>
       call<Reservation>(`${concert(concertId)}/reservations`, {
         method: 'POST',

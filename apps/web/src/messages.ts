@@ -48,7 +48,12 @@ const sentences: Record<ErrorCode, Sentence> = {
   PAYMENT_NOT_FOUND: 'This payment could not be found.',
   SEAT_UNAVAILABLE: 'Sorry, someone else has just taken this seat. Please choose another one.',
   NOT_ENOUGH_SEATS: 'Sorry, there are not enough free places for your request. Try fewer places or another grade.',
-  HOLD_LIMIT_REACHED: 'You are already holding as many seats as you may. Pay for them or release one first.',
+  HOLD_LIMIT_REACHED: (body) => {
+    const limit = num(body, 'limit')
+    return limit === null
+      ? 'You are already holding as many seats as you may. Pay for them or release one first.'
+      : `You may hold at most ${limit} places at a time, counting those you just asked for. Pay for your holds, release one, or ask for fewer.`
+  },
   TICKET_LIMIT_REACHED: (body) => {
     const limit = num(body, 'limit')
     return limit === null
@@ -121,7 +126,12 @@ const koreanSentences: Record<ErrorCode, Sentence> = {
   PAYMENT_NOT_FOUND: '결제 내역을 찾을 수 없습니다.',
   SEAT_UNAVAILABLE: '죄송합니다. 방금 다른 분이 이 좌석을 선택했습니다. 다른 좌석을 골라 주세요.',
   NOT_ENOUGH_SEATS: '죄송합니다. 요청하신 만큼 남은 자리가 없습니다. 수를 줄이거나 다른 등급을 골라 주세요.',
-  HOLD_LIMIT_REACHED: '선점할 수 있는 좌석 수를 모두 채웠습니다. 결제하거나 하나를 해제해 주세요.',
+  HOLD_LIMIT_REACHED: (body) => {
+    const limit = num(body, 'limit')
+    return limit === null
+      ? '선점할 수 있는 좌석 수를 모두 채웠습니다. 결제하거나 하나를 해제해 주세요.'
+      : `한 번에 최대 ${formatCount(limit)}석까지 선점할 수 있습니다(방금 요청한 좌석 포함). 결제하거나 하나를 해제하거나 더 적게 요청해 주세요.`
+  },
   TICKET_LIMIT_REACHED: (body) => {
     const limit = num(body, 'limit')
     return limit === null

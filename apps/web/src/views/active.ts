@@ -1,20 +1,35 @@
 /**
- * The user's turn: time left, the dates with free-seat counts, the seat map, holding seats with a
- * countdown to each hold's expiry (and one extension each), the balance, and paying. The seat map
- * is asked for again every few seconds with its ETag, so an unchanged map costs a 304 and no body;
- * a refresh that fails with 429/503 backs off instead of hammering the gateway. Once the concert's
- * ticket limit is reached the page says it is sold out for this user.
+ * The user's turn: time left, the dates with free-seat counts, the seats, holding them with a
+ * countdown to each hold's expiry (and one extension each), the balance, and paying for every hold
+ * at once. A date of one hall of at most a whole map's places shows the flat seat map, one seat a
+ * hold; a date with a seating plan shows its venue (plan-picker.ts): sections, best available,
+ * chosen seats or standing places, several places a hold. Maps and summaries are asked for again
+ * every few seconds with their ETags, so an unchanged one costs a 304 and no body; a refresh that
+ * fails with 429/503 backs off instead of hammering the gateway. Once the concert's ticket limit is
+ * reached the page says it is sold out for this user.
  */
-import type { ConcertSummary, Payment, QueueTokenState, Reservation, Schedule, Seat } from '@rushgate/shared'
+import {
+  type ConcertSummary,
+  MAX_GROUP,
+  MAX_WHOLE_MAP_PLACES,
+  type Payment,
+  type QueueTokenState,
+  type Reservation,
+  type Schedule,
+  type Seat,
+  type SectionsSummary,
+} from '@rushgate/shared'
 import { type Api, ApiFailure, NOT_MODIFIED, newIdempotencyKey } from '../api.ts'
 import { h, setText } from '../dom.ts'
 import { formatClock, formatCount, formatDate, formatWon, plural } from '../format.ts'
 import { words } from '../lang.ts'
-import { describeFailure, LINE_UP_AGAIN, say } from '../messages.ts'
+import { describeFailure, LINE_UP_AGAIN } from '../messages.ts'
+import { isShorthand, placeName, placeRef } from '../place.ts'
 import { retryDelay } from '../retry.ts'
 import { createBalancePanel } from './balance.ts'
 import { bindLeave } from './leave.ts'
 import type { Notice } from './notice.ts'
+import { createPlanPicker, type HoldAsk, type HoldOutcome } from './plan-picker.ts'
 import { createSeatMap } from './seat-map.ts'
 import type { View } from './waiting.ts'
 
@@ -32,29 +47,32 @@ const w = words(
       `Sold out for you: you have ${plural(limit, 'ticket', 'tickets')} for this concert, held or bought, the most one person may have. Release a hold to choose another seat.`,
     noMoreHolds: 'You cannot hold more seats for this concert.',
     choose: 'Choose an available seat on the map.',
-    selection: (seat: number, when: string, price: string) => `Seat ${seat} · ${when} · ${price}`,
+    selection: (seat: string, when: string, price: string) => `${seat} · ${when} · ${price}`,
     noHolds: 'No seats held yet. Choose a seat and press Hold.',
-    extendedLabel: (seat: number) => `Hold on seat ${seat} extended`,
-    extendLabel: (seat: number) => `Extend hold on seat ${seat}`,
+    noHoldsPlan: 'Nothing held yet. Choose seats in a section, take the best available, or a standing section.',
+    extendedLabel: (seat: string) => `Hold on ${seat} extended`,
+    extendLabel: (seat: string) => `Extend hold on ${seat}`,
     extended: 'Extended',
     extend: 'Extend',
-    releaseLabel: (seat: number) => `Release seat ${seat}`,
+    releaseLabel: (seat: string) => `Release ${seat}`,
     release: 'Release',
     total: (sum: string, count: number) => `Total: ${sum} for ${plural(count, 'seat', 'seats')}`,
     timeLeft: (clock: string) => `Time left to buy: ${clock}`,
-    holdsRanOut: (seats: number[]) =>
-      `Your hold on ${seats.map((n) => `seat ${n}`).join(', ')} ran out, so the seat was released. You can hold it again if it is still free.`,
+    holdsRanOut: (seats: string[]) =>
+      `Your hold on ${seats.join(', ')} ran out, so the seat was released. You can hold it again if it is still free.`,
     heldFor: (clock: string) => `held for ${clock}`,
     turnLeft: (amount: string) => `${amount} left to buy.`,
-    holdLeft: (amount: string, seat: number) => `${amount} left on your hold of seat ${seat}.`,
+    holdLeft: (amount: string, seat: string) => `${amount} left on your hold of ${seat}.`,
     minutes: (n: number) => plural(n, 'minute', 'minutes'),
     seconds: (n: number) => `${n} seconds`,
     tooMany: 'too many requests just now',
     notAnswering: 'the ticket service is not answering',
     outOfDate: (why: string, seconds: number) => `The seats shown may be out of date: ${why}. Refreshing again in ${seconds} s.`,
-    held: (seat: number, clock: string) => `Seat ${seat} is held for you for ${clock}. Pay before the hold runs out.`,
-    extendedFor: (seat: number, clock: string) => `Your hold on seat ${seat} now lasts ${clock} more. A hold can be extended once.`,
-    released: (seat: number) => `Seat ${seat} was released.`,
+    held: (seat: string, clock: string) => `${seat} is held for you for ${clock}. Pay before the hold runs out.`,
+    heldMany: (places: string[], clock: string) =>
+      `Held for you for ${clock}: ${places.join(', ')}. Pay before the holds run out; you pay for all your holds at once.`,
+    extendedFor: (seat: string, clock: string) => `Your hold on ${seat} now lasts ${clock} more. A hold can be extended once.`,
+    released: (seat: string) => `${seat} was released.`,
   },
   {
     giveUp: '차례 포기하기',
@@ -69,34 +87,52 @@ const w = words(
       `나에게는 매진: 이 공연의 티켓을 선점 또는 구매로 ${formatCount(limit)}매 가지고 있어 1인당 한도에 이르렀습니다. 다른 좌석을 고르려면 선점 하나를 해제하세요.`,
     noMoreHolds: '이 공연의 좌석을 더 선점할 수 없습니다.',
     choose: '좌석 배치도에서 빈 좌석을 고르세요.',
-    selection: (seat: number, when: string, price: string) => `${seat}번 좌석 · ${when} · ${price}`,
+    selection: (seat: string, when: string, price: string) => `${seat} · ${when} · ${price}`,
     noHolds: '아직 선점한 좌석이 없습니다. 좌석을 고른 뒤 선점을 누르세요.',
-    extendedLabel: (seat: number) => `${seat}번 좌석 선점 연장됨`,
-    extendLabel: (seat: number) => `${seat}번 좌석 선점 연장`,
+    noHoldsPlan: '아직 선점한 좌석이 없습니다. 구역에서 좌석을 고르거나, 자동 배정 또는 스탠딩 구역을 이용하세요.',
+    extendedLabel: (seat: string) => `${seat} 선점 연장됨`,
+    extendLabel: (seat: string) => `${seat} 선점 연장`,
     extended: '연장됨',
     extend: '연장',
-    releaseLabel: (seat: number) => `${seat}번 좌석 해제`,
+    releaseLabel: (seat: string) => `${seat} 해제`,
     release: '해제',
     total: (sum: string, count: number) => `합계: ${formatCount(count)}석 ${sum}`,
     timeLeft: (clock: string) => `남은 구매 시간: ${clock}`,
-    holdsRanOut: (seats: number[]) =>
-      `${seats.map((n) => `${n}번`).join(', ')} 좌석의 선점 시간이 끝나 좌석이 해제되었습니다. 아직 비어 있으면 다시 선점할 수 있습니다.`,
+    holdsRanOut: (seats: string[]) =>
+      `${seats.join(', ')}의 선점 시간이 끝나 좌석이 해제되었습니다. 아직 비어 있으면 다시 선점할 수 있습니다.`,
     heldFor: (clock: string) => `선점 남은 시간 ${clock}`,
     turnLeft: (amount: string) => `구매 시간이 ${amount} 남았습니다.`,
-    holdLeft: (amount: string, seat: number) => `${seat}번 좌석 선점이 ${amount} 남았습니다.`,
+    holdLeft: (amount: string, seat: string) => `${seat} 선점이 ${amount} 남았습니다.`,
     minutes: (n: number) => `${formatCount(n)}분`,
     seconds: (n: number) => `${n}초`,
     tooMany: '방금 요청이 너무 많았습니다',
     notAnswering: '예매 서비스가 응답하지 않습니다',
     outOfDate: (why: string, seconds: number) => `표시된 좌석 정보가 최신이 아닐 수 있습니다: ${why}. ${seconds}초 후에 다시 불러옵니다.`,
-    held: (seat: number, clock: string) => `${seat}번 좌석을 ${clock} 동안 선점했습니다. 선점 시간이 끝나기 전에 결제하세요.`,
-    extendedFor: (seat: number, clock: string) => `${seat}번 좌석 선점이 ${clock} 더 유지됩니다. 선점은 한 번만 연장할 수 있습니다.`,
-    released: (seat: number) => `${seat}번 좌석을 해제했습니다.`,
+    held: (seat: string, clock: string) => `${seat}을 ${clock} 동안 선점했습니다. 선점 시간이 끝나기 전에 결제하세요.`,
+    heldMany: (places: string[], clock: string) =>
+      `${clock} 동안 선점했습니다: ${places.join(', ')}. 선점 시간이 끝나기 전에 결제하세요. 선점한 좌석은 한 번에 함께 결제됩니다.`,
+    extendedFor: (seat: string, clock: string) => `${seat} 선점이 ${clock} 더 유지됩니다. 선점은 한 번만 연장할 수 있습니다.`,
+    released: (seat: string) => `${seat}을 해제했습니다.`,
   },
 )
 
 /** How often the seat map and the free-seat counts are refreshed. */
 export const SEAT_REFRESH_MS = 3000
+
+/**
+ * Places one request may ask for until the core says otherwise: the default `MAX_HOLDS_PER_USER`.
+ * A 409 `HOLD_LIMIT_REACHED` carries the real limit, which then bounds the choice (up to MAX_GROUP).
+ */
+const FIRST_PICK_LIMIT = 4
+
+/**
+ * How a date is shown: one seated hall that a whole map can list is the flat seat map, as for a
+ * date made with the shorthand; anything else (several sections, standing, a bigger hall) its venue.
+ */
+function layoutOf(summary: SectionsSummary): 'flat' | 'plan' {
+  const only = summary.sections.length === 1 ? summary.sections[0] : undefined
+  return only?.kind === 'SEATED' && only.total <= MAX_WHOLE_MAP_PLACES ? 'flat' : 'plan'
+}
 
 export interface ActiveOptions {
   api: Api
@@ -117,6 +153,13 @@ export function activeView(options: ActiveOptions): View {
   let seats: Seat[] = []
   /** The ETag of the map in `seats`, and its date: asked again with If-None-Match. */
   let mapTag: { scheduleId: number; etag: string } | null = null
+  /** How each date is shown, from its first sections summary. */
+  const layouts = new Map<number, 'flat' | 'plan'>()
+  /** The venue of a date (plan layout): its sections summary, with its ETag. */
+  let venue: { scheduleId: number; summary: SectionsSummary; etag: string | null } | null = null
+  /** The open section's map (plan layout), for the date and section it is of, with its ETag. */
+  let sectionMap: { scheduleId: number; section: string; seats: Seat[]; etag: string | null } | null = null
+  let pickLimit = FIRST_PICK_LIMIT
   let holds: Reservation[] = []
   /** Holds extended once already (the one extension a hold gets). */
   const extended = new Set<number>()
@@ -142,6 +185,15 @@ export function activeView(options: ActiveOptions): View {
     renderSeats()
     renderSelection()
   })
+  const plan = createPlanPicker({
+    hold: (ask) => holdPlaces(ask),
+    onOpen: () => {
+      renderSeats()
+      void refresh()
+    },
+    tell: (message) => notice.show(message, 'info'),
+  })
+  plan.el.hidden = true
   const selection = h('p', { class: 'selection', 'aria-live': 'polite' })
   const soldOut = h('p', { class: 'sold-out', role: 'status', hidden: true })
   const holdButton = h('button', { type: 'button', class: 'button primary' }, w.hold)
@@ -151,6 +203,14 @@ export function activeView(options: ActiveOptions): View {
   const payButton = h('button', { type: 'button', class: 'button primary' }, w.pay)
   const balance = createBalancePanel(api, notice)
 
+  const selectionCard = h(
+    'section',
+    { class: 'card stack', 'aria-labelledby': 'selection-title' },
+    h('h3', { id: 'selection-title' }, w.selectedSeat),
+    soldOut,
+    selection,
+    holdButton,
+  )
   const el = h(
     'section',
     { class: 'stack active', 'aria-labelledby': 'active-title', 'data-view': 'active' },
@@ -170,12 +230,13 @@ export function activeView(options: ActiveOptions): View {
         { class: 'card stack' },
         h('section', { class: 'stack', 'aria-labelledby': 'dates-title' }, h('h3', { id: 'dates-title' }, w.dates), dates),
         seatMap.el,
+        plan.el,
         refreshStatus,
       ),
       h(
         'div',
         { class: 'stack' },
-        h('section', { class: 'card stack', 'aria-labelledby': 'selection-title' }, h('h3', { id: 'selection-title' }, w.selectedSeat), soldOut, selection, holdButton),
+        selectionCard,
         h(
           'section',
           { class: 'card stack', 'aria-labelledby': 'holds-title' },
@@ -209,6 +270,7 @@ export function activeView(options: ActiveOptions): View {
                 if (scheduleId === s.id) return
                 scheduleId = s.id
                 selected = null
+                plan.reset()
                 renderDates()
                 renderSelection()
                 void refresh()
@@ -222,12 +284,30 @@ export function activeView(options: ActiveOptions): View {
     )
   }
 
-  const renderSeats = () => seatMap.update(seats, mine(), selected)
+  const layout = () => (scheduleId === null ? undefined : layouts.get(scheduleId))
+
+  const renderSeats = () => {
+    const shown = layout()
+    seatMap.el.hidden = shown !== 'flat'
+    plan.el.hidden = shown !== 'plan'
+    if (shown === 'flat') seatMap.update(seats, mine(), selected)
+    if (shown === 'plan' && venue?.scheduleId === scheduleId) {
+      const open = plan.openSection()
+      const map = sectionMap && sectionMap.scheduleId === scheduleId && sectionMap.section === open ? sectionMap.seats : null
+      plan.update(venue.summary, map, mine(), pickLimit, ticketLimit !== null)
+    }
+  }
 
   const renderSelection = () => {
     const seat = seats.find((s) => s.seatNumber === selected)
     const schedule = scheduleId === null ? undefined : scheduleOf(scheduleId)
     soldOut.hidden = ticketLimit === null
+    // On a venue the choosing happens beside the plan; this card only says "sold out for you".
+    const flat = layout() !== 'plan'
+    selectionCard.hidden = !flat && ticketLimit === null
+    selection.hidden = !flat
+    holdButton.hidden = !flat
+    if (!flat) renderSeats()
     if (ticketLimit !== null) {
       setText(
         soldOut,
@@ -242,14 +322,14 @@ export function activeView(options: ActiveOptions): View {
       holdButton.disabled = true
       return
     }
-    setText(selection, w.selection(seat.seatNumber, formatDate(schedule.startsAt), formatWon(seat.price)))
+    setText(selection, w.selection(placeName(seat), formatDate(schedule.startsAt), formatWon(seat.price)))
     holdButton.disabled = false
   }
 
   const renderHolds = () => {
     holdTimers.clear()
     if (holds.length === 0) {
-      holdList.replaceChildren(h('li', { class: 'hint' }, w.noHolds))
+      holdList.replaceChildren(h('li', { class: 'hint' }, layout() === 'plan' ? w.noHoldsPlan : w.noHolds))
     } else {
       holdList.replaceChildren(
         ...holds.map((r) => {
@@ -259,7 +339,14 @@ export function activeView(options: ActiveOptions): View {
           return h(
             'li',
             { class: 'hold', 'data-reservation-id': r.id },
-            h('span', {}, h('span', { class: 'hold-seat' }, say.seat(r.seatNumber)), ' · ', formatWon(r.price)),
+            h(
+              'span',
+              {},
+              h('span', { class: 'hold-seat' }, placeName(r)),
+              isShorthand(r) ? null : h('span', { class: 'place-label' }, r.label),
+              ' · ',
+              formatWon(r.price),
+            ),
             h('span', { class: 'hint' }, schedule ? formatDate(schedule.startsAt) : ''),
             h(
               'span',
@@ -273,7 +360,7 @@ export function activeView(options: ActiveOptions): View {
                   {
                     type: 'button',
                     class: 'button small',
-                    'aria-label': extended.has(r.id) ? w.extendedLabel(r.seatNumber) : w.extendLabel(r.seatNumber),
+                    'aria-label': extended.has(r.id) ? w.extendedLabel(placeRef(r)) : w.extendLabel(placeRef(r)),
                     disabled: extended.has(r.id),
                     onclick: () => void extend(r),
                   },
@@ -281,7 +368,7 @@ export function activeView(options: ActiveOptions): View {
                 ),
                 h(
                   'button',
-                  { type: 'button', class: 'button small', 'aria-label': w.releaseLabel(r.seatNumber), onclick: () => void release(r) },
+                  { type: 'button', class: 'button small', 'aria-label': w.releaseLabel(placeRef(r)), onclick: () => void release(r) },
                   w.release,
                 ),
               ),
@@ -311,7 +398,7 @@ export function activeView(options: ActiveOptions): View {
       ticketLimit = null
       renderSelection()
       notice.show(
-        w.holdsRanOut(expired.map((r) => r.seatNumber)),
+        w.holdsRanOut(expired.map(placeRef)),
         'info',
       )
       renderHolds()
@@ -321,7 +408,7 @@ export function activeView(options: ActiveOptions): View {
     for (const r of holds) {
       const timer = holdTimers.get(r.id)
       if (timer) setText(timer, w.heldFor(formatClock(Date.parse(r.expiresAt) - now)))
-      announceMilestone(`hold-${r.id}`, Date.parse(r.expiresAt) - now, (amount) => w.holdLeft(amount, r.seatNumber))
+      announceMilestone(`hold-${r.id}`, Date.parse(r.expiresAt) - now, (amount) => w.holdLeft(amount, placeRef(r)))
     }
   }
 
@@ -374,6 +461,32 @@ export function activeView(options: ActiveOptions): View {
     renderHolds()
   }
 
+  const loadSummary = async (id: number) => {
+    const known = venue?.scheduleId === id ? venue.etag : null
+    const answer = await api.sections(concert.id, id, token, known)
+    if (answer === NOT_MODIFIED) return
+    venue = { scheduleId: id, summary: answer.summary, etag: answer.etag }
+    layouts.set(id, layoutOf(answer.summary))
+  }
+
+  const loadFlatMap = async (id: number) => {
+    const known = mapTag?.scheduleId === id ? mapTag.etag : null
+    const answer = await api.seats(concert.id, id, token, known)
+    if (answer !== NOT_MODIFIED) {
+      seats = answer.seats
+      mapTag = answer.etag ? { scheduleId: id, etag: answer.etag } : null
+    }
+  }
+
+  /** The open seated section's rows, if one is open. */
+  const loadSectionMap = async (id: number) => {
+    const section = plan.openSection()
+    if (section === null) return
+    const known = sectionMap?.scheduleId === id && sectionMap.section === section ? sectionMap.etag : null
+    const answer = await api.seats(concert.id, id, token, known, section)
+    if (answer !== NOT_MODIFIED) sectionMap = { scheduleId: id, section, seats: answer.seats, etag: answer.etag }
+  }
+
   const refresh = async () => {
     clearTimeout(refreshTimer)
     try {
@@ -382,12 +495,14 @@ export function activeView(options: ActiveOptions): View {
       renderDates()
       if (scheduleId === null) seats = []
       else {
-        const known = mapTag?.scheduleId === scheduleId ? mapTag.etag : null
-        const answer = await api.seats(concert.id, scheduleId, token, known)
-        if (answer !== NOT_MODIFIED) {
-          seats = answer.seats
-          mapTag = answer.etag ? { scheduleId, etag: answer.etag } : null
-        }
+        const id = scheduleId
+        // A date's layout is known from its first summary; only a venue keeps asking for it.
+        const known = layouts.get(id)
+        if (known === undefined || known === 'plan') await loadSummary(id)
+        // The first summary of a date says what "nothing held yet" should suggest.
+        if (known !== layouts.get(id)) renderHolds()
+        if (layouts.get(id) === 'flat') await loadFlatMap(id)
+        else await loadSectionMap(id)
       }
       refreshAttempt = 0
       setText(refreshStatus, '')
@@ -417,25 +532,50 @@ export function activeView(options: ActiveOptions): View {
       holds = [...holds.filter((r) => r.id !== hold.id), hold]
       selected = null
       renderHolds()
-      notice.show(w.held(hold.seatNumber, formatClock(Date.parse(hold.expiresAt) - Date.now())), 'success')
+      notice.show(w.held(placeName(hold), formatClock(Date.parse(hold.expiresAt) - Date.now())), 'success')
     } catch (error) {
-      failed(error)
-      if (error instanceof ApiFailure && error.code === 'SEAT_UNAVAILABLE') selected = null
-      if (error instanceof ApiFailure && error.code === 'TICKET_LIMIT_REACHED') {
-        ticketLimit = typeof error.body.limit === 'number' ? error.body.limit : holds.length
-        selected = null
-      }
+      refused(error)
+      if (error instanceof ApiFailure && ['SEAT_UNAVAILABLE', 'TICKET_LIMIT_REACHED'].includes(error.code)) selected = null
     }
     renderSelection()
     await refresh()
   })
+
+  /** A hold refused: said with the contract's sentence, and what it teaches about the limits kept. */
+  const refused = (error: unknown) => {
+    failed(error)
+    if (!(error instanceof ApiFailure)) return
+    const limit = typeof error.body.limit === 'number' ? error.body.limit : null
+    if (error.code === 'TICKET_LIMIT_REACHED') ticketLimit = limit ?? holds.length
+    if (error.code === 'HOLD_LIMIT_REACHED' && limit !== null) pickLimit = Math.min(MAX_GROUP, Math.max(1, limit))
+  }
+
+  /** Several places in one request (a venue's three ways), all or none. */
+  const holdPlaces = async (ask: HoldAsk): Promise<HoldOutcome> => {
+    if (scheduleId === null) return { held: false, said: '' }
+    let outcome: HoldOutcome
+    try {
+      const answer = await api.holdGroup(concert.id, { scheduleId, ...ask }, token)
+      const ids = new Set(answer.reservations.map((r) => r.id))
+      holds = [...holds.filter((r) => !ids.has(r.id)), ...answer.reservations]
+      renderHolds()
+      outcome = { held: true, said: w.heldMany(answer.reservations.map(placeRef), formatClock(Date.parse(answer.expiresAt) - Date.now())) }
+      notice.show(outcome.said, 'success')
+    } catch (error) {
+      refused(error)
+      outcome = { held: false, said: describeFailure(error) }
+    }
+    renderSelection()
+    await refresh()
+    return outcome
+  }
 
   const extend = async (hold: Reservation) => {
     try {
       const longer = await api.extend(concert.id, hold.id, token)
       extended.add(hold.id)
       holds = holds.map((r) => (r.id === hold.id ? longer : r))
-      notice.show(w.extendedFor(hold.seatNumber, formatClock(Date.parse(longer.expiresAt) - Date.now())), 'success')
+      notice.show(w.extendedFor(placeRef(hold), formatClock(Date.parse(longer.expiresAt) - Date.now())), 'success')
       renderHolds()
     } catch (error) {
       if (error instanceof ApiFailure && error.code === 'HOLD_ALREADY_EXTENDED') {
@@ -452,7 +592,7 @@ export function activeView(options: ActiveOptions): View {
   const release = async (hold: Reservation) => {
     try {
       await api.release(concert.id, hold.id, token)
-      notice.show(w.released(hold.seatNumber), 'info')
+      notice.show(w.released(placeName(hold)), 'info')
       // One ticket fewer: the limit may allow another seat again (the next hold will tell).
       ticketLimit = null
       renderSelection()

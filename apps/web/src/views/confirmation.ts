@@ -3,7 +3,7 @@ import type { ConcertSummary, Payment, Reservation, Schedule } from '@rushgate/s
 import { h } from '../dom.ts'
 import { formatDate, formatWon } from '../format.ts'
 import { words } from '../lang.ts'
-import { say } from '../messages.ts'
+import { placeName } from '../place.ts'
 
 const w = words(
   {
@@ -40,7 +40,7 @@ export function confirmationView(
     { class: 'card stack confirmation', 'aria-labelledby': 'confirmation-title', 'data-view': 'confirmation' },
     h('h2', { id: 'confirmation-title' }, w.confirmed),
     h('p', {}, w.booked(concert.title, concert.venue)),
-    h('ul', { class: 'tickets' }, ...seats.map((r) => h('li', {}, `${say.seat(r.seatNumber)} · ${when(r.scheduleId)} · ${formatWon(r.price)}`))),
+    h('ul', { class: 'tickets' }, ...seats.map((r) => h('li', {}, `${placeName(r)} · ${when(r.scheduleId)} · ${formatWon(r.price)}`))),
     h(
       'dl',
       { class: 'receipt' },

@@ -8,7 +8,8 @@ import { type Api, ApiFailure, newIdempotencyKey } from '../api.ts'
 import { h } from '../dom.ts'
 import { formatDate, formatWon } from '../format.ts'
 import { words } from '../lang.ts'
-import { describeFailure, say } from '../messages.ts'
+import { describeFailure } from '../messages.ts'
+import { placeName } from '../place.ts'
 import type { Notice } from './notice.ts'
 
 const w = words(
@@ -80,7 +81,7 @@ export function purchasesView(api: Api, notice: Notice): HTMLElement {
       'li',
       { class: 'purchase', 'aria-labelledby': titleId, 'data-payment-id': payment.id, 'data-status': payment.status },
       h('h3', { id: titleId }, w.heading(concert?.title ?? w.concert, payment.id)),
-      h('p', {}, seats.map((r) => say.seat(r.seatNumber)).join(', ')),
+      h('p', {}, seats.map(placeName).join(', ')),
       h('p', { class: 'hint' }, w.paid(formatWon(payment.amount), formatDate(payment.paidAt))),
       state,
     )

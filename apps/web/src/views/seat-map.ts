@@ -32,9 +32,29 @@ const w = words(
   },
 )
 
-type Look = 'available' | 'held' | 'sold' | 'mine'
+/** The narrowest a seat of the flat map gets (1.75rem): still a finger's width on a phone. */
+const SEAT_MIN_PX = 28
 
-const LEGEND: Record<Look, string> = { available: w.available, held: w.held, sold: w.sold, mine: w.mine }
+export type Look = 'available' | 'held' | 'sold' | 'mine'
+
+export const LEGEND: Record<Look, string> = { available: w.available, held: w.held, sold: w.sold, mine: w.mine }
+
+/** How a seat looks: the user's own hold first, then its status. */
+export function lookOf(seat: Seat, mine: ReadonlySet<number>): Look {
+  return mine.has(seat.seatNumber) ? 'mine' : seat.status === 'AVAILABLE' ? 'available' : seat.status === 'HELD' ? 'held' : 'sold'
+}
+
+/** The legend of seat looks; each entry's id (`<prefix>-<look>`) describes the seats that look so. */
+export function seatLegend(prefix: string): HTMLUListElement {
+  return h(
+    'ul',
+    { class: 'legend', 'aria-label': w.legend },
+    ...(Object.keys(LEGEND) as Look[]).map((look) =>
+      h('li', {}, h('span', { class: `swatch seat--${look}`, 'aria-hidden': 'true' }), h('span', { id: `${prefix}-${look}` }, LEGEND[look])),
+    ),
+    h('li', {}, h('span', { class: 'swatch seat--selected', 'aria-hidden': 'true' }), h('span', {}, w.selected)),
+  )
+}
 
 export interface SeatMap {
   el: HTMLElement
@@ -43,14 +63,7 @@ export interface SeatMap {
 
 export function createSeatMap(onSelect: (seat: Seat) => void): SeatMap {
   const grid = h('div', { class: 'seat-grid', role: 'group', 'aria-label': w.seats })
-  const legend = h(
-    'ul',
-    { class: 'legend', 'aria-label': w.legend },
-    ...(Object.keys(LEGEND) as Look[]).map((look) =>
-      h('li', {}, h('span', { class: `swatch seat--${look}`, 'aria-hidden': 'true' }), h('span', { id: `legend-${look}` }, LEGEND[look])),
-    ),
-    h('li', {}, h('span', { class: 'swatch seat--selected', 'aria-hidden': 'true' }), h('span', {}, w.selected)),
-  )
+  const legend = seatLegend('legend')
   const empty = h('p', { class: 'hint' }, w.chooseDate)
   const el = h('section', { class: 'stack', 'aria-labelledby': 'seats-title' }, h('h3', { id: 'seats-title' }, w.seats), legend, empty, grid)
 
@@ -59,12 +72,24 @@ export function createSeatMap(onSelect: (seat: Seat) => void): SeatMap {
   let order: number[] = []
   let focusable: number | null = null
 
-  // Wider rows for big halls; the grid scrolls sideways on narrow screens rather than squeezing seats.
-  const columns = () => (order.length > 100 ? 20 : order.length > 60 ? 15 : 10)
+  // Wider rows for big halls, as many as the grid's width takes without squeezing a seat below
+  // SEAT_MIN_PX (a phone gets 10 a row, or 5): the page never scrolls sideways for the map.
+  const columns = () => {
+    const wanted = order.length > 100 ? 20 : order.length > 60 ? 15 : 10
+    const width = grid.clientWidth - 8 // the grid's padding
+    if (width <= 0) return wanted
+    const gap = Number.parseFloat(getComputedStyle(grid).columnGap) || 0
+    return [wanted, 15, 10, 5].find((n) => n <= wanted && n * SEAT_MIN_PX + (n - 1) * gap <= width) ?? 5
+  }
+  const layout = () => {
+    const cols = columns()
+    if (grid.style.getPropertyValue('--cols') !== String(cols)) grid.style.setProperty('--cols', String(cols))
+  }
+  new ResizeObserver(layout).observe(grid)
 
   const moveFocus = (from: number, key: string) => {
     const index = order.indexOf(from)
-    const cols = columns()
+    const cols = Number(grid.style.getPropertyValue('--cols')) || columns()
     const target = {
       ArrowRight: index + 1,
       ArrowLeft: index - 1,
@@ -104,9 +129,9 @@ export function createSeatMap(onSelect: (seat: Seat) => void): SeatMap {
       buttons.set(seat.seatNumber, button)
       return button
     })
-    grid.style.setProperty('--cols', String(columns()))
     grid.classList.toggle('seat-grid--large', order.length > 100)
     grid.replaceChildren(...nodes)
+    layout()
   }
 
   return {
@@ -119,7 +144,7 @@ export function createSeatMap(onSelect: (seat: Seat) => void): SeatMap {
       empty.hidden = seats.length > 0
       for (const seat of seats) {
         const button = buttons.get(seat.seatNumber)!
-        const look: Look = mine.has(seat.seatNumber) ? 'mine' : seat.status === 'AVAILABLE' ? 'available' : seat.status === 'HELD' ? 'held' : 'sold'
+        const look = lookOf(seat, mine)
         const isSelected = selected === seat.seatNumber && look === 'available'
         button.className = `seat seat--${look}${isSelected ? ' seat--selected' : ''}`
         button.dataset.status = seat.status
