@@ -186,9 +186,12 @@ BEGIN
           SELECT array_agg(best.first + k ORDER BY k) INTO v_block FROM best, generate_series(0, p_quantity - 1) AS k;
           -- No block left to this request in this row: the next row.
           EXIT WHEN v_block IS NULL;
+          -- Free as the single-seat hold judges it: a condition the partial index does not serve, so the
+          -- primary key finds these few rows whatever the statistics say.
           SELECT count(*) INTO v_got FROM (
             SELECT 1 FROM seats
-            WHERE schedule_id = p_schedule AND seat_number = ANY(v_block) AND NOT sold AND held_by IS NULL
+            WHERE schedule_id = p_schedule AND seat_number = ANY(v_block) AND NOT sold
+              AND (held_by IS NULL OR hold_expires_at <= statement_timestamp())
             ORDER BY seat_number FOR UPDATE SKIP LOCKED) AS got;
           IF v_got = p_quantity THEN
             v_chosen := v_block;
