@@ -9,9 +9,10 @@ CREATE INDEX "seats_free_by_place" ON "seats" USING btree ("section_id","row_num
 --   a request reads the free places it chooses among, never the places held before it. A hold that
 --   ran out keeps its seat's `held_by` until the seat is taken again, so these requests first free
 --   the date's seats whose hold ran out (found through `reservations_live_holds`, usually none);
--- * best available together finds, in one pass over the free places in plan order that stops
---   there, the first row with a block that no other best-available request is choosing in (a
---   transaction-level advisory lock per row, tried, never waited for); then that row's best block;
+-- * best available together tries one row at a time, in plan order, in one statement a row: the next
+--   row with a free place (one index probe per section) that no other best-available request is
+--   choosing in (a transaction-level advisory lock per row, tried, never waited for), its best block
+--   (at most a row's places read), and the lock of that block;
 -- * the claim is one statement, and marks EXPIRED the old HELD rows of the places by their id (read
 --   from the locked seats), not by a search of the date's holds.
 CREATE OR REPLACE FUNCTION hold_places(
@@ -32,6 +33,7 @@ DECLARE
   v_lapsed boolean;
   v_n int;
   v_section record;
+  v_position int;
   v_chosen int[] := '{}';
   v_old int[] := '{}';
   v_missing int[];
@@ -143,69 +145,72 @@ BEGIN
     END LOOP;
 
   ELSE
-    -- Together: per section in plan order, the earliest row with a block of free places that no other
-    -- best-available request is choosing in, then that row's best block. A block another request has
-    -- locked (part of) (a chosen-seats or single-seat hold, a payment) sends this one to lock every free
-    -- place of that row nobody else has locked and choose among them (`v_only`), or go on to the next row.
-    <<sections>>
-    FOR v_section IN
-      SELECT id FROM sections WHERE schedule_id = p_schedule AND NOT standing
-        AND (p_grade IS NULL OR grade = p_grade) AND (p_section IS NULL OR code = p_section)
-      ORDER BY position
+    -- Together: the earliest row, sections in plan order, with a free place and no other best-available
+    -- request choosing in it (a transaction-level advisory lock per row, tried, never waited for), then
+    -- that row's best block, locked with SKIP LOCKED: one statement a row tried. A block another request
+    -- has locked (part of) (a chosen-seats or single-seat hold, a payment) sends this one to lock every
+    -- free place of that row nobody else has locked and choose among them (`v_only`), or go on.
+    v_position := 0;
+    v_row := 0;
     LOOP
-      v_row := 0;
-      LOOP
-        -- Along the index in row and seat order, stopping at the first row where p_quantity free
-        -- places end in a run (the place p_quantity - 1 back is that many seats back) and this
-        -- request gets the row's lock: reads the free places up to that row, never the section's rest.
-        SELECT row_number INTO v_row FROM (
-          SELECT row_number, seat, lag(seat, p_quantity - 1) OVER (PARTITION BY row_number ORDER BY seat) AS back
-          FROM seats WHERE section_id = v_section.id AND NOT sold AND held_by IS NULL AND row_number > v_row
-        ) AS free
-        WHERE CASE WHEN back = seat - (p_quantity - 1)
-          THEN pg_try_advisory_xact_lock(-(v_section.id::bigint * 65536 + row_number)) ELSE false END
-        LIMIT 1;
-        EXIT WHEN NOT FOUND;
+      WITH target AS (
+        SELECT v_section_id AS section_id, v_position AS position, v_row AS r WHERE v_only IS NOT NULL
+        UNION ALL (
+          -- Per eligible section from where the last try left off: one probe of the index for its
+          -- next row with a free place (a section with none costs that probe).
+          SELECT sec.id, sec.position, next.r FROM sections sec
+          CROSS JOIN LATERAL (
+            SELECT min(row_number) AS r FROM seats
+            WHERE section_id = sec.id AND NOT sold AND held_by IS NULL
+              AND row_number > CASE WHEN sec.position = v_position THEN v_row ELSE 0 END) AS next
+          WHERE v_only IS NULL AND sec.schedule_id = p_schedule AND sec.position >= v_position AND NOT sec.standing
+            AND (p_grade IS NULL OR sec.grade = p_grade) AND (p_section IS NULL OR sec.code = p_section)
+            AND next.r IS NOT NULL
+          ORDER BY sec.position LIMIT 1)
+      ), tried AS (
+        SELECT target.*, v_only IS NOT NULL OR pg_try_advisory_xact_lock(-(target.section_id::bigint * 65536 + target.r)) AS mine
+        FROM target
+      ), free AS (
+        SELECT seat, seat_number - seat AS base, row_seats, seat - row_number() OVER (ORDER BY seat) AS run
+        FROM seats, tried
+        WHERE tried.mine AND seats.section_id = tried.section_id AND seats.row_number = tried.r AND NOT sold AND held_by IS NULL
+          AND (v_only IS NULL OR seat_number = ANY(v_only))
+      ), runs AS (
+        SELECT min(seat) AS lo, max(seat) AS hi, min(base) AS base, min(row_seats) AS size
+        FROM free GROUP BY run HAVING count(*) >= p_quantity
+      ), best AS (
+        SELECT runs.base + s AS first FROM runs, generate_series(runs.lo, runs.hi - p_quantity + 1) AS s
+        -- a block that strands no single seat; then closest to the centre; then lower.
+        ORDER BY (s - runs.lo = 1 OR runs.hi - (s + p_quantity - 1) = 1),
+          abs(s + (p_quantity - 1) / 2.0 - (runs.size + 1) / 2.0), s
+        LIMIT 1
+      ), block AS (
+        SELECT array_agg(best.first + k ORDER BY k) AS seats FROM best, generate_series(0, p_quantity - 1) AS k
+      ), locked AS (
+        -- Free as the single-seat hold judges it: a condition the partial index does not serve, so the
+        -- primary key finds these few rows whatever the statistics say.
+        SELECT seats.seat_number FROM block, seats
+        WHERE seats.schedule_id = p_schedule AND seats.seat_number = ANY(block.seats) AND NOT seats.sold
+          AND (seats.held_by IS NULL OR seats.hold_expires_at <= statement_timestamp())
+        ORDER BY seats.seat_number FOR UPDATE OF seats SKIP LOCKED
+      )
+      SELECT tried.section_id, tried.position, tried.r, (SELECT block.seats FROM block), (SELECT count(*) FROM locked)::int
+      INTO v_section_id, v_position, v_row, v_block, v_got FROM tried;
+      EXIT WHEN NOT FOUND;
+      IF v_got = p_quantity THEN
+        v_chosen := v_block;
+        EXIT;
+      END IF;
+      IF v_block IS NULL OR v_only IS NOT NULL THEN
+        -- Another request's row, no block in it, or none left to this request: the next row.
         v_only := NULL;
-        LOOP
-          WITH free AS (
-            SELECT seat, seat_number - seat AS base, row_seats, seat - row_number() OVER (ORDER BY seat) AS run
-            FROM seats
-            WHERE section_id = v_section.id AND row_number = v_row AND NOT sold AND held_by IS NULL
-              AND (v_only IS NULL OR seat_number = ANY(v_only))
-          ), runs AS (
-            SELECT min(seat) AS lo, max(seat) AS hi, min(base) AS base, min(row_seats) AS size
-            FROM free GROUP BY run HAVING count(*) >= p_quantity
-          ), best AS (
-            SELECT runs.base + s AS first FROM runs, generate_series(runs.lo, runs.hi - p_quantity + 1) AS s
-            -- a block that strands no single seat; then closest to the centre; then lower.
-            ORDER BY (s - runs.lo = 1 OR runs.hi - (s + p_quantity - 1) = 1),
-              abs(s + (p_quantity - 1) / 2.0 - (runs.size + 1) / 2.0), s
-            LIMIT 1
-          )
-          SELECT array_agg(best.first + k ORDER BY k) INTO v_block FROM best, generate_series(0, p_quantity - 1) AS k;
-          -- No block left to this request in this row: the next row.
-          EXIT WHEN v_block IS NULL;
-          -- Free as the single-seat hold judges it: a condition the partial index does not serve, so the
-          -- primary key finds these few rows whatever the statistics say.
-          SELECT count(*) INTO v_got FROM (
-            SELECT 1 FROM seats
-            WHERE schedule_id = p_schedule AND seat_number = ANY(v_block) AND NOT sold
-              AND (held_by IS NULL OR hold_expires_at <= statement_timestamp())
-            ORDER BY seat_number FOR UPDATE SKIP LOCKED) AS got;
-          IF v_got = p_quantity THEN
-            v_chosen := v_block;
-            EXIT sections;
-          END IF;
-          -- Not expected (those places are locked by this request), but never loop on it: the next row.
-          EXIT WHEN v_only IS NOT NULL;
-          -- Another request has (part of) this block: take what of its row nobody else has, and look there.
-          v_only := ARRAY(
-            SELECT seat_number FROM seats
-            WHERE section_id = v_section.id AND row_number = v_row AND NOT sold AND held_by IS NULL
-            ORDER BY seat FOR UPDATE SKIP LOCKED);
-        END LOOP;
-      END LOOP;
+        CONTINUE;
+      END IF;
+      -- Another request has (part of) this block: take what of its row nobody else has, and look there.
+      v_only := ARRAY(
+        SELECT seat_number FROM seats
+        WHERE section_id = v_section_id AND row_number = v_row AND NOT sold AND held_by IS NULL
+        ORDER BY seat FOR UPDATE SKIP LOCKED);
     END LOOP;
   END IF;
 
