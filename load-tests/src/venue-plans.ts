@@ -1,8 +1,8 @@
 /**
  * `pnpm tsx src/venue-plans.ts`: the query plans of group holds on a 70,000-place date (the stadium
  * of the venue bench), as Postgres runs them inside `hold_places` (auto_explain of its nested
- * statements, with ANALYZE): that best available and standing read a section's places through the
- * index `seats_unsold_by_place`, never the date's 70,000 rows. Prints them for RESULTS.md.
+ * statements, with ANALYZE): that best available and standing read the free places they choose among
+ * through the index `seats_free_by_place`, never the date's 70,000 rows. Prints them for RESULTS.md.
  */
 import { coreEntry } from '@rushgate/core/entry-points'
 import pg from 'pg'

@@ -4,7 +4,7 @@
  * a real Postgres.
  */
 import t from 'tap'
-import { assertInvariants, call, query, startCore } from '@rushgate/testkit'
+import { assertInvariants, call, expireHold, query, startCore } from '@rushgate/testkit'
 import { coreEntry } from '../entry-points.ts'
 
 const core = await startCore(coreEntry, { env: { DB_POOL_MAX: '20', MAX_HOLDS_PER_USER: '6' } })
@@ -201,4 +201,32 @@ t.test('bad requests are 400 naming the field, unknown names 404, and the limits
   await query(core.databaseUrl, `update schedules set starts_at = now() - interval '1 minute' where id = $1`, [scheduleId])
   const closed = await hold('late', concertId, { scheduleId, bestAvailable: { quantity: 1 } })
   t.equal(closed.body.code, 'SCHEDULE_CLOSED')
+})
+
+t.test('places whose hold ran out are free again to every form, the lowest and best first, and their holds read EXPIRED', async (t) => {
+  const { concertId, scheduleId } = await venue([{ code: 'VIP' }, { code: 'R' }], [
+    { code: 'F1', name: 'Floor', grade: 'VIP', standing: 20 },
+    { code: 'A', name: 'A', grade: 'R', rows: rows(2, 6) },
+  ])
+  const stand = (user: string, quantity: number) => hold(user, concertId, { scheduleId, section: 'F1', quantity })
+  const best = (user: string, quantity: number) => hold(user, concertId, { scheduleId, bestAvailable: { quantity } })
+  const early = await stand('lapse-early', 2)
+  t.same(seatsOf(early), [1, 2])
+  t.same(seatsOf(await stand('lapse-next', 2)), [3, 4])
+  // Row A-1 (seats 21-26): 3-4 first, then 1-2 and 5-6; then row 2.
+  const front = await best('lapse-front', 2)
+  t.same(seatsOf(front), [3, 4])
+  t.same(seatsOf(await best('lapse-side', 2)), [1, 2])
+  for (const r of [...early.body.reservations, ...front.body.reservations]) await expireHold(core.databaseUrl, r.id)
+
+  t.same(seatsOf(await stand('lapse-again', 3)), [1, 2, 5], 'the entry numbers that ran out are the lowest again')
+  t.same(seatsOf(await best('lapse-back', 2)), [3, 4], 'the centre block of row 1, free again, comes before row 2')
+  const mine = await call(core, 'GET', '/api/users/me/reservations', { user: 'lapse-early' })
+  t.same(mine.body.map((r: { status: string }) => r.status), ['EXPIRED', 'EXPIRED'])
+  const late = await hold('lapse-late', concertId, { scheduleId, seatNumbers: [25, 26] })
+  t.equal(late.status, 201, 'the seats left in row 1')
+  const held = await query(core.databaseUrl, `select status, count(*)::int as n from reservations where schedule_id = $1 group by status order by status`, [scheduleId])
+  t.same(held, [{ status: 'EXPIRED', n: 4 }, { status: 'HELD', n: 11 }])
+  t.equal((await best('lapse-full', 6)).status, 201, 'row 2 whole')
+  t.equal((await best('lapse-none', 1)).body.code, 'NOT_ENOUGH_SEATS')
 })

@@ -143,7 +143,7 @@ export const extendHold = (args: { reservationId: number; ttlSeconds: number; ac
     (rows) => rows[0]!.hold as ReservationRow,
   )
 
-/** What `hold_places` (migration 0005) answers: the reservation ids, or the first rule that refused. */
+/** What `hold_places` (migration 0007, first 0005) answers: the reservation ids, or the first rule that refused. */
 export interface GroupHoldResult {
   ids?: number[]
   error?:
@@ -172,7 +172,7 @@ export type GroupHoldForm =
   | { mode: 'standing'; section: string; quantity: number }
 
 /**
- * A group hold, all or none: `hold_places` checks, chooses and claims (see migration 0005), then the
+ * A group hold, all or none: `hold_places` checks, chooses and claims (see migration 0007), then the
  * next statement reads the new reservations it left in `rushgate.held`. Both go in one message
  * after the user's lock: one implicit transaction, one round trip.
  */

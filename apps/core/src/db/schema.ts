@@ -116,9 +116,11 @@ export const seats = pgTable(
   },
   (t) => [
     primaryKey({ columns: [t.scheduleId, t.seatNumber] }),
-    // Best available and standing holds read a section's unsold places in row and seat order: a range
-    // of this index per section (at most a section's places, never a whole date's).
-    index('seats_unsold_by_place').on(t.sectionId, t.rowNumber, t.seat).where(sql`not sold`),
+    // Best available and standing holds read a section's places nobody holds in row and seat order: a
+    // range of this index per row or section that skips the places held and sold (a hold leaves it), so
+    // a request reads the free places it needs, not those taken before it. Holds that ran out are found
+    // through `reservations_live_holds` instead.
+    index('seats_free_by_place').on(t.sectionId, t.rowNumber, t.seat).where(sql`not sold and held_by is null`),
   ],
 )
 
