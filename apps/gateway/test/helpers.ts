@@ -67,7 +67,7 @@ export async function markLive(redis: LiveLines, keys: RedisKeys, concertId: num
 
 /**
  * One admission tick of a line through the gateway's admission script (scripts/admit-9.lua), with no
- * inventory read (no seat bound) and no latency measured unless given: for tests that drive a line
+ * inventory read (no seat bound) unless given and no latency measured: for tests that drive a line
  * the real ticks never visit. Answers { admitted, expired, abandoned }.
  */
 export async function admitByScript(
@@ -76,7 +76,16 @@ export async function admitByScript(
   concertId: number,
   now: number,
   tick: number,
-  defaults: { admitPerTick: number; activeTtlSeconds: number; ghostAfterSeconds: number; skips?: number },
+  defaults: {
+    admitPerTick: number
+    activeTtlSeconds: number
+    ghostAfterSeconds: number
+    skips?: number
+    /** The core's read for this tick: available, held, holders, dates. */
+    inventory?: [number, number, number, number]
+    /** The active set's size read before the inventory. */
+    activeBefore?: number
+  },
 ): Promise<number[]> {
   const k = keys.concert(concertId)
   await markLive(redis, keys, concertId)
@@ -97,10 +106,11 @@ export async function admitByScript(
     defaults.ghostAfterSeconds,
     defaults.skips ?? 10_000,
     '1',
-    ...['', '', '', ''],
+    ...(defaults.inventory ?? ['', '', '', '']),
     '',
     0,
     800,
+    defaults.activeBefore ?? '',
   )
   return reply.slice(0, 3) as number[]
 }

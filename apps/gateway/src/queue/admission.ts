@@ -128,10 +128,13 @@ export class Admission {
     const tickAt = job.opts.prevMillis ?? job.timestamp
     const [all, idle] = await Promise.all([concerts.list(), this.deps.idle.list()])
     const ids = all.filter((id) => !idle.has(id))
+    // The active counts first, then the inventory: a turn is paid in the core before it leaves the
+    // active set, so counted in this order no paid turn is missing from both (see admit-9.lua, (e)).
+    const activeBefore = await this.activeCounts(ids)
     const [stock, windows] = await Promise.all([this.inventory(ids), Promise.all(ids.map((id) => this.coreWindow(id, tickAt)))])
     const results = await Promise.all(
       ids.map((id, i) =>
-        this.admit(id, tickAt, stock?.get(id) ?? null, windows[i]!).catch((err: Error): Admitted => {
+        this.admit(id, tickAt, stock?.get(id) ?? null, windows[i]!, activeBefore[i] ?? null).catch((err: Error): Admitted => {
           // One line's failure (an opening interrupted, say) leaves the others' tick alone.
           this.deps.log.warn({ err: err.message, concertId: id }, 'admission of a line failed')
           return [0, 0, 0]
@@ -168,6 +171,12 @@ export class Admission {
     }
   }
 
+  /** Each line's active set size (one ZCARD a concert); null where it could not be read. */
+  private activeCounts(ids: number[]): Promise<(number | null)[]> {
+    const { keys, redis } = this.deps
+    return Promise.all(ids.map((id) => redis.zcard(keys.concert(id).active).catch(() => null)))
+  }
+
   /** The core's latency for this concert over the last ticks; none when it cannot be read. */
   private async coreWindow(concertId: number, tickAt: number): Promise<CoreWindow> {
     try {
@@ -178,7 +187,7 @@ export class Admission {
     }
   }
 
-  private async admit(concertId: number, tickAt: number, stock: ConcertInventory | null, core: CoreWindow): Promise<Admitted> {
+  private async admit(concertId: number, tickAt: number, stock: ConcertInventory | null, core: CoreWindow, activeBefore: number | null): Promise<Admitted> {
     const { config, keys, redis, opening } = this.deps
     const k = keys.concert(concertId)
     const inventory = stock ? [stock.available, stock.held, stock.holders, stock.dates] : ['', '', '', '']
@@ -204,6 +213,7 @@ export class Admission {
         core.p95 ?? '',
         core.errors,
         TARGET_LATENCY_DEFAULT_MS,
+        activeBefore ?? '',
       )
     // The sample is sent with the admission, in the same write: Redis runs it just after, so it
     // sees the line as this tick left it. A tick already processed (-1) is refused by its id.

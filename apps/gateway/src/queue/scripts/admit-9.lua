@@ -27,6 +27,7 @@
   ARGV[12] coreP95Ms of the last 5 ticks, all gateways ('' when no request was measured)
   ARGV[13] errors among those requests (5xx, failed, timed out)
   ARGV[14] default targetLatencyMs
+  ARGV[15] the active set's size read just before the inventory ('' when not read): see (e)
 
   Returns { admitted, expired, abandoned, turns, soldOut } where turns lists the s of every place
   that left the line (admitted or abandoned; the line's snapshot tells the replicas) and soldOut is
@@ -48,7 +49,10 @@
   wait estimates use while maxActive binds); (d) before the opening, while paused and while sold
   out nobody is admitted; (e) else up to effectiveAdmitPerTick live users move to active, never
   past maxActive nor past the free places not spoken for (available - max(0, active - holders):
-  an active user who holds nothing yet wants one of them): from the head of the line (lowest score
+  an active user who holds nothing yet wants one of them; active is the larger of the count read
+  before the inventory and the count now, because a payment leaves the holders in the core before
+  its turn leaves the active set: with the count of now alone, each turn paid between the read
+  and the tick would free a place twice): from the head of the line (lowest score
   first), or in random mode drawn uniformly from the whole line (ZRANDMEMBER); each keeps its s in
   activeSeq so its token stays current. A place not seen for ghostAfterSeconds is ended as
   abandoned on the way, without taking a slot. heldBack records what limited the tick, the first
@@ -172,7 +176,8 @@ local activeNow = redis.call('ZCARD', KEYS[2])
 local heldBack = nil
 local room = effective
 if available then
-  local seats = math.max(0, available - math.max(0, activeNow - holders))
+  local spokenFor = math.max(activeNow, tonumber(ARGV[15]) or 0) - holders
+  local seats = math.max(0, available - math.max(0, spokenFor))
   room = math.min(room, seats)
   if seats < perTick then
     heldBack = 'NO_SEATS'
