@@ -34,8 +34,8 @@ const SCHEDULER_ID = 'admission'
 export const GHOST_SKIPS_PER_TICK = 10_000
 /** Turns of a sold-out concert one call of sold-out-6.lua ends: bounds that call's run. */
 export const SOLD_OUT_BATCH = 5000
-/** How often each replica checks that the schedule of ticks exists (a Redis that lost its data lost it). */
-export const SCHEDULE_CHECK_MS = 5000
+/** How often each replica checks that the schedule of ticks exists (a Redis that lost its data lost it): one command a second. */
+export const SCHEDULE_CHECK_MS = 1000
 /** Bounds the inventory read: a core that cannot answer in time leaves the tick on the last read. */
 const INVENTORY_TIMEOUT_MS = { min: 250, max: 2000 }
 
@@ -126,7 +126,11 @@ export class Admission {
     const { concerts, metrics } = this.deps
     // The scheduled time of this iteration: the same for every copy of the job.
     const tickAt = job.opts.prevMillis ?? job.timestamp
-    const [all, idle] = await Promise.all([concerts.list(), this.deps.idle.list()])
+    const [listed, idle] = await Promise.all([concerts.list(), this.deps.idle.list()])
+    // A Redis that lost its data lost the set of lines with it: the lines this replica has met are
+    // visited anyway, so that this tick finds them gone and restores them (and every replica stops
+    // answering their polls from memory) instead of the polls finding it once the snapshots go stale.
+    const all = [...new Set([...listed, ...this.deps.restore.lines()])]
     const ids = all.filter((id) => !idle.has(id))
     // The active counts first, then the inventory: a turn is paid in the core before it leaves the
     // active set, so counted in this order no paid turn is missing from both (see admit-9.lua, (e)).

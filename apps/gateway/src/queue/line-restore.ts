@@ -62,6 +62,11 @@ export class LineRestore {
     if (known !== undefined) this.mirror.drop(concertId)
   }
 
+  /** The lines this replica has met (their snapshots, tokens or scripts). */
+  lines(): number[] {
+    return [...this.epochs.keys()]
+  }
+
   /** Restores the line if its epoch is missing (once at a time per line on this replica). */
   ensure(concertId: number): Promise<void> {
     let run = this.running.get(concertId)
