@@ -20,6 +20,7 @@ import { type PrivateSentinel, spawnGateway, startRedisSentinel } from '@rushgat
 import { Api, HttpClient } from './client.ts'
 import { describeMachine, fmt, load, machine, percentile, stamp, table, writeResults } from './report.ts'
 import { type RushSummary, runRush } from './rush/run.ts'
+import { createConcert } from './setup.ts'
 import { startStack } from './stack.ts'
 
 const { values } = parseArgs({
@@ -148,6 +149,11 @@ async function failover(wait: number): Promise<FailoverResult> {
   let probesDone = false
   const probes: { atMs: number; status: number }[] = []
   try {
+    // The probes join a line of their own: a probe's place in the rush's line would be admitted
+    // like a fan's, counted by the line and seen by no fan, and hold back a seat for its whole turn.
+    const probeHttp = new HttpClient(stack.gatewayUrl, 1)
+    const probeLine = await createConcert(new Api(probeHttp, stack.adminToken), 'Failover probes', 1)
+    await probeHttp.close()
     const { record, summary } = await runRush(
       stack,
       {
@@ -177,7 +183,7 @@ async function failover(wait: number): Promise<FailoverResult> {
             const http = new HttpClient(stack.gatewayUrl, 2)
             for (let i = 0; !probesDone; i++) {
               const atMs = now()
-              const reply = await http.call('POST', `/api/queues/${id}/tokens`, { 'x-user-id': `probe-${i}` }).catch(() => ({ status: -1 }))
+              const reply = await http.call('POST', `/api/queues/${probeLine.id}/tokens`, { 'x-user-id': `probe-${i}` }).catch(() => ({ status: -1 }))
               probes.push({ atMs, status: reply.status })
               await new Promise((r) => setTimeout(r, 100))
             }
