@@ -102,6 +102,10 @@ export interface UserDeps {
   streams?: StreamPool
 }
 
+/** A refunder told SOLD_OUT tries to line up again this many times, this far apart (a tick or more). */
+const REJOINS_AFTER_REFUND = 3
+const REJOIN_AFTER_MS = 1000
+
 /** 5xx and network failures are retried this many times per step before the user gives up. */
 const RETRIES = 20
 
@@ -171,7 +175,14 @@ async function journey(rec: UserRecord, d: UserDeps): Promise<UserRecord['outcom
   rec.refundedPaymentIds.push(refund.body.id)
   rec.seats = 0
   rec.ticketAt = null
-  const second = await lineUp(rec, d, false)
+  let second = await lineUp(rec, d, false)
+  // A fan who has just returned a seat knows the concert has one again: told SOLD_OUT before the
+  // line's next tick has read the refund (a refund reopens the line from that tick), they try again.
+  for (let again = 0; second === 'sold-out' && again < REJOINS_AFTER_REFUND && !d.aborted(); again++) {
+    rec.soldOutAt = null
+    await sleep(REJOIN_AFTER_MS)
+    second = await lineUp(rec, d, false)
+  }
   return second === 'sold-out' || second === 'empty-map' ? 'refunded' : (second as UserRecord['outcome'])
 }
 
