@@ -126,6 +126,8 @@ export function whenReady(client: RedisClient, timeoutMs: number): Promise<boole
 const UNAVAILABLE_MESSAGES = [
   "Stream isn't writeable",
   'Connection is closed',
+  // A command in flight when its connection closed (a primary killed under it).
+  'Command aborted due to connection close',
   'Command timed out',
   'Reached the max retries per request limit',
   'Failed to refresh slots cache',
