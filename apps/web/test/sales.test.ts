@@ -4,7 +4,7 @@
  * limit makes the concert "sold out for you"; a purchase is refunded from the purchase history.
  */
 import t from 'tap'
-import { joinQueue, launchBrowser, openAs, STEP_MS, screenshot, seat, seatShows, skipReason, startStack } from './support.ts'
+import { admittedFan, joinQueue, launchBrowser, openAs, STEP_MS, screenshot, seat, seatShows, skipReason, startStack } from './support.ts'
 
 const TITLE = 'Sales Rules Live'
 
@@ -89,25 +89,7 @@ async function waitUntil(what: string, check: () => boolean): Promise<void> {
 
 /** A second fan driven through the API: lines up, waits to be admitted, holds and reads seats. */
 async function apiUser(base: string, concertId: number, userId: string) {
-  const ask = async (method: string, path: string, token?: string, body?: unknown) => {
-    const res = await fetch(base + path, {
-      method,
-      headers: {
-        'x-user-id': userId,
-        ...(token ? { 'x-queue-token': token } : {}),
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    })
-    return { status: res.status, body: await res.json() }
-  }
-  const token = (await ask('POST', `/api/queues/${concertId}/tokens`)).body.token as string
-  const deadline = Date.now() + STEP_MS
-  while ((await ask('GET', `/api/queues/${concertId}/tokens/current`, token)).body.status !== 'ACTIVE') {
-    if (Date.now() > deadline) throw new Error(`${userId} was not admitted`)
-    await new Promise((r) => setTimeout(r, 200))
-  }
-  const scheduleId = (await ask('GET', `/api/concerts/${concertId}/schedules`, token)).body[0].id as number
+  const { ask, token, scheduleId } = await admittedFan(base, concertId, userId)
   return {
     async hold(seatNumber: number) {
       const res = await ask('POST', `/api/concerts/${concertId}/reservations`, token, { scheduleId, seatNumber })

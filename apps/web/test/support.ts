@@ -150,3 +150,30 @@ export async function screenshot(page: Page, name: string, docsName?: string): P
   }
   return file
 }
+
+/**
+ * Another fan driven through the API beside the browser: lines up, waits until admitted, and reads
+ * the first date. `ask` calls the gateway as that fan, with the turn's token when given.
+ */
+export async function admittedFan(base: string, concertId: number, userId: string) {
+  const ask = async (method: string, path: string, token?: string, body?: unknown) => {
+    const res = await fetch(base + path, {
+      method,
+      headers: {
+        'x-user-id': userId,
+        ...(token ? { 'x-queue-token': token } : {}),
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    })
+    return { status: res.status, body: await res.json() }
+  }
+  const token = (await ask('POST', `/api/queues/${concertId}/tokens`)).body.token as string
+  const deadline = Date.now() + STEP_MS
+  while ((await ask('GET', `/api/queues/${concertId}/tokens/current`, token)).body.status !== 'ACTIVE') {
+    if (Date.now() > deadline) throw new Error(`${userId} was not admitted`)
+    await new Promise((r) => setTimeout(r, 200))
+  }
+  const scheduleId = (await ask('GET', `/api/concerts/${concertId}/schedules`, token)).body[0].id as number
+  return { ask, token, scheduleId }
+}

@@ -11,7 +11,7 @@ import { copyFile, mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import type { Page } from 'playwright-core'
-import { joinQueue, launchBrowser, newPage, outputDir, STEP_MS, skipReason, startStack, webRoot } from './support.ts'
+import { admittedFan, joinQueue, launchBrowser, newPage, outputDir, skipReason, startStack, webRoot } from './support.ts'
 
 const TITLE = 'Stadium Live'
 const HALL = 'Small Hall Live'
@@ -96,25 +96,7 @@ type Fan = Awaited<ReturnType<typeof apiFan>>
 
 /** Another fan, through the API: lines up, waits for the turn, holds chosen seats. */
 async function apiFan(base: string, concertId: number, userId: string) {
-  const ask = async (method: string, path: string, token?: string, body?: unknown) => {
-    const res = await fetch(base + path, {
-      method,
-      headers: {
-        'x-user-id': userId,
-        ...(token ? { 'x-queue-token': token } : {}),
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    })
-    return { status: res.status, body: await res.json() }
-  }
-  const token = (await ask('POST', `/api/queues/${concertId}/tokens`)).body.token as string
-  const deadline = Date.now() + STEP_MS
-  while ((await ask('GET', `/api/queues/${concertId}/tokens/current`, token)).body.status !== 'ACTIVE') {
-    if (Date.now() > deadline) throw new Error(`${userId} was not admitted`)
-    await new Promise((r) => setTimeout(r, 200))
-  }
-  const scheduleId = (await ask('GET', `/api/concerts/${concertId}/schedules`, token)).body[0].id as number
+  const { ask, token, scheduleId } = await admittedFan(base, concertId, userId)
   return {
     async hold(seatNumbers: number[]) {
       const res = await ask('POST', `/api/concerts/${concertId}/holds`, token, { scheduleId, seatNumbers })
