@@ -29,6 +29,7 @@ import {
   waitFor,
 } from '@rushgate/testkit'
 import { scratchDatabase, spawnCore, spawnGateway } from '../support/stack.ts'
+import { toldStatuses } from '../support/told.ts'
 
 /** Readiness after the replica is promoted (as with Sentinel). */
 const READY_AGAIN_MS = 5000
@@ -85,27 +86,13 @@ t.test('a Redis Cluster primary killed mid-rush: its replica takes over, the gat
     }
   }
   // What each user was told, in order: ACTIVE then WAITING would be a turn admitted twice.
-  const told = new Map<string, string[]>()
-  const poller = async (w: number) => {
-    while (running) {
-      const users = [...acknowledged.keys()]
-      if (users.length === 0) {
-        await sleep(20)
-        continue
-      }
-      const user = users[Math.floor(Math.random() * users.length)]!
-      const res = await call(gateways[w % 2]!.url, 'GET', `/api/queues/${concert.id}/tokens/current`, {
-        headers: as(user, acknowledged.get(user)!),
-        timeoutMs: 5000,
-      }).catch(() => null)
-      count('poll', res?.status ?? -1)
-      if (res?.status === 200) {
-        const seen = told.get(user) ?? []
-        if (seen.at(-1) !== res.body.status) seen.push(res.body.status)
-        told.set(user, seen)
-      } else await sleep(50)
-    }
-  }
+  const { told, poller } = toldStatuses({
+    urls: gateways.map((g) => g.url),
+    concertId: concert.id,
+    tokens: acknowledged,
+    running: () => running,
+    onAnswer: (status) => count('poll', status),
+  })
   // Users seen ACTIVE buy a seat (hold, then pay), a retried step keeping its idempotency key.
   const paid = new Set<string>()
   const tried = new Set<string>()

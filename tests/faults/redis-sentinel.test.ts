@@ -8,6 +8,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
 import { as, call, createConcert, randomPrefix, setQueue, startRedisSentinel, waitFor } from '@rushgate/testkit'
+import { toldStatuses } from '../support/told.ts'
 import { scratchDatabase, spawnCore, spawnGateway } from '../support/stack.ts'
 
 /** Readiness after Sentinel names the new primary (the contract's bound). */
@@ -55,26 +56,12 @@ t.test('a Sentinel failover mid-rush: followed without a restart, ready again, n
     }
   }
   // What each user was told, in order: ACTIVE then WAITING would be a turn admitted twice.
-  const told = new Map<string, string[]>()
-  const poller = async (w: number) => {
-    while (running) {
-      const users = [...acknowledged.keys()]
-      if (users.length === 0) {
-        await sleep(20)
-        continue
-      }
-      const user = users[Math.floor(Math.random() * users.length)]!
-      const res = await call(gateways[w % 2]!.url, 'GET', `/api/queues/${concert.id}/tokens/current`, {
-        headers: as(user, acknowledged.get(user)!),
-        timeoutMs: 5000,
-      }).catch(() => null)
-      if (res?.status === 200) {
-        const seen = told.get(user) ?? []
-        if (seen.at(-1) !== res.body.status) seen.push(res.body.status)
-        told.set(user, seen)
-      } else await sleep(50)
-    }
-  }
+  const { told, poller } = toldStatuses({
+    urls: gateways.map((g) => g.url),
+    concertId: concert.id,
+    tokens: acknowledged,
+    running: () => running,
+  })
   const readiness: { gateway: number; at: number; status: number }[] = []
   const watcher = async (g: number) => {
     while (running) {
