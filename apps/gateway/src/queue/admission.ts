@@ -34,8 +34,8 @@ const SCHEDULER_ID = 'admission'
 export const GHOST_SKIPS_PER_TICK = 10_000
 /** Turns of a sold-out concert one call of sold-out-6.lua ends: bounds that call's run. */
 export const SOLD_OUT_BATCH = 5000
-/** How often each replica checks that the schedule of ticks exists (a Redis that lost its data lost it): one command a second. */
-export const SCHEDULE_CHECK_MS = 1000
+/** How often each replica checks that the schedule of ticks exists (a Redis that lost its data lost it). */
+export const SCHEDULE_CHECK_MS = 5000
 /** Bounds the inventory read: a core that cannot answer in time leaves the tick on the last read. */
 const INVENTORY_TIMEOUT_MS = { min: 250, max: 2000 }
 
